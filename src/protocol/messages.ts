@@ -1,0 +1,207 @@
+// The agent <-> server protocol: JSON messages over one websocket (path /api/v1/agent/ws),
+// each validated here on receipt. Messages that must not be lost carry an outbox `seq`:
+// the agent keeps them on disk until the server acknowledges them with `ack`.
+import { z } from "zod";
+
+export const PROTOCOL_VERSION = 1;
+export const AGENT_WS_PATH = "/api/v1/agent/ws";
+
+const version = z.literal(PROTOCOL_VERSION, { error: `expected protocol version v: ${PROTOCOL_VERSION}` });
+const ts = z.number().int().nonnegative();
+const labels = z.record(z.string(), z.string());
+
+export const sampleSchema = z.object({
+  name: z.string().min(1),
+  labels,
+  ts,
+  value: z.number(),
+});
+export type Sample = z.infer<typeof sampleSchema>;
+
+export const healthStateSchema = z.enum(["healthy", "unhealthy", "unknown"]);
+export type HealthState = z.infer<typeof healthStateSchema>;
+
+/** What the agent knows about one of its services, sent in hello after a reconnect. */
+export const serviceSnapshotSchema = z.object({
+  name: z.string(),
+  health: healthStateSchema,
+  /** When the current health state began (for unhealthy: the first failing observation). */
+  since: ts,
+  pid: z.number().int().optional(),
+  running: z.boolean(),
+});
+export type ServiceSnapshot = z.infer<typeof serviceSnapshotSchema>;
+
+// ---- agent -> server -------------------------------------------------------------
+
+export const helloSchema = z.object({
+  type: z.literal("hello"),
+  v: version,
+  node: z.string().min(1),
+  agentVersion: z.string(),
+  /** Identifies the agent's outbox file; seq numbers are unique within one outboxId. */
+  outboxId: z.string().min(1),
+  pid: z.number().int(),
+  ts,
+  services: z.array(serviceSnapshotSchema).default([]),
+});
+
+export const heartbeatSchema = z.object({ type: z.literal("heartbeat"), v: version, ts });
+
+export const samplesSchema = z.object({
+  type: z.literal("samples"),
+  v: version,
+  seq: z.number().int().positive(),
+  samples: z.array(sampleSchema),
+});
+
+/** A change of a service's health as the agent's probe runner decided it. */
+export const probeSchema = z.object({
+  type: z.literal("probe"),
+  v: version,
+  seq: z.number().int().positive(),
+  service: z.string(),
+  health: healthStateSchema,
+  ts,
+  /** For unhealthy: the time of the first failing observation of this streak. */
+  since: ts,
+  detail: z.string().default(""),
+});
+
+export const agentEventKinds = [
+  "process.started",
+  "process.exited",
+  "process.adopted",
+  "action.refused",
+  "outbox.dropped",
+] as const;
+
+export const eventSchema = z.object({
+  type: z.literal("event"),
+  v: version,
+  seq: z.number().int().positive(),
+  kind: z.enum(agentEventKinds),
+  service: z.string().optional(),
+  ts,
+  data: z.record(z.string(), z.unknown()).default({}),
+});
+
+export const actionResultSchema = z.object({
+  type: z.literal("action.result"),
+  v: version,
+  seq: z.number().int().positive(),
+  actionId: z.string(),
+  service: z.string(),
+  action: z.string(),
+  ok: z.boolean(),
+  error: z.string().optional(),
+  ts,
+  data: z.record(z.string(), z.unknown()).default({}),
+});
+
+export const agentMessageSchema = z.discriminatedUnion("type", [
+  helloSchema,
+  heartbeatSchema,
+  samplesSchema,
+  probeSchema,
+  eventSchema,
+  actionResultSchema,
+]);
+export type AgentMessage = z.infer<typeof agentMessageSchema>;
+export type Hello = z.infer<typeof helloSchema>;
+export type SamplesMessage = z.infer<typeof samplesSchema>;
+export type ProbeMessage = z.infer<typeof probeSchema>;
+export type EventMessage = z.infer<typeof eventSchema>;
+export type ActionResultMessage = z.infer<typeof actionResultSchema>;
+/** Messages that go through the outbox (they carry seq). */
+export type OutboxMessage = SamplesMessage | ProbeMessage | EventMessage | ActionResultMessage;
+/** An outbox message before the outbox has numbered it. */
+export type UnsequencedMessage = OutboxMessage extends infer M ? (M extends OutboxMessage ? Omit<M, "seq"> : never) : never;
+
+// ---- server -> agent -------------------------------------------------------------
+
+/** A service as the agent runs it: the config's service with durations in ms. */
+export const agentServiceSchema = z.object({
+  name: z.string(),
+  run: z
+    .object({
+      command: z.string(),
+      cwd: z.string().optional(),
+      env: z.record(z.string(), z.string()),
+      stopTimeout: z.number().int().nonnegative(),
+    })
+    .optional(),
+  pidfile: z.string().optional(),
+  health: z
+    .object({
+      http: z.string().optional(),
+      expectBody: z.string().optional(),
+      tcp: z.string().optional(),
+      exec: z.string().optional(),
+      process: z.literal(true).optional(),
+      interval: z.number().int().positive(),
+      timeout: z.number().int().positive(),
+      failures: z.number().int().positive(),
+      successes: z.number().int().positive(),
+    })
+    .optional(),
+});
+export type AgentService = z.infer<typeof agentServiceSchema>;
+
+export const agentSettingsSchema = z.object({
+  heartbeatInterval: z.number().int().positive(),
+  collectInterval: z.number().int().positive(),
+  outboxMaxMessages: z.number().int().positive(),
+});
+
+export const welcomeSchema = z.object({
+  type: z.literal("welcome"),
+  v: version,
+  node: z.string(),
+  /** The highest seq of this outboxId the server has already stored. */
+  ackedSeq: z.number().int().nonnegative(),
+  services: z.array(agentServiceSchema),
+  settings: agentSettingsSchema,
+  serverTime: ts,
+});
+
+export const actionKinds = ["restart", "stop", "start"] as const;
+export type ActionKind = (typeof actionKinds)[number];
+
+export const actionSchema = z.object({
+  type: z.literal("action"),
+  v: version,
+  actionId: z.string(),
+  /** Any string: the agent refuses kinds it does not know. */
+  action: z.string(),
+  service: z.string(),
+  reason: z.string().default(""),
+});
+
+export const ackSchema = z.object({ type: z.literal("ack"), v: version, seq: z.number().int().nonnegative() });
+
+export const errorSchema = z.object({ type: z.literal("error"), v: version, error: z.string() });
+
+export const serverMessageSchema = z.discriminatedUnion("type", [welcomeSchema, actionSchema, ackSchema, errorSchema]);
+export type ServerMessage = z.infer<typeof serverMessageSchema>;
+export type Welcome = z.infer<typeof welcomeSchema>;
+export type ActionMessage = z.infer<typeof actionSchema>;
+
+/** Parses a websocket frame; returns a readable error naming what is wrong. */
+export function parseMessage<T>(
+  schema: z.ZodType<T>,
+  raw: string,
+): { ok: true; message: T } | { ok: false; error: string } {
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch (err) {
+    return { ok: false, error: `message is not JSON: ${(err as Error).message}` };
+  }
+  const result = schema.safeParse(json);
+  if (result.success) return { ok: true, message: result.data };
+  const issues = result.error.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.length ? i.path.join(".") : "(message)"}: ${i.message}`);
+  return { ok: false, error: `invalid message: ${issues.join("; ")}` };
+}

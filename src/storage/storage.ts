@@ -1,0 +1,153 @@
+// The storage interface: everything the control plane keeps across restarts — the
+// journal, nodes, services, alerts, incidents and the notification queue. SQLite
+// implements it today (storage/sqlite/); a PostgreSQL implementation can fill it later,
+// which is why every method returns a Promise.
+
+/** One entry of the append-only journal (DESIGN.md §4). */
+export interface JournalEvent {
+  id: number;
+  ts: number;
+  kind: string;
+  incidentId?: number;
+  node?: string;
+  service?: string;
+  data: Record<string, unknown>;
+}
+export type NewJournalEvent = Omit<JournalEvent, "id">;
+
+export interface EventQuery {
+  /** Only events with id greater than this (for tailing). */
+  afterId?: number;
+  /** Only events with ts >= since / ts < until. */
+  since?: number;
+  until?: number;
+  kinds?: string[];
+  incidentId?: number;
+  node?: string;
+  service?: string;
+  /** Default 1000. */
+  limit?: number;
+  /** "asc" (default): oldest first; "desc": newest first. */
+  order?: "asc" | "desc";
+}
+
+export type NodeState = "alive" | "down" | "unknown";
+
+export interface NodeRecord {
+  name: string;
+  state: NodeState;
+  /** When the current state began. */
+  since: number;
+  lastHeartbeat: number | null;
+  agentVersion: string | null;
+  /** The agent's outbox identity and the highest seq of it stored here: de-duplication by (node, seq). */
+  outboxId: string | null;
+  ackedSeq: number;
+}
+
+export type ServiceHealth = "healthy" | "unhealthy" | "unknown";
+
+export interface ServiceRecord {
+  name: string;
+  node: string;
+  health: ServiceHealth;
+  /** When the current health began (for unhealthy: the first failing observation). */
+  since: number;
+  detail: string;
+  pid: number | null;
+  running: boolean;
+  updatedAt: number;
+}
+
+export type AlertState = "pending" | "firing" | "resolved";
+
+export interface AlertRecord {
+  /** Stable identity: a hash of the labels (alert/fingerprint.ts). */
+  fingerprint: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  state: AlertState;
+  /** When the condition first held (pending began). */
+  activeAt: number;
+  firedAt: number | null;
+  resolvedAt: number | null;
+  value: number | null;
+  updatedAt: number;
+}
+
+export type IncidentState = "open" | "mitigating" | "verifying" | "resolved" | "escalated";
+
+export interface IncidentRecord {
+  id: number;
+  /** What the incident is about: "service:<name>" or "node:<name>"; one open incident per key. */
+  key: string;
+  kind: "service" | "node";
+  /** The service or node name. */
+  target: string;
+  node: string | null;
+  state: IncidentState;
+  title: string;
+  /** First failing observation (from the agent), detection (here), recovery and resolution. */
+  firstSignalAt: number;
+  detectedAt: number;
+  recoveredAt: number | null;
+  resolvedAt: number | null;
+  escalatedAt: number | null;
+  rootCause: string | null;
+  updatedAt: number;
+}
+export type NewIncident = Omit<IncidentRecord, "id">;
+
+export interface IncidentQuery {
+  /** true: only incidents that are not resolved. */
+  open?: boolean;
+  key?: string;
+  limit?: number;
+}
+
+export type NotificationState = "pending" | "sent" | "failed";
+
+export interface NotificationRecord {
+  id: number;
+  receiver: string;
+  /** The exact body to deliver (JSON text). */
+  payload: string;
+  state: NotificationState;
+  attempts: number;
+  nextAttemptAt: number;
+  lastError: string | null;
+  createdAt: number;
+  sentAt: number | null;
+}
+export type NewNotification = Pick<NotificationRecord, "receiver" | "payload" | "createdAt" | "nextAttemptAt">;
+
+export interface Storage {
+  appendEvent(event: NewJournalEvent): Promise<JournalEvent>;
+  listEvents(query?: EventQuery): Promise<JournalEvent[]>;
+
+  upsertNode(node: NodeRecord): Promise<void>;
+  listNodes(): Promise<NodeRecord[]>;
+
+  upsertService(service: ServiceRecord): Promise<void>;
+  listServices(): Promise<ServiceRecord[]>;
+
+  upsertAlert(alert: AlertRecord): Promise<void>;
+  /** Alerts that are pending or firing, plus those resolved at or after `resolvedSince` (default: none). */
+  listAlerts(query?: { resolvedSince?: number }): Promise<AlertRecord[]>;
+
+  createIncident(incident: NewIncident): Promise<IncidentRecord>;
+  updateIncident(incident: IncidentRecord): Promise<void>;
+  getIncident(id: number): Promise<IncidentRecord | null>;
+  /** Newest first. */
+  listIncidents(query?: IncidentQuery): Promise<IncidentRecord[]>;
+
+  enqueueNotification(n: NewNotification): Promise<NotificationRecord>;
+  /** Pending notifications whose nextAttemptAt <= now, oldest first. */
+  dueNotifications(now: number, limit?: number): Promise<NotificationRecord[]>;
+  /** The earliest nextAttemptAt among pending notifications, or null. */
+  nextNotificationDue(): Promise<number | null>;
+  updateNotification(n: NotificationRecord): Promise<void>;
+  listNotifications(query?: { state?: NotificationState; limit?: number }): Promise<NotificationRecord[]>;
+
+  close(): Promise<void>;
+}
