@@ -1,0 +1,161 @@
+// The SQLite schema as an ordered list of migrations, and the code that brings a database
+// up to date: each missing migration runs in its own transaction, is recorded in
+// `schema_migrations` and advances `PRAGMA user_version`; a newer database is refused.
+import type Database from "better-sqlite3";
+
+export interface Migration {
+  /** 1, 2, 3, ... in order; never reuse or renumber a released version. */
+  version: number;
+  name: string;
+  /** SQL run once, inside a transaction. */
+  up: string;
+}
+
+export const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: "create tables",
+    up: `
+      CREATE TABLE events (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        ts          INTEGER NOT NULL,
+        kind        TEXT    NOT NULL,
+        incident_id INTEGER,
+        node        TEXT,
+        service     TEXT,
+        data        TEXT    NOT NULL
+      );
+      CREATE INDEX events_ts ON events (ts);
+      CREATE INDEX events_kind ON events (kind);
+      CREATE INDEX events_incident_id ON events (incident_id);
+      CREATE INDEX events_service ON events (service);
+
+      CREATE TABLE nodes (
+        name           TEXT    PRIMARY KEY,
+        state          TEXT    NOT NULL,
+        since          INTEGER NOT NULL,
+        last_heartbeat INTEGER,
+        agent_version  TEXT,
+        outbox_id      TEXT,
+        acked_seq      INTEGER NOT NULL
+      );
+
+      CREATE TABLE services (
+        name       TEXT    PRIMARY KEY,
+        node       TEXT    NOT NULL,
+        health     TEXT    NOT NULL,
+        since      INTEGER NOT NULL,
+        detail     TEXT    NOT NULL,
+        pid        INTEGER,
+        running    INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+
+      CREATE TABLE alerts (
+        fingerprint TEXT    PRIMARY KEY,
+        labels      TEXT    NOT NULL,
+        annotations TEXT    NOT NULL,
+        state       TEXT    NOT NULL,
+        active_at   INTEGER NOT NULL,
+        fired_at    INTEGER,
+        resolved_at INTEGER,
+        value       REAL,
+        updated_at  INTEGER NOT NULL
+      );
+
+      CREATE TABLE incidents (
+        id              INTEGER PRIMARY KEY AUTOINCREMENT,
+        key             TEXT    NOT NULL,
+        kind            TEXT    NOT NULL,
+        target          TEXT    NOT NULL,
+        node            TEXT,
+        state           TEXT    NOT NULL,
+        title           TEXT    NOT NULL,
+        first_signal_at INTEGER NOT NULL,
+        detected_at     INTEGER NOT NULL,
+        recovered_at    INTEGER,
+        resolved_at     INTEGER,
+        escalated_at    INTEGER,
+        root_cause      TEXT,
+        updated_at      INTEGER NOT NULL
+      );
+      CREATE INDEX incidents_key_state ON incidents (key, state);
+
+      CREATE TABLE notifications (
+        id              INTEGER PRIMARY KEY AUTOINCREMENT,
+        receiver        TEXT    NOT NULL,
+        payload         TEXT    NOT NULL,
+        state           TEXT    NOT NULL,
+        attempts        INTEGER NOT NULL,
+        next_attempt_at INTEGER NOT NULL,
+        last_error      TEXT,
+        created_at      INTEGER NOT NULL,
+        sent_at         INTEGER
+      );
+      CREATE INDEX notifications_state_next_attempt_at ON notifications (state, next_attempt_at);
+    `,
+  },
+];
+
+/** The schema version this build of Vigil writes: the last migration's version. */
+export function latestSchemaVersion(list: readonly Migration[] = migrations): number {
+  return list.length === 0 ? 0 : list[list.length - 1]!.version;
+}
+
+/**
+ * Applies the migrations of `list` that the database has not recorded yet, in order, and
+ * returns the versions it applied. Throws if the database is newer than `list` knows, or if
+ * a migration fails (that migration is rolled back; earlier ones stay applied).
+ */
+export function applyMigrations(db: Database.Database, list: readonly Migration[] = migrations): number[] {
+  checkMigrationList(list);
+  const latest = latestSchemaVersion(list);
+  const found = db.pragma("user_version", { simple: true }) as number;
+  if (found > latest) {
+    throw new Error(`database schema version ${found} is newer than this Vigil (${latest}): upgrade Vigil`);
+  }
+
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version    INTEGER PRIMARY KEY,
+    name       TEXT    NOT NULL,
+    applied_at INTEGER NOT NULL
+  )`);
+  const isApplied = db.prepare<[number], { one: number }>("SELECT 1 AS one FROM schema_migrations WHERE version = ?");
+  const record = db.prepare<[number, string, number]>(
+    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+  );
+
+  const applied: number[] = [];
+  for (const migration of list) {
+    // IMMEDIATE takes the write lock before the check, so two processes opening the same
+    // file at once cannot both apply a migration: the second waits (busy_timeout), then sees it.
+    const applyOne = db.transaction((): boolean => {
+      if (isApplied.get(migration.version)) return false;
+      db.exec(migration.up);
+      record.run(migration.version, migration.name, Date.now());
+      db.pragma(`user_version = ${migration.version}`);
+      return true;
+    });
+    let didApply: boolean;
+    try {
+      didApply = applyOne.immediate();
+    } catch (err) {
+      throw new Error(`migration ${migration.version} (${migration.name}) failed: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+    if (didApply) applied.push(migration.version);
+  }
+  return applied;
+}
+
+function checkMigrationList(list: readonly Migration[]): void {
+  list.forEach((migration, index) => {
+    const expected = index + 1;
+    if (migration.version !== expected) {
+      throw new Error(
+        `migration list is out of order: entry ${index} ("${migration.name}") has version ${migration.version}, expected ${expected}`,
+      );
+    }
+  });
+}

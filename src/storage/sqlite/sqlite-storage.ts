@@ -1,0 +1,609 @@
+// Storage on one SQLite file (better-sqlite3): the embedded default. Work is synchronous
+// inside each method; the Promise shape is the interface's, kept for a later PostgreSQL
+// implementation. Columns are snake_case, records camelCase; JSON columns hold JSON text.
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import Database from "better-sqlite3";
+import type {
+  AlertRecord,
+  AlertState,
+  EventQuery,
+  IncidentQuery,
+  IncidentRecord,
+  IncidentState,
+  JournalEvent,
+  NewIncident,
+  NewJournalEvent,
+  NewNotification,
+  NodeRecord,
+  NodeState,
+  NotificationRecord,
+  NotificationState,
+  ServiceHealth,
+  ServiceRecord,
+  Storage,
+} from "../storage.js";
+import { applyMigrations } from "./migrations.js";
+
+const DEFAULT_EVENT_LIMIT = 1000;
+const DEFAULT_INCIDENT_LIMIT = 100;
+const DEFAULT_NOTIFICATION_LIMIT = 100;
+/** How long a statement waits for another connection's write lock before failing with SQLITE_BUSY. */
+const BUSY_TIMEOUT_MS = 5000;
+
+interface EventRow {
+  id: number;
+  ts: number;
+  kind: string;
+  incident_id: number | null;
+  node: string | null;
+  service: string | null;
+  data: string;
+}
+interface NodeRow {
+  name: string;
+  state: string;
+  since: number;
+  last_heartbeat: number | null;
+  agent_version: string | null;
+  outbox_id: string | null;
+  acked_seq: number;
+}
+interface ServiceRow {
+  name: string;
+  node: string;
+  health: string;
+  since: number;
+  detail: string;
+  pid: number | null;
+  running: number;
+  updated_at: number;
+}
+interface AlertRow {
+  fingerprint: string;
+  labels: string;
+  annotations: string;
+  state: string;
+  active_at: number;
+  fired_at: number | null;
+  resolved_at: number | null;
+  value: number | null;
+  updated_at: number;
+}
+interface IncidentRow {
+  id: number;
+  key: string;
+  kind: string;
+  target: string;
+  node: string | null;
+  state: string;
+  title: string;
+  first_signal_at: number;
+  detected_at: number;
+  recovered_at: number | null;
+  resolved_at: number | null;
+  escalated_at: number | null;
+  root_cause: string | null;
+  updated_at: number;
+}
+interface NotificationRow {
+  id: number;
+  receiver: string;
+  payload: string;
+  state: string;
+  attempts: number;
+  next_attempt_at: number;
+  last_error: string | null;
+  created_at: number;
+  sent_at: number | null;
+}
+
+type Params = Record<string, string | number | null>;
+type Stmt<Row = unknown> = Database.Statement<[Params], Row>;
+type ParamlessStmt<Row> = Database.Statement<[], Row>;
+
+/**
+ * Opens (creating if needed) the SQLite database at `path` and brings its schema up to
+ * date. The parent directory is created; ":memory:" gives a private in-memory database.
+ */
+export function openSqliteStorage(path: string): SqliteStorage {
+  if (typeof path !== "string" || path === "") {
+    throw new Error("openSqliteStorage: path must be a file path or \":memory:\"");
+  }
+  let db: Database.Database | undefined;
+  try {
+    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+    db = new Database(path);
+    // WAL lets readers (another process, a backup) run beside the writer; with
+    // synchronous=NORMAL a commit is not fsynced until the checkpoint, so a power cut may
+    // lose the last commits but never corrupts the file, which suits a journal of decisions.
+    db.pragma("journal_mode = WAL");
+    db.pragma("synchronous = NORMAL");
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    db.pragma("foreign_keys = ON");
+    applyMigrations(db);
+    return new SqliteStorage(db);
+  } catch (err) {
+    db?.close();
+    throw new Error(`cannot open storage at ${path}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+export class SqliteStorage implements Storage {
+  private readonly insertEvent: Stmt;
+  /** listEvents statements by SQL text: one per combination of filters used. */
+  private readonly eventQueries = new Map<string, Stmt<EventRow>>();
+  private readonly upsertNodeStmt: Stmt;
+  private readonly selectNodes: ParamlessStmt<NodeRow>;
+  private readonly upsertServiceStmt: Stmt;
+  private readonly selectServices: ParamlessStmt<ServiceRow>;
+  private readonly upsertAlertStmt: Stmt;
+  private readonly selectActiveAlerts: ParamlessStmt<AlertRow>;
+  private readonly selectAlertsWithResolvedSince: Stmt<AlertRow>;
+  private readonly insertIncident: Stmt;
+  private readonly updateIncidentStmt: Stmt;
+  private readonly selectIncident: Stmt<IncidentRow>;
+  private readonly selectIncidents: Stmt<IncidentRow>;
+  private readonly selectIncidentsByKey: Stmt<IncidentRow>;
+  private readonly insertNotification: Stmt;
+  private readonly updateNotificationStmt: Stmt;
+  private readonly selectDueNotifications: Stmt<NotificationRow>;
+  private readonly selectNextNotificationDue: ParamlessStmt<{ due: number | null }>;
+  private readonly selectNotifications: Stmt<NotificationRow>;
+  private readonly selectNotificationsByState: Stmt<NotificationRow>;
+
+  /** Takes a database whose schema is current (see openSqliteStorage). */
+  constructor(private readonly db: Database.Database) {
+    this.insertEvent = db.prepare(
+      `INSERT INTO events (ts, kind, incident_id, node, service, data)
+       VALUES (@ts, @kind, @incidentId, @node, @service, @data)`,
+    );
+    this.upsertNodeStmt = db.prepare(
+      `INSERT INTO nodes (name, state, since, last_heartbeat, agent_version, outbox_id, acked_seq)
+       VALUES (@name, @state, @since, @lastHeartbeat, @agentVersion, @outboxId, @ackedSeq)
+       ON CONFLICT (name) DO UPDATE SET
+         state = excluded.state, since = excluded.since, last_heartbeat = excluded.last_heartbeat,
+         agent_version = excluded.agent_version, outbox_id = excluded.outbox_id, acked_seq = excluded.acked_seq`,
+    );
+    this.selectNodes = db.prepare("SELECT * FROM nodes ORDER BY name");
+    this.upsertServiceStmt = db.prepare(
+      `INSERT INTO services (name, node, health, since, detail, pid, running, updated_at)
+       VALUES (@name, @node, @health, @since, @detail, @pid, @running, @updatedAt)
+       ON CONFLICT (name) DO UPDATE SET
+         node = excluded.node, health = excluded.health, since = excluded.since, detail = excluded.detail,
+         pid = excluded.pid, running = excluded.running, updated_at = excluded.updated_at`,
+    );
+    this.selectServices = db.prepare("SELECT * FROM services ORDER BY name");
+    this.upsertAlertStmt = db.prepare(
+      `INSERT INTO alerts (fingerprint, labels, annotations, state, active_at, fired_at, resolved_at, value, updated_at)
+       VALUES (@fingerprint, @labels, @annotations, @state, @activeAt, @firedAt, @resolvedAt, @value, @updatedAt)
+       ON CONFLICT (fingerprint) DO UPDATE SET
+         labels = excluded.labels, annotations = excluded.annotations, state = excluded.state,
+         active_at = excluded.active_at, fired_at = excluded.fired_at, resolved_at = excluded.resolved_at,
+         value = excluded.value, updated_at = excluded.updated_at`,
+    );
+    this.selectActiveAlerts = db.prepare(
+      "SELECT * FROM alerts WHERE state != 'resolved' ORDER BY active_at, fingerprint",
+    );
+    this.selectAlertsWithResolvedSince = db.prepare(
+      `SELECT * FROM alerts WHERE state != 'resolved' OR resolved_at >= @resolvedSince
+       ORDER BY active_at, fingerprint`,
+    );
+    this.insertIncident = db.prepare(
+      `INSERT INTO incidents (key, kind, target, node, state, title, first_signal_at, detected_at,
+         recovered_at, resolved_at, escalated_at, root_cause, updated_at)
+       VALUES (@key, @kind, @target, @node, @state, @title, @firstSignalAt, @detectedAt,
+         @recoveredAt, @resolvedAt, @escalatedAt, @rootCause, @updatedAt)`,
+    );
+    this.updateIncidentStmt = db.prepare(
+      `UPDATE incidents SET key = @key, kind = @kind, target = @target, node = @node, state = @state,
+         title = @title, first_signal_at = @firstSignalAt, detected_at = @detectedAt,
+         recovered_at = @recoveredAt, resolved_at = @resolvedAt, escalated_at = @escalatedAt,
+         root_cause = @rootCause, updated_at = @updatedAt
+       WHERE id = @id`,
+    );
+    this.selectIncident = db.prepare("SELECT * FROM incidents WHERE id = @id");
+    // "Newest" is the latest detection; id breaks ties so the order is total.
+    const incidentOrder = "ORDER BY detected_at DESC, id DESC LIMIT @limit";
+    this.selectIncidents = db.prepare(
+      `SELECT * FROM incidents WHERE (@openOnly = 0 OR state != 'resolved') ${incidentOrder}`,
+    );
+    this.selectIncidentsByKey = db.prepare(
+      `SELECT * FROM incidents WHERE key = @key AND (@openOnly = 0 OR state != 'resolved') ${incidentOrder}`,
+    );
+    this.insertNotification = db.prepare(
+      `INSERT INTO notifications (receiver, payload, state, attempts, next_attempt_at, last_error, created_at, sent_at)
+       VALUES (@receiver, @payload, 'pending', 0, @nextAttemptAt, NULL, @createdAt, NULL)`,
+    );
+    this.updateNotificationStmt = db.prepare(
+      `UPDATE notifications SET receiver = @receiver, payload = @payload, state = @state, attempts = @attempts,
+         next_attempt_at = @nextAttemptAt, last_error = @lastError, created_at = @createdAt, sent_at = @sentAt
+       WHERE id = @id`,
+    );
+    // Oldest means enqueued first, so a receiver gets due messages in the order they were made.
+    this.selectDueNotifications = db.prepare(
+      `SELECT * FROM notifications WHERE state = 'pending' AND next_attempt_at <= @now
+       ORDER BY id LIMIT @limit`,
+    );
+    this.selectNextNotificationDue = db.prepare(
+      "SELECT MIN(next_attempt_at) AS due FROM notifications WHERE state = 'pending'",
+    );
+    this.selectNotifications = db.prepare("SELECT * FROM notifications ORDER BY id DESC LIMIT @limit");
+    this.selectNotificationsByState = db.prepare(
+      "SELECT * FROM notifications WHERE state = @state ORDER BY id DESC LIMIT @limit",
+    );
+  }
+
+  appendEvent(event: NewJournalEvent): Promise<JournalEvent> {
+    return this.attempt(`appendEvent(${printable(event?.kind)})`, () => {
+      if (!isPlainObject(event?.data)) throw new Error("event.data must be an object");
+      const data = JSON.stringify(event.data);
+      const result = this.insertEvent.run({
+        ts: event.ts,
+        kind: event.kind,
+        incidentId: event.incidentId ?? null,
+        node: event.node ?? null,
+        service: event.service ?? null,
+        data,
+      });
+      // Built from what was stored, so the caller sees exactly what listEvents will return.
+      return eventFromRow({
+        id: Number(result.lastInsertRowid),
+        ts: event.ts,
+        kind: event.kind,
+        incident_id: event.incidentId ?? null,
+        node: event.node ?? null,
+        service: event.service ?? null,
+        data,
+      });
+    });
+  }
+
+  listEvents(query: EventQuery = {}): Promise<JournalEvent[]> {
+    return this.attempt("listEvents", () => {
+      const conditions: string[] = [];
+      const params: Params = { limit: checkLimit(query.limit, DEFAULT_EVENT_LIMIT) };
+      const filter = (condition: string, name: string, value: string | number | undefined) => {
+        if (value === undefined) return;
+        conditions.push(condition);
+        params[name] = value;
+      };
+      filter("id > @afterId", "afterId", query.afterId);
+      filter("ts >= @since", "since", query.since);
+      filter("ts < @until", "until", query.until);
+      // One JSON-array parameter instead of "IN (?, ?, ...)" keeps the SQL text, and so the
+      // cached statement, the same however many kinds are asked for.
+      filter("kind IN (SELECT value FROM json_each(@kinds))", "kinds", query.kinds && JSON.stringify(query.kinds));
+      filter("incident_id = @incidentId", "incidentId", query.incidentId);
+      filter("node = @node", "node", query.node);
+      filter("service = @service", "service", query.service);
+      if (query.order !== undefined && query.order !== "asc" && query.order !== "desc") {
+        throw new Error(`order must be "asc" or "desc", got ${printable(query.order)}`);
+      }
+      // Journal order is append order (id): an event stamped earlier but stored later comes
+      // later, which keeps "afterId" tailing and pagination consistent.
+      const sql =
+        "SELECT * FROM events" +
+        (conditions.length > 0 ? ` WHERE ${conditions.join(" AND ")}` : "") +
+        ` ORDER BY id ${query.order === "desc" ? "DESC" : "ASC"} LIMIT @limit`;
+      let statement = this.eventQueries.get(sql);
+      if (!statement) {
+        statement = this.db.prepare<[Params], EventRow>(sql);
+        this.eventQueries.set(sql, statement);
+      }
+      return statement.all(params).map(eventFromRow);
+    });
+  }
+
+  upsertNode(node: NodeRecord): Promise<void> {
+    return this.attempt(`upsertNode(${printable(node?.name)})`, () => {
+      this.upsertNodeStmt.run({
+        name: node.name,
+        state: node.state,
+        since: node.since,
+        lastHeartbeat: node.lastHeartbeat,
+        agentVersion: node.agentVersion,
+        outboxId: node.outboxId,
+        ackedSeq: node.ackedSeq,
+      });
+    });
+  }
+
+  listNodes(): Promise<NodeRecord[]> {
+    return this.attempt("listNodes", () => this.selectNodes.all().map(nodeFromRow));
+  }
+
+  upsertService(service: ServiceRecord): Promise<void> {
+    return this.attempt(`upsertService(${printable(service?.name)})`, () => {
+      this.upsertServiceStmt.run({
+        name: service.name,
+        node: service.node,
+        health: service.health,
+        since: service.since,
+        detail: service.detail,
+        pid: service.pid,
+        running: service.running ? 1 : 0,
+        updatedAt: service.updatedAt,
+      });
+    });
+  }
+
+  listServices(): Promise<ServiceRecord[]> {
+    return this.attempt("listServices", () => this.selectServices.all().map(serviceFromRow));
+  }
+
+  upsertAlert(alert: AlertRecord): Promise<void> {
+    return this.attempt(`upsertAlert(${printable(alert?.fingerprint)})`, () => {
+      this.upsertAlertStmt.run({
+        fingerprint: alert.fingerprint,
+        labels: JSON.stringify(alert.labels),
+        annotations: JSON.stringify(alert.annotations),
+        state: alert.state,
+        activeAt: alert.activeAt,
+        firedAt: alert.firedAt,
+        resolvedAt: alert.resolvedAt,
+        value: alert.value,
+        updatedAt: alert.updatedAt,
+      });
+    });
+  }
+
+  listAlerts(query: { resolvedSince?: number } = {}): Promise<AlertRecord[]> {
+    return this.attempt("listAlerts", () => {
+      const rows =
+        query.resolvedSince === undefined
+          ? this.selectActiveAlerts.all()
+          : this.selectAlertsWithResolvedSince.all({ resolvedSince: query.resolvedSince });
+      return rows.map(alertFromRow);
+    });
+  }
+
+  createIncident(incident: NewIncident): Promise<IncidentRecord> {
+    return this.attempt(`createIncident(${printable(incident?.key)})`, () => {
+      const result = this.insertIncident.run(incidentParams(incident));
+      return { id: Number(result.lastInsertRowid), ...copyIncidentFields(incident) };
+    });
+  }
+
+  updateIncident(incident: IncidentRecord): Promise<void> {
+    return this.attempt(`updateIncident(${printable(incident?.id)})`, () => {
+      const result = this.updateIncidentStmt.run({ id: incident.id, ...incidentParams(incident) });
+      if (result.changes === 0) throw new Error(`no incident with id ${incident.id}`);
+    });
+  }
+
+  getIncident(id: number): Promise<IncidentRecord | null> {
+    return this.attempt(`getIncident(${printable(id)})`, () => {
+      const row = this.selectIncident.get({ id });
+      return row ? incidentFromRow(row) : null;
+    });
+  }
+
+  /** Newest first (by detectedAt); `open: true` keeps only unresolved ones, `false` or absent keeps all. */
+  listIncidents(query: IncidentQuery = {}): Promise<IncidentRecord[]> {
+    return this.attempt("listIncidents", () => {
+      const params = { openOnly: query.open === true ? 1 : 0, limit: checkLimit(query.limit, DEFAULT_INCIDENT_LIMIT) };
+      const rows =
+        query.key === undefined
+          ? this.selectIncidents.all(params)
+          : this.selectIncidentsByKey.all({ ...params, key: query.key });
+      return rows.map(incidentFromRow);
+    });
+  }
+
+  enqueueNotification(n: NewNotification): Promise<NotificationRecord> {
+    return this.attempt(`enqueueNotification(${printable(n?.receiver)})`, () => {
+      const result = this.insertNotification.run({
+        receiver: n.receiver,
+        payload: n.payload,
+        nextAttemptAt: n.nextAttemptAt,
+        createdAt: n.createdAt,
+      });
+      return {
+        id: Number(result.lastInsertRowid),
+        receiver: n.receiver,
+        payload: n.payload,
+        state: "pending",
+        attempts: 0,
+        nextAttemptAt: n.nextAttemptAt,
+        lastError: null,
+        createdAt: n.createdAt,
+        sentAt: null,
+      };
+    });
+  }
+
+  dueNotifications(now: number, limit?: number): Promise<NotificationRecord[]> {
+    return this.attempt("dueNotifications", () =>
+      this.selectDueNotifications
+        .all({ now, limit: checkLimit(limit, DEFAULT_NOTIFICATION_LIMIT) })
+        .map(notificationFromRow),
+    );
+  }
+
+  nextNotificationDue(): Promise<number | null> {
+    return this.attempt("nextNotificationDue", () => this.selectNextNotificationDue.get()?.due ?? null);
+  }
+
+  updateNotification(n: NotificationRecord): Promise<void> {
+    return this.attempt(`updateNotification(${printable(n?.id)})`, () => {
+      const result = this.updateNotificationStmt.run({
+        id: n.id,
+        receiver: n.receiver,
+        payload: n.payload,
+        state: n.state,
+        attempts: n.attempts,
+        nextAttemptAt: n.nextAttemptAt,
+        lastError: n.lastError,
+        createdAt: n.createdAt,
+        sentAt: n.sentAt,
+      });
+      if (result.changes === 0) throw new Error(`no notification with id ${n.id}`);
+    });
+  }
+
+  /** Newest first; all states unless `state` is given; at most `limit` (default 100). */
+  listNotifications(query: { state?: NotificationState; limit?: number } = {}): Promise<NotificationRecord[]> {
+    return this.attempt("listNotifications", () => {
+      const limit = checkLimit(query.limit, DEFAULT_NOTIFICATION_LIMIT);
+      const rows =
+        query.state === undefined
+          ? this.selectNotifications.all({ limit })
+          : this.selectNotificationsByState.all({ state: query.state, limit });
+      return rows.map(notificationFromRow);
+    });
+  }
+
+  close(): Promise<void> {
+    return this.attempt("close", () => {
+      if (this.db.open) this.db.close();
+    });
+  }
+
+  /** Runs `work` now and settles with its result; a failure names the operation. */
+  private attempt<T>(operation: string, work: () => T): Promise<T> {
+    try {
+      return Promise.resolve(work());
+    } catch (err) {
+      return Promise.reject(new Error(`storage ${operation} failed: ${(err as Error).message}`, { cause: err }));
+    }
+  }
+}
+
+function eventFromRow(row: EventRow): JournalEvent {
+  return {
+    id: row.id,
+    ts: row.ts,
+    kind: row.kind,
+    ...(row.incident_id !== null && { incidentId: row.incident_id }),
+    ...(row.node !== null && { node: row.node }),
+    ...(row.service !== null && { service: row.service }),
+    data: JSON.parse(row.data) as Record<string, unknown>,
+  };
+}
+
+function nodeFromRow(row: NodeRow): NodeRecord {
+  return {
+    name: row.name,
+    state: row.state as NodeState,
+    since: row.since,
+    lastHeartbeat: row.last_heartbeat,
+    agentVersion: row.agent_version,
+    outboxId: row.outbox_id,
+    ackedSeq: row.acked_seq,
+  };
+}
+
+function serviceFromRow(row: ServiceRow): ServiceRecord {
+  return {
+    name: row.name,
+    node: row.node,
+    health: row.health as ServiceHealth,
+    since: row.since,
+    detail: row.detail,
+    pid: row.pid,
+    running: row.running !== 0,
+    updatedAt: row.updated_at,
+  };
+}
+
+function alertFromRow(row: AlertRow): AlertRecord {
+  return {
+    fingerprint: row.fingerprint,
+    labels: JSON.parse(row.labels) as Record<string, string>,
+    annotations: JSON.parse(row.annotations) as Record<string, string>,
+    state: row.state as AlertState,
+    activeAt: row.active_at,
+    firedAt: row.fired_at,
+    resolvedAt: row.resolved_at,
+    value: row.value,
+    updatedAt: row.updated_at,
+  };
+}
+
+function incidentParams(incident: NewIncident): Params {
+  return {
+    key: incident.key,
+    kind: incident.kind,
+    target: incident.target,
+    node: incident.node,
+    state: incident.state,
+    title: incident.title,
+    firstSignalAt: incident.firstSignalAt,
+    detectedAt: incident.detectedAt,
+    recoveredAt: incident.recoveredAt,
+    resolvedAt: incident.resolvedAt,
+    escalatedAt: incident.escalatedAt,
+    rootCause: incident.rootCause,
+    updatedAt: incident.updatedAt,
+  };
+}
+
+/** The NewIncident fields only, so extra properties of the caller's object are not echoed back. */
+function copyIncidentFields(incident: NewIncident): NewIncident {
+  return {
+    key: incident.key,
+    kind: incident.kind,
+    target: incident.target,
+    node: incident.node,
+    state: incident.state,
+    title: incident.title,
+    firstSignalAt: incident.firstSignalAt,
+    detectedAt: incident.detectedAt,
+    recoveredAt: incident.recoveredAt,
+    resolvedAt: incident.resolvedAt,
+    escalatedAt: incident.escalatedAt,
+    rootCause: incident.rootCause,
+    updatedAt: incident.updatedAt,
+  };
+}
+
+function incidentFromRow(row: IncidentRow): IncidentRecord {
+  return {
+    id: row.id,
+    key: row.key,
+    kind: row.kind as IncidentRecord["kind"],
+    target: row.target,
+    node: row.node,
+    state: row.state as IncidentState,
+    title: row.title,
+    firstSignalAt: row.first_signal_at,
+    detectedAt: row.detected_at,
+    recoveredAt: row.recovered_at,
+    resolvedAt: row.resolved_at,
+    escalatedAt: row.escalated_at,
+    rootCause: row.root_cause,
+    updatedAt: row.updated_at,
+  };
+}
+
+function notificationFromRow(row: NotificationRow): NotificationRecord {
+  return {
+    id: row.id,
+    receiver: row.receiver,
+    payload: row.payload,
+    state: row.state as NotificationState,
+    attempts: row.attempts,
+    nextAttemptAt: row.next_attempt_at,
+    lastError: row.last_error,
+    createdAt: row.created_at,
+    sentAt: row.sent_at,
+  };
+}
+
+/** SQLite reads a negative LIMIT as "no limit", so a bad limit must fail here instead. */
+function checkLimit(limit: number | undefined, fallback: number): number {
+  if (limit === undefined) return fallback;
+  if (!Number.isInteger(limit) || limit < 0) {
+    throw new Error(`limit must be a non-negative integer, got ${printable(limit)}`);
+  }
+  return limit;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function printable(value: unknown): string {
+  return typeof value === "string" ? JSON.stringify(value) : String(value);
+}
