@@ -41,11 +41,13 @@ const probeTimings = {
   failures: z.number().int().min(1).default(3),
   /** Consecutive successes before an unhealthy service is healthy again. */
   successes: z.number().int().min(1).default(1),
+  /** After a (re)start, failures do not count until the first success or until this has passed. */
+  startPeriod: duration.default(5000),
 };
 
 const healthSchema = z
   .strictObject({
-    http: z.url({ error: 'expected a URL such as "http://127.0.0.1:8080/healthz"' }).optional(),
+    http: z.url({ protocol: /^https?$/, error: 'expected a URL such as "http://127.0.0.1:8080/healthz"' }).optional(),
     /** For http: a substring the response body must contain. */
     expectBody: z.string().optional(),
     tcp: listenAddress.optional(),
@@ -112,7 +114,7 @@ const ruleSchema = z
   .refine((r) => r.above !== undefined || r.below !== undefined, { message: "expected above or below (or both)" });
 
 const webhookSchema = z.strictObject({
-  url: z.url({ error: 'expected a URL such as "http://127.0.0.1:9000/hook"' }),
+  url: z.url({ protocol: /^https?$/, error: 'expected a URL such as "http://127.0.0.1:9000/hook"' }),
   timeout: duration.default(5000),
   /** Delivery attempts before a notification is given up (journalled as notify.failed). */
   maxAttempts: z.number().int().min(1).default(10),
@@ -141,7 +143,7 @@ const serverSchema = z.strictObject({
 const agentSchema = z.strictObject({
   heartbeatInterval: duration.default(500),
   collectInterval: duration.default(1000),
-  /** Outbox bound: beyond it the oldest samples are dropped (never events). */
+  /** Outbox bound of the `vigil up` agent (`vigil agent --outbox-max-messages` for others): beyond it the oldest samples are dropped, never events. */
   outboxMaxMessages: z.number().int().min(10).default(100_000),
 });
 

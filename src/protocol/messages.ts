@@ -143,6 +143,7 @@ export const agentServiceSchema = z.object({
       timeout: z.number().int().positive(),
       failures: z.number().int().positive(),
       successes: z.number().int().positive(),
+      startPeriod: z.number().int().nonnegative(),
     })
     .optional(),
 });
@@ -151,8 +152,8 @@ export type AgentService = z.infer<typeof agentServiceSchema>;
 export const agentSettingsSchema = z.object({
   heartbeatInterval: z.number().int().positive(),
   collectInterval: z.number().int().positive(),
-  outboxMaxMessages: z.number().int().positive(),
 });
+export type AgentSettings = z.infer<typeof agentSettingsSchema>;
 
 export const welcomeSchema = z.object({
   type: z.literal("welcome"),

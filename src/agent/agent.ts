@@ -1,0 +1,277 @@
+// The agent's composition root: collectors, probes and the supervisor produce samples,
+// health transitions and process events; everything worth keeping goes through the disk
+// outbox to the server, which acknowledges it; actions from the server go to the executor.
+import { join } from "node:path";
+import {
+  PROTOCOL_VERSION,
+  type ActionMessage,
+  type AgentService,
+  type AgentSettings,
+  type Hello,
+  type Sample,
+  type ServerMessage,
+  type ServiceSnapshot,
+  type UnsequencedMessage,
+  type Welcome,
+} from "../protocol/messages.js";
+import { systemClock, type Clock, type TimerHandle } from "../util/clock.js";
+import type { Logger } from "../util/logger.js";
+import { ActionExecutor } from "./action-executor.js";
+import { collectAll, createHostCollectors } from "./collectors/index.js";
+import type { Collector } from "./collectors/collector.js";
+import { Outbox } from "./outbox.js";
+import { ProbeRunner } from "./probe-runner.js";
+import { createProbe, type HealthCheck } from "./probes/index.js";
+import { ServerConnection } from "./server-connection.js";
+import { Supervisor } from "./supervisor.js";
+
+export const AGENT_VERSION = "0.1.0";
+
+export interface AgentOptions {
+  server: string;
+  node: string;
+  dataDir: string;
+  outboxMaxMessages?: number;
+  clock?: Clock;
+  logger: Logger;
+  /** procfs root for the collectors (tests). */
+  procRoot?: string;
+}
+
+/** Services supervised but without a health check are watched by their process being alive. */
+const IMPLICIT_PROCESS_CHECK: HealthCheck = { process: true, interval: 1000, timeout: 1000, failures: 1, successes: 1, startPeriod: 0 };
+
+export class Agent {
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly outbox: Outbox;
+  private readonly supervisor: Supervisor;
+  private readonly executor: ActionExecutor;
+  private readonly collectors: Collector[];
+  private readonly connection: ServerConnection;
+  private services = new Map<string, AgentService>();
+  private probes = new Map<string, { runner: ProbeRunner; check: string }>();
+  private probeSamples: Sample[] = [];
+  private settings: AgentSettings = { heartbeatInterval: 500, collectInterval: 1000 };
+  private timers: TimerHandle[] = [];
+  /** Live sending starts after welcome, once the backlog has been re-sent in order. */
+  private ready = false;
+  private collecting = false;
+
+  constructor(private readonly o: AgentOptions) {
+    this.clock = o.clock ?? systemClock;
+    this.logger = o.logger.child({ component: "agent", node: o.node });
+    this.outbox = Outbox.open({
+      dir: o.dataDir,
+      maxMessages: o.outboxMaxMessages ?? 100_000,
+      logger: this.logger,
+      clock: this.clock,
+      onDrop: (dropped) => this.enqueue({ type: "event", v: PROTOCOL_VERSION, kind: "outbox.dropped", ts: this.clock.now(), data: { dropped, droppedTotal: this.outbox.droppedTotal } }),
+    });
+    this.supervisor = new Supervisor({ logDir: join(o.dataDir, "logs"), clock: this.clock, logger: this.logger });
+    this.executor = new ActionExecutor(this.supervisor, () => this.services);
+    this.collectors = createHostCollectors({
+      ...(o.procRoot !== undefined && { procRoot: o.procRoot }),
+      services: () => this.supervisor.running(),
+    });
+    this.connection = new ServerConnection({
+      url: o.server,
+      clock: this.clock,
+      logger: this.logger,
+      hello: () => this.hello(),
+      onMessage: (m) => this.onServerMessage(m),
+      onClose: () => (this.ready = false),
+    });
+    this.wireSupervisor();
+  }
+
+  start(): void {
+    this.connection.start();
+    this.scheduleTimers();
+  }
+
+  /** Stops the agent; supervised services are stopped too unless `keepServices`. */
+  async stop(options: { keepServices?: boolean } = {}): Promise<void> {
+    for (const t of this.timers) t.cancel();
+    for (const { runner } of this.probes.values()) runner.stop();
+    if (!options.keepServices) await this.supervisor.stopAll();
+    await this.connection.stop();
+    this.outbox.close();
+  }
+
+  get outboxId(): string {
+    return this.outbox.outboxId;
+  }
+
+  pendingMessages(): number {
+    return this.outbox.size();
+  }
+
+  // ---- server messages ----
+
+  private onServerMessage(m: ServerMessage): void {
+    switch (m.type) {
+      case "welcome":
+        return void this.onWelcome(m).catch((err) => this.logger.error({ err }, "applying welcome failed"));
+      case "ack":
+        return this.outbox.ack(m.seq);
+      case "action":
+        return void this.onAction(m);
+      case "error":
+        return void this.logger.warn({ error: m.error }, "server reported an error");
+    }
+  }
+
+  private async onWelcome(w: Welcome): Promise<void> {
+    this.outbox.ack(w.ackedSeq);
+    const timingChanged =
+      w.settings.heartbeatInterval !== this.settings.heartbeatInterval || w.settings.collectInterval !== this.settings.collectInterval;
+    this.settings = w.settings;
+    if (timingChanged) this.scheduleTimers();
+    // Re-send the backlog in order before anything new goes out live.
+    for (const m of this.outbox.pending(w.ackedSeq)) this.connection.send(m);
+    this.ready = true;
+    this.services = new Map(w.services.map((s) => [s.name, s]));
+    this.reconcileProbes();
+    await this.supervisor.reconcile(w.services);
+    this.logger.info({ services: w.services.length, backlog: this.outbox.size() }, "welcomed by server");
+  }
+
+  private async onAction(m: ActionMessage): Promise<void> {
+    const outcome = await this.executor.execute(m);
+    if (outcome.refused) {
+      this.logger.warn({ action: m.action, service: m.service, error: outcome.error }, "action refused");
+      this.enqueue({ type: "event", v: PROTOCOL_VERSION, kind: "action.refused", service: m.service, ts: this.clock.now(), data: { action: m.action, error: outcome.error } });
+    }
+    this.enqueue({
+      type: "action.result",
+      v: PROTOCOL_VERSION,
+      actionId: m.actionId,
+      service: m.service,
+      action: m.action,
+      ok: outcome.ok,
+      ...(outcome.error !== undefined && { error: outcome.error }),
+      ts: this.clock.now(),
+      data: outcome.data,
+    });
+  }
+
+  // ---- what the agent reports ----
+
+  private enqueue(message: UnsequencedMessage): void {
+    const sequenced = this.outbox.append(message);
+    if (this.ready) this.connection.send(sequenced);
+  }
+
+  private hello(): Hello {
+    return {
+      type: "hello",
+      v: PROTOCOL_VERSION,
+      node: this.o.node,
+      agentVersion: AGENT_VERSION,
+      outboxId: this.outbox.outboxId,
+      pid: process.pid,
+      ts: this.clock.now(),
+      services: this.snapshot(),
+    };
+  }
+
+  private snapshot(): ServiceSnapshot[] {
+    return [...this.services.values()].map((s) => {
+      const probe = this.probes.get(s.name)?.runner.snapshot() ?? { health: "unknown" as const, since: this.clock.now() };
+      const pid = this.supervisor.pidOf(s.name);
+      return { name: s.name, health: probe.health, since: probe.since, running: pid !== null, ...(pid !== null && { pid }) };
+    });
+  }
+
+  private wireSupervisor(): void {
+    const event = (kind: "process.started" | "process.exited" | "process.adopted", service: string, ts: number, data: Record<string, unknown>) =>
+      this.enqueue({ type: "event", v: PROTOCOL_VERSION, kind, service, ts, data });
+    this.supervisor.on("started", (e) => {
+      // A new process starts with a clean slate: its health is unknown until probed.
+      this.probes.get(e.service)?.runner.reset();
+      event("process.started", e.service, e.ts, { pid: e.pid });
+    });
+    this.supervisor.on("adopted", (e) => event("process.adopted", e.service, e.ts, { pid: e.pid }));
+    this.supervisor.on("exited", (e) =>
+      event("process.exited", e.service, e.ts, {
+        pid: e.pid,
+        code: e.code,
+        signal: e.signal,
+        expected: e.expected,
+        ...(e.error !== undefined && { error: e.error }),
+      }),
+    );
+  }
+
+  private reconcileProbes(): void {
+    for (const [name, { runner }] of this.probes) {
+      if (!this.services.has(name)) {
+        runner.stop();
+        this.probes.delete(name);
+      }
+    }
+    for (const service of this.services.values()) {
+      const check = service.health ?? (service.run || service.pidfile ? IMPLICIT_PROCESS_CHECK : null);
+      const existing = this.probes.get(service.name);
+      if (existing && existing.check === JSON.stringify(check)) continue;
+      existing?.runner.stop();
+      this.probes.delete(service.name);
+      if (!check) continue;
+      const runner = new ProbeRunner({
+        service: service.name,
+        probe: createProbe(check, () => this.supervisor.pidOf(service.name)),
+        interval: check.interval,
+        timeout: check.timeout,
+        failures: check.failures,
+        successes: check.successes,
+        startPeriod: check.startPeriod,
+        clock: this.clock,
+        logger: this.logger,
+        onResult: (name, result, ts) => {
+          const labels = { node: this.o.node, service: name };
+          this.probeSamples.push(
+            { name: "service_up", labels, ts, value: result.ok ? 1 : 0 },
+            { name: "service_probe_duration_seconds", labels, ts, value: result.latencyMs / 1000 },
+          );
+        },
+        onTransition: (t) =>
+          this.enqueue({ type: "probe", v: PROTOCOL_VERSION, service: t.service, health: t.health, ts: t.ts, since: t.since, detail: t.detail }),
+      });
+      this.probes.set(service.name, { runner, check: JSON.stringify(check) });
+      runner.start();
+    }
+  }
+
+  // ---- timers ----
+
+  private scheduleTimers(): void {
+    for (const t of this.timers) t.cancel();
+    this.timers = [
+      this.clock.setInterval(() => {
+        if (this.ready) this.connection.send({ type: "heartbeat", v: PROTOCOL_VERSION, ts: this.clock.now() });
+      }, this.settings.heartbeatInterval),
+      this.clock.setInterval(() => void this.collect(), this.settings.collectInterval),
+    ];
+  }
+
+  private async collect(): Promise<void> {
+    if (this.collecting) return;
+    this.collecting = true;
+    try {
+      const now = this.clock.now();
+      const samples = await collectAll(this.collectors, { now, node: this.o.node }, (collector, err) =>
+        this.logger.warn({ err, collector }, "collector failed"),
+      );
+      const labels = { node: this.o.node };
+      samples.push(
+        { name: "vigil_agent_outbox_messages", labels, ts: now, value: this.outbox.size() },
+        { name: "vigil_agent_outbox_dropped_total", labels, ts: now, value: this.outbox.droppedTotal },
+        ...this.probeSamples.splice(0),
+      );
+      this.enqueue({ type: "samples", v: PROTOCOL_VERSION, samples });
+    } finally {
+      this.collecting = false;
+    }
+  }
+}

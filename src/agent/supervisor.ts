@@ -1,0 +1,459 @@
+// Runs the agent's services as child processes (each in its own process group, output
+// appended to <logDir>/<service>.log) and adopts processes it did not start via pidfiles.
+// It reports starts and exits as events; it never restarts anything on its own.
+import { spawn, type ChildProcess } from "node:child_process";
+import { EventEmitter } from "node:events";
+import { closeSync, mkdirSync, openSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import type { AgentService } from "../protocol/messages.js";
+import { systemClock, type Clock, type TimerHandle } from "../util/clock.js";
+import { silentLogger, type Logger } from "../util/logger.js";
+import { parseCommandLine } from "./command-line.js";
+import { isProcessAliveSync, isStoppedState, readProcessStateSync } from "./probes/process.js";
+
+export interface StartedEvent {
+  service: string;
+  pid: number;
+  ts: number;
+}
+
+export interface AdoptedEvent {
+  service: string;
+  pid: number;
+  ts: number;
+}
+
+export interface ExitedEvent {
+  service: string;
+  /** null when the process could not be spawned at all. */
+  pid: number | null;
+  /** Exit code and signal; both null for adopted processes (not our children) and spawn failures. */
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  ts: number;
+  /** True when the supervisor stopped it (stop, restart, reconcile); false for a crash or kill. */
+  expected: boolean;
+  /** Why the process could not be started (missing binary, bad cwd, ...). */
+  error?: string;
+}
+
+export type SupervisorEventMap = {
+  started: [StartedEvent];
+  adopted: [AdoptedEvent];
+  exited: [ExitedEvent];
+};
+
+export interface SupervisorOptions {
+  logDir: string;
+  clock?: Clock;
+  logger?: Logger;
+}
+
+/** Used when stopping an adopted process whose service has no run config. */
+export const DEFAULT_STOP_TIMEOUT_MS = 5000;
+/**
+ * Adopted processes are not our children, so no 'exit' event tells us they died: they are
+ * polled. 250 ms bounds the delay in noticing; our own children are never polled.
+ */
+export const ADOPTED_POLL_MS = 250;
+/** While stopping an adopted process, its death is polled this often. */
+const ADOPTED_STOP_POLL_MS = 20;
+/** Service names become log file names: the config's name syntax, nothing path-like. */
+const SAFE_SERVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.:-]*$/;
+
+interface TrackedProcess {
+  pid: number;
+  /** A child is signalled as a process group (-pid); an adopted process only by its pid. */
+  origin: "child" | "adopted";
+  stopping: boolean;
+  done: boolean;
+  exited: Promise<void>;
+  markExited: () => void;
+}
+
+interface ManagedService {
+  config: AgentService;
+  /** What, when changed, means the process must be replaced (command, cwd, env, pidfile). */
+  fingerprint: string;
+  proc: TrackedProcess | null;
+  /** Stopped on purpose: reconcile does not start it again until start() or restart(). */
+  heldDown: boolean;
+  /** A pid from the pidfile that was seen dead: not adopted again. */
+  lastDeadAdoptedPid: number | null;
+  pidfileWatch: TimerHandle | null;
+}
+
+export class Supervisor extends EventEmitter<SupervisorEventMap> {
+  private readonly logDir: string;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly services = new Map<string, ManagedService>();
+  /** One chain of operations per service name, so start/stop/restart/reconcile never interleave. */
+  private readonly queues = new Map<string, Promise<void>>();
+
+  constructor(options: SupervisorOptions) {
+    super();
+    this.logDir = options.logDir;
+    this.clock = options.clock ?? systemClock;
+    this.logger = (options.logger ?? silentLogger()).child({ component: "supervisor" });
+  }
+
+  /**
+   * Makes the running set match `services` (level-triggered, idempotent): starts what is
+   * not running (unless stopped on purpose), replaces processes whose command, cwd, env or
+   * pidfile changed, stops what is no longer listed, and leaves everything else alone.
+   * Adopted processes that drop out of the list are only released, never killed.
+   */
+  async reconcile(services: AgentService[]): Promise<void> {
+    const wanted = new Map(services.map((s) => [s.name, s]));
+    const work: Promise<unknown>[] = [];
+    for (const name of this.services.keys()) {
+      if (!wanted.has(name)) work.push(this.serially(name, () => this.forget(name)));
+    }
+    for (const service of wanted.values()) work.push(this.serially(service.name, () => this.apply(service)));
+    const outcomes = await Promise.allSettled(work);
+    for (const outcome of outcomes) {
+      // Failures to start were already reported as "exited" events with the error.
+      if (outcome.status === "rejected") this.logger.warn({ err: outcome.reason }, "reconcile step failed");
+    }
+  }
+
+  /** Starts the service's run command; resolves with the pid (the current one if already running). */
+  start(service: string): Promise<number> {
+    return this.serially(service, async () => {
+      const managed = this.runnable(service);
+      managed.heldDown = false;
+      if (managed.proc) return managed.proc.pid;
+      return this.spawnService(managed);
+    });
+  }
+
+  /** SIGTERM (SIGKILL after run.stopTimeout, at once if the process is stopped); resolves on exit. */
+  stop(service: string): Promise<void> {
+    return this.serially(service, async () => {
+      const managed = this.known(service);
+      managed.heldDown = true;
+      if (managed.proc) await this.terminate(managed, managed.proc);
+    });
+  }
+
+  /** Stops the service if running, then starts it; resolves with the new pid once spawned. */
+  restart(service: string): Promise<number> {
+    return this.serially(service, async () => {
+      const managed = this.runnable(service);
+      managed.heldDown = false;
+      if (managed.proc) await this.terminate(managed, managed.proc);
+      return this.spawnService(managed);
+    });
+  }
+
+  pidOf(service: string): number | null {
+    return this.services.get(service)?.proc?.pid ?? null;
+  }
+
+  running(): Array<{ service: string; pid: number }> {
+    const list: Array<{ service: string; pid: number }> = [];
+    for (const [service, managed] of this.services) if (managed.proc) list.push({ service, pid: managed.proc.pid });
+    return list;
+  }
+
+  /**
+   * For agent shutdown: stops every child gracefully and stops watching adopted processes
+   * (which keep running). Everything counts as stopped on purpose afterwards: a later
+   * reconcile starts nothing until start() or restart().
+   */
+  async stopAll(): Promise<void> {
+    const work: Promise<unknown>[] = [];
+    for (const [name, managed] of this.services) {
+      work.push(
+        this.serially(name, async () => {
+          this.unwatchPidfile(managed);
+          managed.heldDown = true;
+          if (managed.proc?.origin === "child") await this.terminate(managed, managed.proc);
+          else managed.proc = null;
+        }),
+      );
+    }
+    await Promise.allSettled(work);
+  }
+
+  // ---- reconcile steps -------------------------------------------------------------
+
+  private async apply(service: AgentService): Promise<void> {
+    const fingerprint = fingerprintOf(service);
+    let managed = this.services.get(service.name);
+    if (managed && managed.fingerprint === fingerprint) {
+      managed.config = service; // e.g. a new stopTimeout: applies from the next stop, no restart
+    } else {
+      const previous = managed;
+      managed = {
+        config: service,
+        fingerprint,
+        proc: null,
+        heldDown: false,
+        lastDeadAdoptedPid: null,
+        pidfileWatch: null,
+      };
+      if (previous) {
+        this.unwatchPidfile(previous);
+        const keepAdopted = previous.proc?.origin === "adopted" && previous.config.pidfile === service.pidfile;
+        if (keepAdopted) managed.proc = previous.proc;
+        else if (previous.proc?.origin === "child") await this.terminate(previous, previous.proc);
+        this.logger.info({ service: service.name }, "run config changed");
+      }
+      this.services.set(service.name, managed);
+      if (service.pidfile !== undefined) this.watchPidfile(managed);
+    }
+    if (managed.proc || managed.heldDown) return;
+    // With both pidfile and run, a live pid in the pidfile wins over starting a second copy.
+    if (service.pidfile !== undefined && this.adoptFromPidfile(managed)) return;
+    if (service.run) await this.spawnService(managed);
+  }
+
+  private async forget(name: string): Promise<void> {
+    const managed = this.services.get(name);
+    if (!managed) return;
+    this.unwatchPidfile(managed);
+    if (managed.proc?.origin === "child") await this.terminate(managed, managed.proc);
+    this.services.delete(name);
+  }
+
+  // ---- processes -------------------------------------------------------------------
+
+  /** Spawns the run command; a failure is reported as an "exited" event and rejects. */
+  private spawnService(managed: ManagedService): Promise<number> {
+    const name = managed.config.name;
+    const run = managed.config.run;
+    if (!run) return Promise.reject(new Error(`service "${name}" has no run command`));
+    const refuse = (reason: string): Promise<number> => {
+      this.publish("exited", { service: name, pid: null, code: null, signal: null, ts: this.clock.now(), expected: false, error: reason });
+      this.logger.error({ service: name, error: reason }, "service could not be started");
+      return Promise.reject(new Error(`cannot start service "${name}": ${reason}`));
+    };
+    if (!SAFE_SERVICE_NAME.test(name)) return refuse(`the name is not usable as a log file name (letters, digits, '.', '_', ':', '-')`);
+    const parsed = parseCommandLine(run.command);
+    if ("argv" in parsed && parsed.argv.length === 0) return refuse("the run command is empty");
+    // Spawning the program directly makes the supervised pid the service itself; shell
+    // syntax needs /bin/sh, whose pid then leads the group that stop() signals.
+    const [file, args] = "argv" in parsed ? [parsed.argv[0]!, parsed.argv.slice(1)] : ["/bin/sh", ["-c", run.command]];
+    // spawn() reports a missing cwd as "spawn <file> ENOENT", which blames the program.
+    if (run.cwd !== undefined && !isDirectory(run.cwd)) return refuse(`working directory "${run.cwd}" does not exist or is not a directory`);
+
+    let child: ChildProcess;
+    let logFd: number;
+    try {
+      mkdirSync(this.logDir, { recursive: true });
+      logFd = openSync(join(this.logDir, `${name}.log`), "a");
+    } catch (err) {
+      return refuse(`cannot open its log file in "${this.logDir}": ${(err as Error).message}`);
+    }
+    try {
+      child = spawn(file, args, {
+        cwd: run.cwd,
+        env: { ...process.env, ...run.env },
+        detached: true,
+        stdio: ["ignore", logFd, logFd],
+      });
+    } catch (err) {
+      return refuse((err as Error).message);
+    } finally {
+      closeSync(logFd); // the child holds its own copy
+    }
+
+    return new Promise<number>((resolve, reject) => {
+      let proc: TrackedProcess | null = null;
+      child.once("spawn", () => {
+        proc = track(child.pid!, "child");
+        managed.proc = proc;
+        this.logger.info({ service: name, pid: proc.pid, command: run.command, shell: !("argv" in parsed) }, "service started");
+        this.publish("started", { service: name, pid: proc.pid, ts: this.clock.now() });
+        resolve(proc.pid);
+      });
+      child.on("error", (err: NodeJS.ErrnoException) => {
+        if (proc) {
+          this.logger.warn({ service: name, pid: proc.pid, err }, "child process error");
+          return;
+        }
+        refuse(spawnErrorReason(file, err)).catch(reject);
+      });
+      child.on("exit", (code, signal) => {
+        if (proc) this.onExit(managed, proc, code, signal);
+      });
+    });
+  }
+
+  /** Signals the process and waits for its exit. */
+  private async terminate(managed: ManagedService, proc: TrackedProcess): Promise<void> {
+    if (proc.done) return;
+    proc.stopping = true;
+    const name = managed.config.name;
+    const target = proc.origin === "child" ? -proc.pid : proc.pid;
+    const stopTimeout = managed.config.run?.stopTimeout ?? DEFAULT_STOP_TIMEOUT_MS;
+    let killTimer: TimerHandle | null = null;
+    // A stopped process (SIGSTOPped, state T) cannot act on SIGTERM until continued: waiting
+    // stopTimeout for it would only delay the restart.
+    if (isStoppedState(readProcessStateSync(proc.pid))) {
+      this.logger.info({ service: name, pid: proc.pid }, "process is stopped: SIGKILL");
+      sendSignal(target, "SIGKILL");
+    } else {
+      sendSignal(target, "SIGTERM");
+      killTimer = this.clock.setTimeout(() => {
+        this.logger.warn({ service: name, pid: proc.pid, stopTimeout }, "no exit after SIGTERM: SIGKILL");
+        sendSignal(target, "SIGKILL");
+      }, stopTimeout);
+    }
+    let deathWatch: TimerHandle | null = null;
+    if (proc.origin === "adopted") {
+      const check = (): void => {
+        if (!isProcessAliveSync(proc.pid)) this.onExit(managed, proc, null, null);
+      };
+      deathWatch = this.clock.setInterval(check, ADOPTED_STOP_POLL_MS);
+      check();
+    }
+    await proc.exited;
+    killTimer?.cancel();
+    deathWatch?.cancel();
+  }
+
+  private onExit(managed: ManagedService, proc: TrackedProcess, code: number | null, signal: NodeJS.Signals | null): void {
+    if (proc.done) return;
+    proc.done = true;
+    if (managed.proc === proc) managed.proc = null;
+    if (proc.origin === "child") {
+      // Whatever the leader left in its group (a shell's children) goes with it, so that a
+      // restart does not find the port still held.
+      sendSignal(-proc.pid, "SIGKILL");
+    } else {
+      managed.lastDeadAdoptedPid = proc.pid;
+    }
+    const name = managed.config.name;
+    const event: ExitedEvent = { service: name, pid: proc.pid, code, signal, ts: this.clock.now(), expected: proc.stopping };
+    this.logger[proc.stopping ? "info" : "warn"]({ ...event }, "service exited");
+    this.publish("exited", event);
+    proc.markExited();
+  }
+
+  // ---- pidfiles --------------------------------------------------------------------
+
+  /** Adopts the pidfile's process if it is alive; returns whether it did. */
+  private adoptFromPidfile(managed: ManagedService): boolean {
+    const pid = readPidfile(managed.config.pidfile!);
+    if (pid === null || pid === managed.lastDeadAdoptedPid || pid === process.pid) return false;
+    if (!isProcessAliveSync(pid)) return false;
+    managed.proc = track(pid, "adopted");
+    this.logger.info({ service: managed.config.name, pid }, "process adopted from pidfile");
+    this.publish("adopted", { service: managed.config.name, pid, ts: this.clock.now() });
+    return true;
+  }
+
+  /**
+   * Polls an adopted process for its death, and a pidfile-only service's pidfile for a new
+   * process (its own manager may restart it). Children are never polled: their 'exit' event
+   * reports death at once.
+   */
+  private watchPidfile(managed: ManagedService): void {
+    managed.pidfileWatch = this.clock.setInterval(() => {
+      const proc = managed.proc;
+      if (proc?.origin === "adopted") {
+        if (!isProcessAliveSync(proc.pid)) this.onExit(managed, proc, null, null);
+      } else if (!proc && !managed.config.run && !managed.heldDown) {
+        this.adoptFromPidfile(managed);
+      }
+    }, ADOPTED_POLL_MS);
+  }
+
+  private unwatchPidfile(managed: ManagedService): void {
+    managed.pidfileWatch?.cancel();
+    managed.pidfileWatch = null;
+  }
+
+  // ---- helpers ---------------------------------------------------------------------
+
+  private known(service: string): ManagedService {
+    const managed = this.services.get(service);
+    if (!managed) throw new Error(`unknown service "${service}": it is not in this agent's config`);
+    return managed;
+  }
+
+  private runnable(service: string): ManagedService {
+    const managed = this.known(service);
+    if (!managed.config.run) {
+      const why = managed.config.pidfile !== undefined ? " (its process is adopted from a pidfile and only its own manager can start it)" : "";
+      throw new Error(`service "${service}" has no run command${why}`);
+    }
+    return managed;
+  }
+
+  private serially<T>(name: string, operation: () => Promise<T>): Promise<T> {
+    const previous = this.queues.get(name) ?? Promise.resolve();
+    const result = previous.then(operation);
+    const settled = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.queues.set(name, settled);
+    void settled.then(() => {
+      if (this.queues.get(name) === settled) this.queues.delete(name);
+    });
+    return result;
+  }
+
+  /** Emits without letting a throwing listener break process bookkeeping. */
+  private publish<K extends keyof SupervisorEventMap>(event: K, ...payload: SupervisorEventMap[K]): void {
+    try {
+      (this as unknown as EventEmitter).emit(event, ...payload);
+    } catch (err) {
+      this.logger.error({ err, event }, "supervisor event listener threw");
+    }
+  }
+}
+
+function track(pid: number, origin: TrackedProcess["origin"]): TrackedProcess {
+  let markExited!: () => void;
+  const exited = new Promise<void>((resolve) => (markExited = resolve));
+  return { pid, origin, stopping: false, done: false, exited, markExited };
+}
+
+/** The restart-relevant part of a service: stopTimeout and health changes need no restart. */
+function fingerprintOf(service: AgentService): string {
+  const run = service.run;
+  return JSON.stringify({
+    command: run?.command ?? null,
+    cwd: run?.cwd ?? null,
+    env: run ? Object.entries(run.env).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)) : null,
+    pidfile: service.pidfile ?? null,
+  });
+}
+
+function sendSignal(target: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(target, signal);
+  } catch {
+    // ESRCH: already gone; its exit is (or was) reported through the usual path.
+  }
+}
+
+function readPidfile(path: string): number | null {
+  try {
+    const text = readFileSync(path, "utf8").trim();
+    if (!/^\d+$/.test(text)) return null;
+    const pid = Number(text);
+    return pid > 0 ? pid : null;
+  } catch {
+    return null;
+  }
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function spawnErrorReason(file: string, err: NodeJS.ErrnoException): string {
+  if (err.code === "ENOENT") return `command not found: "${file}" (${err.message})`;
+  if (err.code === "EACCES") return `permission denied running "${file}" (${err.message})`;
+  return err.message;
+}

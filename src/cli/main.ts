@@ -1,0 +1,62 @@
+// The `vigil` command line: parses flags and hands each command to its own file.
+import { Command } from "commander";
+import { ConfigError } from "../config/config-error.js";
+import { agentCommand } from "./agent-command.js";
+import { serverCommand } from "./server-command.js";
+import { statusCommand } from "./status-command.js";
+import { upCommand } from "./up-command.js";
+import { validateCommand } from "./validate-command.js";
+
+const program = new Command()
+  .name("vigil")
+  .description("Fault early-warning and self-healing for distributed systems")
+  .version("0.1.0");
+
+program
+  .command("up")
+  .description("run the server and a local agent in one process (monitors this machine with no config)")
+  .option("--config <file>", "config file (default: $VIGIL_CONFIG or ./vigil.yaml)")
+  .option("--listen <host:port>", "HTTP address (default: $VIGIL_LISTEN or server.listen)")
+  .option("--data <dir>", "data directory (default: $VIGIL_DATA or server.data)")
+  .option("--node <name>", "the local node's name (default: $VIGIL_NODE or the hostname)")
+  .action((flags) => upCommand(flags));
+
+program
+  .command("server")
+  .description("run the control plane")
+  .option("--config <file>", "config file (default: $VIGIL_CONFIG or ./vigil.yaml)")
+  .option("--listen <host:port>", "HTTP address (default: $VIGIL_LISTEN or server.listen)")
+  .option("--data <dir>", "data directory (default: $VIGIL_DATA or server.data)")
+  .action((flags) => serverCommand(flags));
+
+program
+  .command("agent")
+  .description("run the agent of one node")
+  .option("--server <url>", "server URL (default: $VIGIL_SERVER or http://127.0.0.1:7070)")
+  .option("--node <name>", "this node's name (default: $VIGIL_NODE or the hostname)")
+  .option("--data <dir>", "agent data directory: outbox and service logs (default: $VIGIL_AGENT_DATA or ./vigil-agent-data)")
+  .option("--outbox-max-messages <n>", "outbox bound (default: $VIGIL_OUTBOX_MAX_MESSAGES or 100000)")
+  .action((flags) => agentCommand(flags));
+
+program
+  .command("validate")
+  .description("check a config file; exit 0 when valid, else list every problem and exit 1")
+  .argument("[file]", "config file (default: --config, $VIGIL_CONFIG or ./vigil.yaml)")
+  .option("--config <file>", "config file")
+  .action((file, flags) => {
+    process.exitCode = validateCommand(file, flags);
+  });
+
+program
+  .command("status")
+  .description("summary of nodes, services, alerts and open incidents from a running server")
+  .option("--server <url>", "server URL (default: $VIGIL_SERVER or http://127.0.0.1:7070)")
+  .action(async (flags) => {
+    process.exitCode = await statusCommand(flags);
+  });
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  if (err instanceof ConfigError) console.error(err.message);
+  else console.error(`vigil: ${(err as Error).message ?? String(err)}`);
+  process.exit(1);
+});

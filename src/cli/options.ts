@@ -1,0 +1,46 @@
+// Where each setting of a command comes from: the flag, else its environment variable,
+// else the config file, else the default. One place, so every command agrees.
+import { resolve } from "node:path";
+import { configSchema, type VigilConfig } from "../config/schema.js";
+import { defaultRules } from "../config/defaults.js";
+import { findDefaultConfig, loadConfigFile } from "../config/load.js";
+
+export interface CommonFlags {
+  config?: string;
+  listen?: string;
+  data?: string;
+  server?: string;
+}
+
+export interface LoadedConfig {
+  config: VigilConfig;
+  /** The file it came from, or null for the built-in zero-configuration defaults. */
+  file: string | null;
+}
+
+/**
+ * Loads --config FILE, else $VIGIL_CONFIG, else ./vigil.yaml; with none of them, the
+ * zero-configuration defaults (this machine's resources and the default rules) when
+ * `zeroConfig` is set, else an empty config.
+ */
+export function loadCommandConfig(flags: CommonFlags, options: { zeroConfig?: boolean } = {}): LoadedConfig {
+  const file = flags.config ?? process.env.VIGIL_CONFIG ?? findDefaultConfig(process.cwd());
+  if (file) return { config: loadConfigFile(resolve(file)), file: resolve(file) };
+  const config = configSchema.parse({});
+  if (options.zeroConfig) config.rules = defaultRules();
+  return { config, file: null };
+}
+
+/** Applies --listen / $VIGIL_LISTEN and --data / $VIGIL_DATA over the config. */
+export function serverSettings(flags: CommonFlags, config: VigilConfig): { listen: string; dataDir: string } {
+  return {
+    listen: flags.listen ?? process.env.VIGIL_LISTEN ?? config.server.listen,
+    dataDir: resolve(flags.data ?? process.env.VIGIL_DATA ?? config.server.data),
+  };
+}
+
+/** The server URL for agents and client commands: --server, $VIGIL_SERVER, or the config's listen address. */
+export function serverUrl(flags: CommonFlags, fallbackListen = "127.0.0.1:7070"): string {
+  const url = flags.server ?? process.env.VIGIL_SERVER ?? `http://${fallbackListen}`;
+  return url.replace(/\/+$/, "");
+}

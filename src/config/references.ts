@@ -1,0 +1,163 @@
+// Checks that vigil.yaml's names agree with each other, which the schema alone cannot see:
+// unique service and rule names; dependsOn, recovery and route receivers naming things
+// that exist; and no dependency cycles (a restart order must exist).
+import { formatPath, type ConfigProblem, type PathSegment } from "./config-error.js";
+import { DEFAULT_PLAYBOOK_NAME, NO_RECOVERY } from "./defaults.js";
+
+/**
+ * The parts of a config that refer to other parts. A validated VigilConfig is one; so is
+ * referencesOf(raw) for a config that failed the schema, where whatever could not be read
+ * is undefined (and skipped) while list positions, and so paths, stay those of the file.
+ */
+export interface ReferencingConfig {
+  services: readonly ServiceReferences[];
+  playbooks: Readonly<Record<string, unknown>>;
+  rules: readonly { name?: string }[];
+  notify: { receivers: Readonly<Record<string, unknown>>; routes: readonly { receiver?: string }[] };
+}
+
+interface ServiceReferences {
+  name?: string;
+  dependsOn?: readonly (string | undefined)[];
+  recovery?: string;
+}
+
+export function checkReferences(config: ReferencingConfig): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const report = (path: PathSegment[], message: string) => problems.push({ path: formatPath(path), message });
+
+  const serviceIndex = new Map<string, number>();
+  config.services.forEach((service, index) => {
+    if (service.name === undefined) return;
+    const first = serviceIndex.get(service.name);
+    if (first === undefined) serviceIndex.set(service.name, index);
+    else report(["services", index, "name"], `duplicate service name "${service.name}" (already used by services[${first}])`);
+  });
+  const serviceNames = [...serviceIndex.keys()];
+
+  config.services.forEach((service, index) => {
+    service.dependsOn?.forEach((dependency, position) => {
+      if (dependency === undefined) return;
+      const path = ["services", index, "dependsOn", position];
+      if (dependency === service.name) report(path, `service "${dependency}" depends on itself`);
+      else if (!serviceIndex.has(dependency)) report(path, unknownName("service", dependency, serviceNames));
+    });
+    const recovery = service.recovery;
+    if (
+      recovery !== undefined &&
+      recovery !== NO_RECOVERY &&
+      recovery !== DEFAULT_PLAYBOOK_NAME &&
+      !Object.hasOwn(config.playbooks, recovery)
+    ) {
+      const defined = Object.keys(config.playbooks);
+      report(
+        ["services", index, "recovery"],
+        `unknown playbook "${recovery}" (${defined.length > 0 ? `defined playbooks: ${defined.join(", ")}` : "no playbooks are defined"}; ` +
+          `"${DEFAULT_PLAYBOOK_NAME}" for the default one, "${NO_RECOVERY}" to turn healing off)`,
+      );
+    }
+  });
+
+  for (const cycle of dependencyCycles(config.services, serviceIndex)) {
+    report(["services", cycle.serviceIndex, "dependsOn", cycle.dependencyPosition], `dependency cycle: ${cycle.names.join(" -> ")}`);
+  }
+
+  const receiverNames = Object.keys(config.notify.receivers);
+  config.notify.routes.forEach((route, index) => {
+    if (route.receiver !== undefined && !Object.hasOwn(config.notify.receivers, route.receiver)) {
+      report(["notify", "routes", index, "receiver"], unknownName("receiver", route.receiver, receiverNames));
+    }
+  });
+
+  const ruleIndex = new Map<string, number>();
+  config.rules.forEach((rule, index) => {
+    if (rule.name === undefined) return;
+    const first = ruleIndex.get(rule.name);
+    if (first === undefined) ruleIndex.set(rule.name, index);
+    else report(["rules", index, "name"], `duplicate rule name "${rule.name}" (already used by rules[${first}])`);
+  });
+
+  return problems;
+}
+
+function unknownName(kind: string, name: string, defined: readonly string[]): string {
+  return `unknown ${kind} "${name}" (${defined.length > 0 ? `defined ${kind}s: ${defined.join(", ")}` : `no ${kind}s are defined`})`;
+}
+
+interface Cycle {
+  /** The edge that closes the cycle: services[serviceIndex].dependsOn[dependencyPosition]. */
+  serviceIndex: number;
+  dependencyPosition: number;
+  /** The services around it, first one repeated at the end: a -> b -> a. */
+  names: string[];
+}
+
+/**
+ * Depth-first search in declaration order; an edge back to a service still on the stack
+ * closes a cycle, reported once at that edge. Every strongly connected component holds
+ * at least one such edge, so no cyclic group goes unreported. Self-dependencies and
+ * unknown names are reported elsewhere and skipped here.
+ */
+function dependencyCycles(services: readonly ServiceReferences[], serviceIndex: ReadonlyMap<string, number>): Cycle[] {
+  const cycles: Cycle[] = [];
+  const state = new Map<string, "on-stack" | "done">();
+  const stack: string[] = [];
+
+  const visit = (name: string): void => {
+    state.set(name, "on-stack");
+    stack.push(name);
+    const index = serviceIndex.get(name)!;
+    services[index]!.dependsOn?.forEach((dependency, position) => {
+      if (dependency === undefined || dependency === name || !serviceIndex.has(dependency)) return;
+      const seen = state.get(dependency);
+      if (seen === "on-stack") {
+        cycles.push({ serviceIndex: index, dependencyPosition: position, names: [...stack.slice(stack.indexOf(dependency)), dependency] });
+      } else if (seen === undefined) {
+        visit(dependency);
+      }
+    });
+    stack.pop();
+    state.set(name, "done");
+  };
+
+  for (const name of serviceIndex.keys()) if (!state.has(name)) visit(name);
+  return cycles;
+}
+
+/**
+ * A best-effort reading of the names in a config that failed the schema, so that its
+ * reference problems are reported together with its schema problems. Values of the wrong
+ * type become undefined rather than shifting list positions.
+ */
+export function referencesOf(raw: unknown): ReferencingConfig {
+  const root = asRecord(raw);
+  const notify = asRecord(root.notify);
+  return {
+    services: asList(root.services).map((item) => {
+      const service = asRecord(item);
+      return {
+        name: asString(service.name),
+        dependsOn: Array.isArray(service.dependsOn) ? service.dependsOn.map(asString) : undefined,
+        recovery: asString(service.recovery),
+      };
+    }),
+    playbooks: asRecord(root.playbooks),
+    rules: asList(root.rules).map((rule) => ({ name: asString(asRecord(rule).name) })),
+    notify: {
+      receivers: asRecord(notify.receivers),
+      routes: asList(notify.routes).map((route) => ({ receiver: asString(asRecord(route).receiver) })),
+    },
+  };
+}
+
+function asRecord(value: unknown): Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+function asList(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+function asString(value: unknown): string | undefined {
+  return typeof value === "string" ? value : undefined;
+}

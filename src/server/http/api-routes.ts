@@ -1,0 +1,131 @@
+// The JSON API under /api/v1: status, nodes, services, alerts, incidents (with their
+// timelines and MTTD / MTTR) and the journal. Query parameters are validated with zod.
+import type { FastifyInstance, FastifyReply } from "fastify";
+import { z } from "zod";
+import { incidentFigures } from "../../incident/incident-figures.js";
+import type { IncidentRecord } from "../../storage/storage.js";
+import type { VigilServer } from "../server.js";
+
+const VERSION = "0.1.0";
+
+const eventsQuery = z.object({
+  afterId: z.coerce.number().int().nonnegative().optional(),
+  since: z.coerce.number().int().nonnegative().optional(),
+  until: z.coerce.number().int().nonnegative().optional(),
+  kind: z.string().optional(),
+  incident: z.coerce.number().int().positive().optional(),
+  node: z.string().optional(),
+  service: z.string().optional(),
+  limit: z.coerce.number().int().min(1).max(10_000).default(1000),
+  order: z.enum(["asc", "desc"]).default("asc"),
+});
+
+const incidentsQuery = z.object({
+  state: z.enum(["open", "all"]).default("all"),
+  limit: z.coerce.number().int().min(1).max(10_000).default(100),
+});
+
+const queryRangeQuery = z.object({
+  metric: z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, "expected a metric name"),
+  /** Label matchers as name=value; repeat the parameter for several. */
+  match: z
+    .union([z.string(), z.array(z.string())])
+    .default([])
+    .transform((m) => (Array.isArray(m) ? m : [m])),
+  from: z.coerce.number().int().nonnegative(),
+  to: z.coerce.number().int().nonnegative(),
+});
+
+const alertsQuery = z.object({
+  /** Also list alerts resolved within this many ms. */
+  resolvedWithin: z.coerce.number().int().nonnegative().optional(),
+});
+
+function badRequest(reply: FastifyReply, error: z.ZodError) {
+  const detail = error.issues.map((i) => `${i.path.join(".") || "query"}: ${i.message}`).join("; ");
+  return reply.code(400).send({ error: `invalid query: ${detail}` });
+}
+
+function incidentView(incident: IncidentRecord) {
+  return { ...incident, figures: incidentFigures(incident) };
+}
+
+export function registerApiRoutes(http: FastifyInstance, server: VigilServer): void {
+  http.get("/api/v1/status", async () => {
+    const count = <T extends string>(values: T[]) =>
+      values.reduce<Record<string, number>>((acc, v) => ((acc[v] = (acc[v] ?? 0) + 1), acc), {});
+    const alerts = server.alerts.active();
+    return {
+      version: VERSION,
+      url: server.url,
+      startedAt: server.startedAt,
+      nodes: count(server.nodes.all().map((n) => n.state)),
+      services: count(server.services.all().map((s) => s.health)),
+      alerts: count(alerts.map((a) => a.state)),
+      incidents: { open: server.incidents.openIncidents().length },
+      series: server.store.stats(),
+    };
+  });
+
+  http.get("/api/v1/nodes", async () => ({
+    nodes: server.nodes.all().map((n) => ({ ...n, connected: server.hub.connectedNodes().includes(n.name) })),
+  }));
+
+  http.get("/api/v1/services", async () => ({
+    services: server.services.all().map((s) => {
+      const config = server.config.services.find((c) => c.name === s.name);
+      return { ...s, dependsOn: config?.dependsOn ?? [], recovery: config?.recovery ?? "default" };
+    }),
+  }));
+
+  http.get("/api/v1/alerts", async (req, reply) => {
+    const q = alertsQuery.safeParse(req.query);
+    if (!q.success) return badRequest(reply, q.error);
+    const alerts =
+      q.data.resolvedWithin === undefined
+        ? server.alerts.active()
+        : await server.storage.listAlerts({ resolvedSince: server.clock.now() - q.data.resolvedWithin });
+    return { alerts };
+  });
+
+  http.get("/api/v1/incidents", async (req, reply) => {
+    const q = incidentsQuery.safeParse(req.query);
+    if (!q.success) return badRequest(reply, q.error);
+    const incidents = await server.storage.listIncidents({ open: q.data.state === "open", limit: q.data.limit });
+    return { incidents: incidents.map(incidentView) };
+  });
+
+  http.get("/api/v1/incidents/:id", async (req, reply) => {
+    const id = Number((req.params as { id: string }).id);
+    if (!Number.isInteger(id) || id <= 0) return reply.code(400).send({ error: `invalid incident id "${(req.params as { id: string }).id}"` });
+    const incident = await server.storage.getIncident(id);
+    if (!incident) return reply.code(404).send({ error: `no incident ${id}` });
+    const timeline = await server.storage.listEvents({ incidentId: id, limit: 10_000 });
+    return { incident: incidentView(incident), timeline };
+  });
+
+  http.get("/api/v1/query_range", async (req, reply) => {
+    const q = queryRangeQuery.safeParse(req.query);
+    if (!q.success) return badRequest(reply, q.error);
+    const match: Record<string, string> = {};
+    for (const m of q.data.match) {
+      const eq = m.indexOf("=");
+      if (eq <= 0) return reply.code(400).send({ error: `invalid query: match "${m}": expected name=value` });
+      match[m.slice(0, eq)] = m.slice(eq + 1);
+    }
+    const series = server.store.range(q.data.metric, match, q.data.from, q.data.to);
+    return { series: series.map((s) => ({ name: s.name, labels: s.labels, points: s.points.map((p) => [p.ts, p.value]) })) };
+  });
+
+  http.get("/api/v1/events", async (req, reply) => {
+    const q = eventsQuery.safeParse(req.query);
+    if (!q.success) return badRequest(reply, q.error);
+    const { kind, incident, ...rest } = q.data;
+    const events = await server.storage.listEvents({
+      ...rest,
+      ...(kind !== undefined && { kinds: kind.split(",") }),
+      ...(incident !== undefined && { incidentId: incident }),
+    });
+    return { events };
+  });
+}

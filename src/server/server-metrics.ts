@@ -1,0 +1,37 @@
+// Vigil's own metrics, served at /metrics in the Prometheus text format (prom-client).
+import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
+
+export class ServerMetrics {
+  readonly registry = new Registry();
+  readonly agentMessages = new Counter({
+    name: "vigil_agent_messages_total",
+    help: "Agent messages received, by type (type=\"invalid\" for rejected frames)",
+    labelNames: ["type"],
+    registers: [this.registry],
+  });
+  readonly samplesIngested = new Counter({
+    name: "vigil_samples_ingested_total",
+    help: "Samples appended to the series store",
+    registers: [this.registry],
+  });
+  readonly samplesRejected = new Counter({
+    name: "vigil_samples_rejected_total",
+    help: "Samples rejected by the series store (out of order or duplicate)",
+    registers: [this.registry],
+  });
+  readonly actions = new Counter({
+    name: "vigil_actions_total",
+    help: "Recovery actions sent to agents, by action and result",
+    labelNames: ["action", "result"],
+    registers: [this.registry],
+  });
+  readonly nodes = new Gauge({ name: "vigil_nodes", help: "Nodes by state", labelNames: ["state"], registers: [this.registry] });
+  readonly services = new Gauge({ name: "vigil_services", help: "Services by health", labelNames: ["health"], registers: [this.registry] });
+  readonly alerts = new Gauge({ name: "vigil_alerts", help: "Active alerts by state", labelNames: ["state"], registers: [this.registry] });
+  readonly openIncidents = new Gauge({ name: "vigil_incidents_open", help: "Incidents not yet resolved", registers: [this.registry] });
+  readonly series = new Gauge({ name: "vigil_tsdb_series", help: "Series in the series store", registers: [this.registry] });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: "vigil_" });
+  }
+}

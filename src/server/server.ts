@@ -1,0 +1,333 @@
+// The control plane's composition root: reading this file shows the data flow —
+// agents → hub → (series store → rules) and (services, nodes) → alerts, incidents →
+// recovery → actions back to agents; every decision is journalled; the HTTP API reads it all.
+import { hostname } from "node:os";
+import Fastify, { type FastifyInstance } from "fastify";
+import websocket from "@fastify/websocket";
+import type { VigilConfig } from "../config/schema.js";
+import { playbookFor } from "../config/defaults.js";
+import { AGENT_WS_PATH, type AgentService } from "../protocol/messages.js";
+import { openStorage } from "../storage/open-storage.js";
+import { Journal } from "../storage/journal.js";
+import type { IncidentRecord, Storage } from "../storage/storage.js";
+import { MemorySeriesStore } from "../tsdb/memory-store.js";
+import { NodeRegistry } from "../detect/node-registry.js";
+import { ServiceRegistry, type HealthTransition } from "../detect/service-registry.js";
+import type { LivenessVerdict } from "../detect/heartbeat-timeout.js";
+import { RuleEvaluator } from "../detect/rule-evaluator.js";
+import { AlertManager } from "../alert/alert-manager.js";
+import { NotificationDispatcher } from "../alert/notify/dispatcher.js";
+import { IncidentManager } from "../incident/incident-manager.js";
+import { RecoveryOrchestrator } from "../recover/orchestrator.js";
+import { systemClock, type Clock, type TimerHandle } from "../util/clock.js";
+import type { Logger } from "../util/logger.js";
+import { AgentHub } from "./agent-hub.js";
+import { ServerMetrics } from "./server-metrics.js";
+import { registerApiRoutes } from "./http/api-routes.js";
+import { registerMetricsRoute } from "./http/metrics-route.js";
+
+export interface ServerOptions {
+  config: VigilConfig;
+  /** HOST:PORT; port 0 picks a free port. Defaults to config.server.listen. */
+  listen?: string;
+  /** Defaults to config.server.data. */
+  dataDir?: string;
+  /** The node that runs services whose config names none (the `vigil up` agent). */
+  localNode?: string;
+  clock?: Clock;
+  logger: Logger;
+}
+
+export interface VigilServer {
+  url: string;
+  startedAt: number;
+  clock: Clock;
+  config: VigilConfig;
+  storage: Storage;
+  journal: Journal;
+  nodes: NodeRegistry;
+  services: ServiceRegistry;
+  alerts: AlertManager;
+  incidents: IncidentManager;
+  store: MemorySeriesStore;
+  hub: AgentHub;
+  metrics: ServerMetrics;
+  http: FastifyInstance;
+  close(): Promise<void>;
+}
+
+export function defaultNodeName(): string {
+  return hostname() || "localhost";
+}
+
+/** Splits HOST:PORT (also [v6]:PORT). */
+export function parseListen(listen: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(listen);
+  if (!m) throw new Error(`invalid listen address "${listen}": expected HOST:PORT such as 127.0.0.1:7070`);
+  return { host: m[1] ?? m[2]!, port: Number(m[3]) };
+}
+
+export async function startServer(o: ServerOptions): Promise<VigilServer> {
+  const { config, logger } = o;
+  const clock = o.clock ?? systemClock;
+  const localNode = o.localNode ?? defaultNodeName();
+  const nodeOf = new Map(config.services.map((s) => [s.name, s.node ?? localNode]));
+
+  // ---- state that survives restarts ----
+  const storage = await openStorage(o.dataDir ?? config.server.data);
+  const journal = new Journal(storage, clock);
+  const metrics = new ServerMetrics();
+  const store = new MemorySeriesStore();
+  const nodes = new NodeRegistry(storage, clock, config.server.heartbeatTimeout);
+  const services = new ServiceRegistry(storage, clock, [...nodeOf].map(([name, node]) => ({ name, node })));
+  await nodes.load();
+  await services.load();
+
+  // ---- alerts: observations → lifecycle → routes → notification queue ----
+  const { host, port } = parseListen(o.listen ?? config.server.listen);
+  const dispatcher = new NotificationDispatcher({ storage, clock, receivers: config.notify.receivers, journal, logger });
+  let externalURL = config.server.externalURL ?? "";
+  const alerts = new AlertManager({
+    storage,
+    journal,
+    clock,
+    notify: config.notify,
+    dispatcher,
+    externalURL: () => externalURL,
+    logger,
+  });
+  await alerts.load();
+
+  // ---- incidents and recovery ----
+  const incidents = new IncidentManager(storage, journal, clock);
+  const hubRef: { hub?: AgentHub } = {};
+  const escalationAlert = (incident: IncidentRecord, active: boolean, reason: string) =>
+    alerts.observe({
+      labels: {
+        alertname: "RecoveryFailed",
+        severity: "critical",
+        incident: String(incident.id),
+        ...(incident.kind === "service" ? { service: incident.target } : {}),
+        ...(incident.node ? { node: incident.node } : {}),
+      },
+      annotations: { summary: `${incident.title}; automatic recovery gave up: ${reason}` },
+      active,
+      value: null,
+      forMs: 0,
+    });
+  incidents.onResolved(async (incident) => {
+    if (incident.escalatedAt !== null || incident.state === "resolved") await escalationAlert(incident, false, "resolved");
+  });
+  const recovery = new RecoveryOrchestrator({
+    clock,
+    journal,
+    incidents,
+    logger: logger.child({ component: "recover" }),
+    playbookFor: (service) => playbookFor(config, service),
+    healthOf: (service) => services.get(service) ?? { health: "unknown", since: clock.now() },
+    sendAction: async (service, action, reason) => {
+      const outcome = await hubRef.hub!.sendAction(nodeOf.get(service) ?? localNode, service, action, reason);
+      metrics.actions.inc({ action, result: outcome.ok ? "ok" : "failed" });
+      return outcome;
+    },
+    escalationAlert,
+    attemptHistory: await attemptHistory(storage, config, clock.now()),
+  });
+
+  const onServiceTransition = async (t: HealthTransition): Promise<void> => {
+    await journal.record("service.health", {
+      node: t.node,
+      service: t.service,
+      ts: t.since,
+      data: { from: t.from, to: t.to, detail: t.detail, source: t.source },
+    });
+    if (t.to !== "unknown") {
+      await alerts.observe({
+        labels: { alertname: "ServiceDown", severity: "warning", service: t.service, node: t.node },
+        annotations: { summary: `service ${t.service} on ${t.node} is unhealthy: ${t.detail}` },
+        active: t.to === "unhealthy",
+        value: null,
+        forMs: 0,
+      });
+    }
+    if (t.to === "unhealthy") {
+      const { incident, opened } = await incidents.report({
+        key: `service:${t.service}`,
+        kind: "service",
+        target: t.service,
+        node: t.node,
+        title: `${t.service} on ${t.node} is unhealthy`,
+        firstSignalAt: t.since,
+        signal: { source: t.source, detail: t.detail },
+      });
+      if (opened) recovery.begin(incident);
+    }
+    recovery.healthChanged(t.service);
+    const open = incidents.openIncident(`service:${t.service}`);
+    if (t.to === "healthy" && open && !recovery.isRunning(open.id)) {
+      await incidents.resolve(open, t.since, "service healthy again");
+    }
+  };
+
+  const onNodeVerdict = async (v: LivenessVerdict): Promise<void> => {
+    await journal.record(v.state === "down" ? "node.down" : "node.up", { node: v.node, ts: v.since, data: { reason: v.reason } });
+    await alerts.observe({
+      labels: { alertname: "NodeDown", severity: "critical", node: v.node },
+      annotations: { summary: `node ${v.node} is down: ${v.reason}` },
+      active: v.state === "down",
+      value: null,
+      forMs: 0,
+    });
+    if (v.state === "down") {
+      await incidents.report({
+        key: `node:${v.node}`,
+        kind: "node",
+        target: v.node,
+        node: v.node,
+        title: `node ${v.node} is down`,
+        firstSignalAt: v.since,
+        signal: { source: "heartbeat", detail: v.reason },
+      });
+      for (const t of await services.nodeDown(v.node, v.since)) await onServiceTransition(t);
+    } else {
+      const open = incidents.openIncident(`node:${v.node}`);
+      if (open) await incidents.resolve(open, v.since, "node is alive again");
+    }
+  };
+
+  // ---- agents ----
+  const hub = new AgentHub({
+    clock,
+    logger: logger.child({ component: "hub" }),
+    nodes,
+    settings: { heartbeatInterval: config.agent.heartbeatInterval, collectInterval: config.agent.collectInterval },
+    servicesFor: (node) => config.services.filter((s) => nodeOf.get(s.name) === node).map(toAgentService),
+    onMessage: (type) => metrics.agentMessages.inc({ type }),
+    handlers: {
+      async hello(node, hello) {
+        const verdict = await nodes.heartbeat(node);
+        if (verdict) await onNodeVerdict(verdict);
+        for (const t of await services.applySnapshot(node, hello.services)) await onServiceTransition(t);
+      },
+      async heartbeat(node) {
+        const verdict = await nodes.heartbeat(node);
+        if (verdict) await onNodeVerdict(verdict);
+      },
+      async samples(_node, m) {
+        const result = store.append(m.samples);
+        metrics.samplesIngested.inc(result.accepted);
+        metrics.samplesRejected.inc(result.rejected);
+      },
+      async probe(node, m) {
+        const t = await services.applyProbe(node, m);
+        if (t) await onServiceTransition(t);
+      },
+      async event(node, m) {
+        await journal.record(m.kind, { node, ...(m.service !== undefined && { service: m.service }), ts: m.ts, data: m.data });
+        const t = await services.applyEvent(node, m);
+        if (t) await onServiceTransition(t);
+      },
+      async disconnected(node) {
+        const verdict = await nodes.disconnected(node);
+        if (verdict) await onNodeVerdict(verdict);
+      },
+    },
+  });
+  hubRef.hub = hub;
+
+  // ---- rules ----
+  const rules = new RuleEvaluator({
+    rules: config.rules,
+    store,
+    clock,
+    staleAfterMs: Math.max(3 * config.agent.collectInterval, 2 * config.server.evaluationInterval),
+    observe: (r) => {
+      alerts.observe({ labels: r.labels, annotations: r.annotations, active: r.active, value: r.value, forMs: r.forMs }).catch((err) =>
+        logger.error({ err, rule: r.rule }, "rule alert failed"),
+      );
+    },
+  });
+
+  // ---- HTTP ----
+  const http = Fastify({ logger: false, forceCloseConnections: true });
+  await http.register(websocket);
+  const startedAt = clock.now();
+  const server: VigilServer = {
+    url: "",
+    startedAt,
+    clock,
+    config,
+    storage,
+    journal,
+    nodes,
+    services,
+    alerts,
+    incidents,
+    store,
+    hub,
+    metrics,
+    http,
+    close: async () => {
+      for (const t of timers) t.cancel();
+      recovery.stop();
+      hub.close();
+      await dispatcher.stop();
+      await http.close();
+      await storage.close();
+    },
+  };
+  http.get(AGENT_WS_PATH, { websocket: true }, (socket) => hub.accept(socket));
+  registerApiRoutes(http, server);
+  registerMetricsRoute(http, server);
+  await http.listen({ host, port });
+  const address = http.server.address();
+  const boundPort = typeof address === "object" && address ? address.port : port;
+  server.url = `http://${host.includes(":") ? `[${host}]` : host}:${boundPort}`;
+  if (!externalURL) externalURL = server.url;
+
+  // ---- loops ----
+  const timers: TimerHandle[] = [
+    clock.setInterval(() => {
+      nodes
+        .check()
+        .then(async (verdicts) => {
+          for (const v of verdicts) await onNodeVerdict(v);
+        })
+        .catch((err) => logger.error({ err }, "node liveness check failed"));
+    }, Math.max(50, Math.min(500, config.server.heartbeatTimeout / 4))),
+    clock.setInterval(() => {
+      try {
+        rules.evaluate();
+      } catch (err) {
+        logger.error({ err }, "rule evaluation failed");
+      }
+    }, config.server.evaluationInterval),
+  ];
+  dispatcher.start();
+  // Incidents left open by a previous run continue where they stand (level-triggered).
+  for (const incident of await incidents.load()) {
+    if (incident.kind === "service" && incident.state !== "escalated") recovery.begin(incident);
+  }
+  logger.info({ url: server.url, data: o.dataDir ?? config.server.data }, "vigil server listening");
+  return server;
+}
+
+function toAgentService(s: VigilConfig["services"][number]): AgentService {
+  return {
+    name: s.name,
+    ...(s.run && { run: s.run }),
+    ...(s.pidfile !== undefined && { pidfile: s.pidfile }),
+    ...(s.health && { health: s.health }),
+  };
+}
+
+/** Recovery attempts of the last limits window per service, so limits hold across restarts. */
+async function attemptHistory(storage: Storage, config: VigilConfig, now: number): Promise<Map<string, number[]>> {
+  const windowMs = Math.max(600_000, ...Object.values(config.playbooks).map((p) => p.limits.within));
+  const history = new Map<string, number[]>();
+  for (const e of await storage.listEvents({ kinds: ["recovery.attempt"], since: now - windowMs, limit: 100_000 })) {
+    if (!e.service) continue;
+    history.set(e.service, [...(history.get(e.service) ?? []), e.ts]);
+  }
+  return history;
+}

@@ -1,0 +1,166 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { configSchema } from "../../src/config/schema.js";
+import { RuleEvaluator, type RuleObservation } from "../../src/detect/rule-evaluator.js";
+import { MemorySeriesStore } from "../../src/tsdb/memory-store.js";
+import { ManualClock } from "../../src/util/clock.js";
+
+const STALE_AFTER_MS = 5_000;
+
+function setup(rules: Record<string, unknown>[]) {
+  const clock = new ManualClock(1_000_000);
+  const store = new MemorySeriesStore();
+  const observations: RuleObservation[] = [];
+  const config = configSchema.parse({ rules });
+  const evaluator = new RuleEvaluator({
+    rules: config.rules,
+    store,
+    clock,
+    staleAfterMs: STALE_AFTER_MS,
+    observe: (o) => observations.push(o),
+  });
+  /** Samples `node_cpu_usage_ratio{node}` at the current time. */
+  const report = (node: string, value: number) =>
+    store.append([{ name: "node_cpu_usage_ratio", labels: { node }, ts: clock.now(), value }]);
+  /** Runs one evaluation and returns what it observed. */
+  const evaluate = () => {
+    observations.length = 0;
+    evaluator.evaluate();
+    return [...observations];
+  };
+  return { clock, store, report, evaluate };
+}
+
+const highCpu = { name: "HighCpu", metric: "node_cpu_usage_ratio", above: 0.9, for: "30s", severity: "critical" };
+
+test("a series crossing the threshold is observed active, and inactive once it goes back", () => {
+  const { clock, report, evaluate } = setup([highCpu]);
+  report("a", 0.5);
+  assert.deepEqual(evaluate().map((o) => [o.active, o.value]), [[false, 0.5]]);
+
+  clock.advance(1000);
+  report("a", 0.95);
+  const [firing] = evaluate();
+  assert.deepEqual(firing, {
+    rule: "HighCpu",
+    labels: { alertname: "HighCpu", severity: "critical", node: "a" },
+    annotations: { summary: "node_cpu_usage_ratio is 0.95 (above 0.9) on node a" },
+    active: true,
+    value: 0.95,
+    forMs: 30_000,
+  });
+
+  clock.advance(1000);
+  report("a", 0.4);
+  assert.deepEqual(evaluate().map((o) => [o.active, o.value]), [[false, 0.4]]);
+});
+
+test("the condition is level-triggered: every evaluation reports it again while it holds", () => {
+  const { clock, report, evaluate } = setup([highCpu]);
+  report("a", 0.95);
+  assert.deepEqual(evaluate().map((o) => o.active), [true]);
+  clock.advance(1000);
+  // No new sample, but the last one is still fresh.
+  assert.deepEqual(evaluate().map((o) => [o.active, o.value]), [[true, 0.95]]);
+});
+
+test("a series that stops reporting while active gives one inactive observation, then silence", () => {
+  const { clock, report, evaluate } = setup([highCpu]);
+  report("a", 0.95);
+  assert.deepEqual(evaluate().map((o) => o.active), [true]);
+
+  clock.advance(STALE_AFTER_MS); // the sample is now exactly staleAfterMs old: still fresh
+  assert.deepEqual(evaluate().map((o) => o.active), [true]);
+
+  clock.advance(1);
+  assert.deepEqual(evaluate(), [
+    {
+      rule: "HighCpu",
+      labels: { alertname: "HighCpu", severity: "critical", node: "a" },
+      annotations: { summary: "node_cpu_usage_ratio is 0.95 (above 0.9) on node a" },
+      active: false,
+      value: null,
+      forMs: 30_000,
+    },
+  ]);
+  clock.advance(1000);
+  assert.deepEqual(evaluate(), []);
+
+  // Reporting again brings the series back.
+  report("a", 0.97);
+  assert.deepEqual(evaluate().map((o) => [o.active, o.value]), [[true, 0.97]]);
+});
+
+test("a series that stops reporting while inactive just falls silent", () => {
+  const { clock, report, evaluate } = setup([highCpu]);
+  report("a", 0.2);
+  assert.equal(evaluate().length, 1);
+  clock.advance(STALE_AFTER_MS + 1);
+  assert.deepEqual(evaluate(), []);
+});
+
+test("two series of one metric give independent observations", () => {
+  const { clock, report, evaluate } = setup([highCpu]);
+  report("a", 0.95);
+  report("b", 0.3);
+  const byNode = (obs: RuleObservation[]) =>
+    Object.fromEntries(obs.map((o) => [o.labels.node, [o.active, o.value]]));
+  assert.deepEqual(byNode(evaluate()), { a: [true, 0.95], b: [false, 0.3] });
+
+  clock.advance(1000);
+  report("a", 0.5);
+  report("b", 0.99);
+  assert.deepEqual(byNode(evaluate()), { a: [false, 0.5], b: [true, 0.99] });
+
+  // b stops reporting while active; a keeps reporting.
+  clock.advance(3000);
+  report("a", 0.6);
+  clock.advance(3000);
+  report("a", 0.7);
+  assert.deepEqual(byNode(evaluate()), { a: [false, 0.7], b: [false, null] });
+  clock.advance(1000);
+  report("a", 0.8);
+  assert.deepEqual(byNode(evaluate()), { a: [false, 0.8] });
+});
+
+test("rule labels select series; each rule observes on its own", () => {
+  const { report, evaluate } = setup([
+    { ...highCpu, labels: { node: "a" } },
+    { name: "LowCpu", metric: "node_cpu_usage_ratio", below: 0.1 },
+  ]);
+  report("a", 0.95);
+  report("b", 0.05);
+  const seen = evaluate().map((o) => `${o.rule}:${o.labels.node}:${o.active}`).sort();
+  assert.deepEqual(seen, ["HighCpu:a:true", "LowCpu:a:false", "LowCpu:b:true"]);
+});
+
+test("a rule whose band can never hold is refused at construction, naming the rule", () => {
+  const rules = configSchema.parse({ rules: [{ name: "Backwards", metric: "m", above: 0.1, below: 0.9 }] }).rules;
+  assert.throws(
+    () => new RuleEvaluator({ rules, store: new MemorySeriesStore(), clock: new ManualClock(), staleAfterMs: 1000, observe: () => {} }),
+    /rule Backwards: above \(0\.1\) is less than below/,
+  );
+});
+
+test("an observer that throws does not stop the other observations", () => {
+  const clock = new ManualClock(1_000_000);
+  const store = new MemorySeriesStore();
+  const rules = configSchema.parse({ rules: [highCpu] }).rules;
+  const seen: string[] = [];
+  const evaluator = new RuleEvaluator({
+    rules,
+    store,
+    clock,
+    staleAfterMs: STALE_AFTER_MS,
+    observe: (o) => {
+      seen.push(o.labels.node!);
+      if (o.labels.node === "a") throw new Error("boom");
+    },
+  });
+  store.append([
+    { name: "node_cpu_usage_ratio", labels: { node: "a" }, ts: clock.now(), value: 1 },
+    { name: "node_cpu_usage_ratio", labels: { node: "b" }, ts: clock.now(), value: 1 },
+  ]);
+  assert.throws(() => evaluator.evaluate(), (err: unknown) => err instanceof AggregateError && err.errors.length === 1);
+  assert.deepEqual(seen.sort(), ["a", "b"]);
+});

@@ -1,0 +1,145 @@
+// End-to-end test harness: runs `vigil server` and `vigil agent` as real processes (the
+// built CLI), a real webhook receiver, and polls the HTTP API until conditions hold.
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer as createHttpServer, type IncomingMessage } from "node:http";
+import { createServer as createNetServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
+export const CLI = join(REPO_ROOT, "dist/src/cli/main.js");
+export const HTTP_SERVICE = join(REPO_ROOT, "test/fixtures/http-service.mjs");
+
+export function tempDir(prefix = "vigil-e2e-"): { path: string; remove(): void } {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const srv = createNetServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const address = srv.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      srv.close(() => resolvePort(port));
+    });
+  });
+}
+
+export interface VigilProcess {
+  proc: ChildProcess;
+  output(): string;
+  /** Sends the signal and waits for the process to exit. */
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+function runCli(args: string[], env: Record<string, string> = {}): VigilProcess {
+  const proc = spawn(process.execPath, [CLI, ...args], {
+    env: { ...process.env, VIGIL_LOG_LEVEL: process.env.VIGIL_TEST_LOG_LEVEL ?? "warn", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  proc.stdout!.on("data", (d) => (out += d));
+  proc.stderr!.on("data", (d) => (out += d));
+  const exited = new Promise<void>((r) => proc.once("exit", () => r()));
+  return {
+    proc,
+    output: () => out,
+    stop: async (signal = "SIGTERM") => {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
+      await exited;
+    },
+  };
+}
+
+export async function startServer(options: { configFile: string; dataDir: string; port: number }): Promise<VigilProcess & { url: string }> {
+  const p = runCli(["server", "--config", options.configFile, "--data", options.dataDir, "--listen", `127.0.0.1:${options.port}`]);
+  const url = `http://127.0.0.1:${options.port}`;
+  await waitFor(async () => (await fetch(`${url}/healthz`).then((r) => r.ok).catch(() => false)) || exitedEarly(p), 20_000, "server to listen");
+  if (p.proc.exitCode !== null) throw new Error(`vigil server exited: ${p.output()}`);
+  return { ...p, url };
+}
+
+export function startAgent(options: { server: string; node: string; dataDir: string }): VigilProcess {
+  return runCli(["agent", "--server", options.server, "--node", options.node, "--data", options.dataDir]);
+}
+
+function exitedEarly(p: VigilProcess): boolean {
+  return p.proc.exitCode !== null;
+}
+
+export function writeConfig(dir: string, yaml: string): string {
+  const file = join(dir, "vigil.yaml");
+  writeFileSync(file, yaml);
+  return file;
+}
+
+/** Polls `check` every 50 ms until it returns a truthy value; throws naming `what` after `timeoutMs`. */
+export async function waitFor<T>(check: () => Promise<T> | T, timeoutMs: number, what: string): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value) return value as NonNullable<T>;
+    } catch (err) {
+      lastError = err;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}${lastError ? `: ${(lastError as Error).message}` : ""}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function api(base: string, path: string): Promise<any> {
+  const res = await fetch(`${base}${path}`);
+  if (!res.ok) throw new Error(`GET ${path}: HTTP ${res.status}: ${await res.text()}`);
+  return res.json();
+}
+
+export interface WebhookReceiver {
+  url: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  payloads: any[];
+  close(): Promise<void>;
+}
+
+/** A real HTTP receiver that records every JSON body POSTed to it. */
+export async function startWebhookReceiver(): Promise<WebhookReceiver> {
+  const payloads: unknown[] = [];
+  const server = createHttpServer((req: IncomingMessage, res) => {
+    let body = "";
+    req.on("data", (d) => (body += d));
+    req.on("end", () => {
+      payloads.push(JSON.parse(body));
+      res.end("ok");
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : 0;
+  return {
+    url: `http://127.0.0.1:${port}/hook`,
+    payloads: payloads as never[],
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
+
+/** The service's current record from the API. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function serviceState(base: string, name: string): Promise<any> {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  return (await api(base, "/api/v1/services")).services.find((s: any) => s.name === name);
+}
+
+/** True when `kinds` contains `expected` as a subsequence (in this order, others may be between). */
+export function inOrder(kinds: string[], expected: string[]): boolean {
+  let i = 0;
+  for (const k of kinds) if (k === expected[i]) i++;
+  return i === expected.length;
+}
