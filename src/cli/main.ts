@@ -18,7 +18,7 @@ program
   .option("--config <file>", "config file (default: $VIGIL_CONFIG or ./vigil.yaml)")
   .option("--listen <host:port>", "HTTP address (default: $VIGIL_LISTEN or server.listen)")
   .option("--data <dir>", "data directory (default: $VIGIL_DATA or server.data)")
-  .option("--node <name>", "the local node's name (default: $VIGIL_NODE or the hostname)")
+  .option("--node <name>", "the local node's name (default: $VIGIL_NODE, the node all services name, or the hostname)")
   .action((flags) => upCommand(flags));
 
 program

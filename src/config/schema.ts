@@ -111,7 +111,10 @@ const ruleSchema = z
     summary: z.string().optional(),
     annotations: labels.default({}),
   })
-  .refine((r) => r.above !== undefined || r.below !== undefined, { message: "expected above or below (or both)" });
+  .refine((r) => r.above !== undefined || r.below !== undefined, { message: "expected above or below (or both)" })
+  .refine((r) => r.above === undefined || r.below === undefined || r.above >= r.below, {
+    message: "above is less than below, so every value would be outside the band: expected above >= below",
+  });
 
 const webhookSchema = z.strictObject({
   url: z.url({ protocol: /^https?$/, error: 'expected a URL such as "http://127.0.0.1:9000/hook"' }),

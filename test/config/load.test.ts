@@ -334,3 +334,10 @@ test("the default config is vigil.yaml, else vigil.yml, in the given directory",
     assert.equal(findDefaultConfig(dir), join(dir, "vigil.yaml"));
   });
 });
+
+test("a rule whose band is inverted (above < below) is refused at its position", () => {
+  assert.throws(
+    () => parseConfig("rules:\n  - { name: Band, metric: m, above: 0.2, below: 0.8 }\n", { file: "vigil.yaml" }),
+    (err: Error) => /vigil\.yaml:2:\d+: rules\[0\]: above is less than below/.test(err.message),
+  );
+});
