@@ -63,8 +63,10 @@ export class ServiceRegistry {
   async applyProbe(node: string, m: ProbeMessage): Promise<HealthTransition | null> {
     const s = this.owned(node, m.service);
     if (!s) return null;
-    // A transition older than the current state is stale (it was overtaken by a restart).
-    if (m.health === "unhealthy" && s.health !== "unhealthy" && m.ts < s.since) return null;
+    // A verdict decided before the current state began is stale: it was about an older
+    // process (overtaken by a restart) or replayed after a reconnect snapshot. Both times
+    // are the agent's clock.
+    if (m.health !== s.health && m.ts < s.since) return null;
     return this.transition(s, m.health, m.health === "unhealthy" ? m.since : m.ts, m.detail, "probe");
   }
 

@@ -20,6 +20,8 @@ export type ResolvedListener = (incident: IncidentRecord) => Promise<void>;
 
 export class IncidentManager {
   private open = new Map<string, IncidentRecord>();
+  /** Incidents being created: a report arriving meanwhile joins it instead of opening a second. */
+  private opening = new Map<string, Promise<IncidentRecord>>();
   private resolvedListeners: ResolvedListener[] = [];
 
   constructor(
@@ -51,6 +53,18 @@ export class IncidentManager {
   async report(s: IncidentSignal): Promise<{ incident: IncidentRecord; opened: boolean }> {
     const existing = this.open.get(s.key);
     if (existing) return { incident: existing, opened: false };
+    const opening = this.opening.get(s.key);
+    if (opening) return { incident: await opening, opened: false };
+    const created = this.create(s);
+    this.opening.set(s.key, created);
+    try {
+      return { incident: await created, opened: true };
+    } finally {
+      this.opening.delete(s.key);
+    }
+  }
+
+  private async create(s: IncidentSignal): Promise<IncidentRecord> {
     const now = this.clock.now();
     const firstSignalAt = Math.min(s.firstSignalAt, now);
     const incident = await this.storage.createIncident({
@@ -72,7 +86,7 @@ export class IncidentManager {
     const where = this.where(incident);
     await this.journal.record("signal", { ...where, ts: firstSignalAt, data: s.signal });
     await this.journal.record("incident.opened", { ...where, data: { title: s.title, key: s.key } });
-    return { incident, opened: true };
+    return incident;
   }
 
   async setState(incident: IncidentRecord, state: Exclude<IncidentState, "resolved" | "escalated">): Promise<void> {

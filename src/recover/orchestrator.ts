@@ -53,6 +53,9 @@ class RecoveryRun {
 
   cancel(): void {
     this.cancelled = true;
+    // A pending backoff or verify timer would otherwise outlive the run (and, on the
+    // system clock, keep the process alive for up to the backoff's max).
+    this.clearTimer();
     this.wake();
   }
 
@@ -71,7 +74,7 @@ class RecoveryRun {
         await this.until(() => this.deps.healthOf(service).health !== "unknown");
         const permission = nextAttempt(this.history, playbook.limits, clock.now());
         if (!permission.allowed) {
-          await this.escalate(plan.escalation, permission.reason);
+          await this.escalate(plan.escalation, permission.reason, where);
           return;
         }
         if (permission.at > clock.now()) {
@@ -153,8 +156,7 @@ class RecoveryRun {
     return result!;
   }
 
-  private async escalate(tail: PlanStep[], reason: string): Promise<void> {
-    const where = { incidentId: this.incident.id, service: this.incident.target };
+  private async escalate(tail: PlanStep[], reason: string, where: { incidentId: number; service: string }): Promise<void> {
     for (const step of tail) {
       this.throwIfCancelled();
       if (step.kind === "action") await this.act(step.action, where);
@@ -222,7 +224,10 @@ export class RecoveryOrchestrator {
     this.history.set(incident.target, history);
     const run = new RecoveryRun(incident, this.deps, history);
     this.runs.set(incident.id, run);
-    void run.run(playbook).finally(() => this.runs.delete(incident.id));
+    run
+      .run(playbook)
+      .catch((err) => this.deps.logger.error({ err, incident: incident.id }, "recovery run failed unexpectedly"))
+      .finally(() => this.runs.delete(incident.id));
     return true;
   }
 

@@ -135,7 +135,9 @@ test("rule labels select series; each rule observes on its own", () => {
 });
 
 test("a rule whose band can never hold is refused at construction, naming the rule", () => {
-  const rules = configSchema.parse({ rules: [{ name: "Backwards", metric: "m", above: 0.1, below: 0.9 }] }).rules;
+  // The config schema already refuses this; the evaluator still guards rules built in code.
+  const valid = configSchema.parse({ rules: [{ name: "Backwards", metric: "m", above: 0.9, below: 0.1 }] }).rules[0]!;
+  const rules = [{ ...valid, above: 0.1, below: 0.9 }];
   assert.throws(
     () => new RuleEvaluator({ rules, store: new MemorySeriesStore(), clock: new ManualClock(), staleAfterMs: 1000, observe: () => {} }),
     /rule Backwards: above \(0\.1\) is less than below/,
