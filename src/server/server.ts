@@ -141,15 +141,6 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
       ts: t.since,
       data: { from: t.from, to: t.to, detail: t.detail, source: t.source },
     });
-    if (t.to !== "unknown") {
-      await alerts.observe({
-        labels: { alertname: "ServiceDown", severity: "warning", service: t.service, node: t.node },
-        annotations: { summary: `service ${t.service} on ${t.node} is unhealthy: ${t.detail}` },
-        active: t.to === "unhealthy",
-        value: null,
-        forMs: 0,
-      });
-    }
     if (t.to === "unhealthy") {
       const { incident, opened } = await incidents.report({
         key: `service:${t.service}`,
@@ -166,6 +157,16 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
     const open = incidents.openIncident(`service:${t.service}`);
     if (t.to === "healthy" && open && !recovery.isRunning(open.id)) {
       await incidents.resolve(open, t.since, "service healthy again");
+    }
+    // Alerting comes after recovery has started: repair time does not wait for it.
+    if (t.to !== "unknown") {
+      await alerts.observe({
+        labels: { alertname: "ServiceDown", severity: "warning", service: t.service, node: t.node },
+        annotations: { summary: `service ${t.service} on ${t.node} is unhealthy: ${t.detail}` },
+        active: t.to === "unhealthy",
+        value: null,
+        forMs: 0,
+      });
     }
   };
 

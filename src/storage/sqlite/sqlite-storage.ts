@@ -522,21 +522,7 @@ function alertFromRow(row: AlertRow): AlertRecord {
 }
 
 function incidentParams(incident: NewIncident): Params {
-  return {
-    key: incident.key,
-    kind: incident.kind,
-    target: incident.target,
-    node: incident.node,
-    state: incident.state,
-    title: incident.title,
-    firstSignalAt: incident.firstSignalAt,
-    detectedAt: incident.detectedAt,
-    recoveredAt: incident.recoveredAt,
-    resolvedAt: incident.resolvedAt,
-    escalatedAt: incident.escalatedAt,
-    rootCause: incident.rootCause,
-    updatedAt: incident.updatedAt,
-  };
+  return { ...copyIncidentFields(incident) };
 }
 
 /** The NewIncident fields only, so extra properties of the caller's object are not echoed back. */
