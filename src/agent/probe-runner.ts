@@ -7,6 +7,12 @@ import type { Logger } from "../util/logger.js";
 import { HealthThreshold } from "./health-threshold.js";
 import { errorDetail, type Probe, type ProbeResult } from "./probes/probe.js";
 
+/**
+ * During the start period checks run at most this far apart, so a restarted process is
+ * seen healthy (and its repair verified) within ~50 ms of serving, not a whole interval later.
+ */
+export const STARTUP_PROBE_INTERVAL_MS = 50;
+
 export interface ProbeTransition {
   service: string;
   health: "healthy" | "unhealthy";
@@ -29,7 +35,8 @@ export interface ProbeRunnerOptions {
   /**
    * Grace after the runner starts or is reset (a new process): failures in this period do
    * not count until the first success ends it (Docker's HEALTHCHECK --start-period), so a
-   * slow start is not mistaken for a fault. Default 0.
+   * slow start is not mistaken for a fault; checks run every STARTUP_PROBE_INTERVAL_MS
+   * meanwhile. Default 0.
    */
   startPeriod?: number;
   clock: Clock;
@@ -79,6 +86,11 @@ export class ProbeRunner {
     this.epoch++;
     this.threshold.reset(this.options.clock.now());
     this.beginGrace();
+    // Look at the new process at once rather than at the old schedule's next tick.
+    if (this.running && this.timer) {
+      this.timer.cancel();
+      this.schedule(this.loop, 0);
+    }
   }
 
   private beginGrace(): void {
@@ -110,8 +122,12 @@ export class ProbeRunner {
       }
     }
     if (loop !== this.loop) return; // a callback stopped the runner
-    const wait = Math.max(0, startedAt + this.options.interval - clock.now());
-    this.timer = clock.setTimeout(() => {
+    const interval = this.graceUntil !== null ? Math.min(this.options.interval, STARTUP_PROBE_INTERVAL_MS) : this.options.interval;
+    this.schedule(loop, Math.max(0, startedAt + interval - clock.now()));
+  }
+
+  private schedule(loop: number, wait: number): void {
+    this.timer = this.options.clock.setTimeout(() => {
       this.timer = null;
       void this.runCheck(loop);
     }, wait);

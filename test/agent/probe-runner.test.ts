@@ -102,33 +102,32 @@ test("transitions carry the decision time and the start of the deciding streak",
   runner.stop();
 });
 
-test("failures in the start period do not count until it ends; a success ends it early", async () => {
+test("in the start period checks run every 50 ms and failures do not count; the first success ends it", async () => {
   // A slow start: four failures inside the 350 ms start period, then healthy.
   const slow = setup([false, false, false, false, true, false, false], { startPeriod: 350 });
   slow.runner.start();
   await advance(slow.clock, 480);
-  assert.deepEqual(slow.transitions.map((t) => [t.health, t.since]), [["healthy", 400]]);
+  assert.deepEqual(slow.results.map((r) => r.ts).slice(0, 6), [0, 50, 100, 150, 200, 300], "fast checks until the first success, then the interval");
   // After the first success the grace is over: failures count at once.
-  await advance(slow.clock, 200);
-  assert.deepEqual(slow.transitions.map((t) => [t.health, t.since]), [["healthy", 400], ["unhealthy", 500]]);
+  assert.deepEqual(slow.transitions.map((t) => [t.health, t.since]), [["healthy", 200], ["unhealthy", 300]]);
   slow.runner.stop();
 
   // A service that never comes up is unhealthy once the period has passed.
-  const dead = setup([false, false, false, false, false], { startPeriod: 150 });
+  const dead = setup(Array(10).fill(false), { startPeriod: 150 });
   dead.runner.start();
   await advance(dead.clock, 480);
-  assert.deepEqual(dead.transitions.map((t) => [t.health, t.since]), [["unhealthy", 200]]);
+  assert.deepEqual(dead.transitions.map((t) => [t.health, t.since]), [["unhealthy", 150]]);
   dead.runner.stop();
+});
 
-  // reset() (a restarted process) opens a new start period.
-  const restarted = setup([true, false, false, false, false], { startPeriod: 250 });
+test("reset() (a restarted process) checks at once and opens a new start period", async () => {
+  const restarted = setup([true, false, false, false, false, false, false, false, false], { startPeriod: 250 });
   restarted.runner.start();
   await advance(restarted.clock, 50);
   restarted.runner.reset();
-  await advance(restarted.clock, 330);
-  assert.deepEqual(restarted.transitions.map((t) => t.health), ["healthy"], "failures right after the reset are forgiven");
-  await advance(restarted.clock, 100);
-  assert.deepEqual(restarted.transitions.map((t) => [t.health, t.since]), [["healthy", 0], ["unhealthy", 300]]);
+  await advance(restarted.clock, 400);
+  assert.deepEqual(restarted.results.map((r) => r.ts).slice(0, 4), [0, 50, 100, 150], "the new process is checked at once");
+  assert.deepEqual(restarted.transitions.map((t) => [t.health, t.since]), [["healthy", 0], ["unhealthy", 300]], "failures before 300 are forgiven");
   restarted.runner.stop();
 });
 
