@@ -35,7 +35,16 @@ export interface RecoveryDeps {
   escalationAlert(incident: IncidentRecord, active: boolean, reason: string): Promise<void>;
   /** Earlier attempt start times per service (from the journal, after a restart). */
   attemptHistory?: Map<string, number[]>;
+  /**
+   * Why recovery must not act on this incident now (a maintenance window, the control
+   * plane's freeze), or null. Asked before every action; call `pauseChanged()` when the
+   * answer may have changed.
+   */
+  pauseReason?(incident: IncidentRecord): string | null;
 }
+
+/** While paused, a run looks again this often even without pauseChanged(). */
+const PAUSE_RECHECK_MS = 1000;
 
 class Cancelled extends Error {}
 
@@ -126,8 +135,24 @@ class RecoveryRun {
     return "the playbook's attempt ended without verification";
   }
 
+  /** Waits while recovery is paused for this incident, journalling the pause and the resume. */
+  private async unlessPaused(where: { incidentId: number; service: string }): Promise<void> {
+    const reasonNow = () => this.deps.pauseReason?.(this.incident) ?? null;
+    const reason = reasonNow();
+    if (reason === null) return;
+    await this.deps.journal.record("recovery.paused", { ...where, data: { reason } });
+    await this.until(() => {
+      const paused = reasonNow() !== null;
+      if (paused) this.schedule(PAUSE_RECHECK_MS);
+      return !paused;
+    });
+    await this.deps.journal.record("recovery.resumed", { ...where, data: {} });
+  }
+
   private async act(action: ActionKind, where: { incidentId: number; service: string }): Promise<string | null> {
     const { journal, clock } = this.deps;
+    await this.unlessPaused(where);
+    this.throwIfCancelled();
     const started = clock.now();
     await journal.record("action.started", { ...where, data: { action } });
     const outcome = await this.deps.sendAction(this.incident.target, action, `incident ${this.incident.id}: ${this.incident.title}`);
@@ -229,6 +254,11 @@ export class RecoveryOrchestrator {
       .catch((err) => this.deps.logger.error({ err, incident: incident.id }, "recovery run failed unexpectedly"))
       .finally(() => this.runs.delete(incident.id));
     return true;
+  }
+
+  /** A maintenance window or the freeze began or ended: paused runs look again. */
+  pauseChanged(): void {
+    for (const run of this.runs.values()) run.wake();
   }
 
   /** The service's health changed: running verifications and waits look again. */

@@ -70,6 +70,7 @@ class SteppingClock extends ManualClock {
 }
 
 interface SetupOptions {
+  pauseReason?: () => string | null;
   playbook?: PlaybookConfig | null;
   attemptHistory?: Map<string, number[]>;
   initialHealth?: ServiceHealth;
@@ -101,6 +102,7 @@ async function setup(o: SetupOptions = {}) {
       alerts.push({ incidentId: incident.id, active, reason, at: clock.now() });
     },
     ...(o.attemptHistory && { attemptHistory: o.attemptHistory }),
+    ...(o.pauseReason && { pauseReason: o.pauseReason }),
   });
   const { incident } = await incidents.report({
     key: "service:api",
@@ -404,3 +406,32 @@ test("an action that throws escalates the incident instead of crashing", () =>
     assert.match(String((await h.events("escalated"))[0]!.data.reason), /recovery error: socket hang up/);
     assert.equal(h.orchestrator.isRunning(h.incident.id), false);
   }));
+
+test("while recovery is paused (maintenance, freeze) no action is sent; it resumes when the pause ends", async () => {
+  let paused: string | null = "maintenance window weekly-patching";
+  await withHarness({ pauseReason: () => paused }, async (h) => {
+    h.orchestrator.begin(h.incident);
+    await h.advanceTo(START + 30_000);
+    assert.equal(h.actions.length, 0, "nothing is done during the pause");
+    assert.deepEqual((await h.events("recovery.paused"))[0]!.data, { reason: "maintenance window weekly-patching" });
+
+    paused = null;
+    h.orchestrator.pauseChanged();
+    await h.advanceTo(START + 30_000);
+    assert.deepEqual(h.actions.map((a) => [a.action, a.at]), [["restart", START + 30_000]]);
+    const kinds = await h.kinds();
+    assert.ok(kinds.indexOf("recovery.resumed") < kinds.indexOf("action.started"), kinds.join(", "));
+  });
+});
+
+test("a paused run notices the end of the pause within a second even without pauseChanged()", async () => {
+  let paused: string | null = "control plane isolated: recovery frozen";
+  await withHarness({ pauseReason: () => paused }, async (h) => {
+    h.orchestrator.begin(h.incident);
+    await h.advanceTo(START + 5_000);
+    paused = null;
+    await h.advanceTo(START + 6_000);
+    assert.equal(h.actions.length, 1);
+    assert.ok(h.actions[0]!.at > START + 5_000 && h.actions[0]!.at <= START + 6_000);
+  });
+});
