@@ -1,0 +1,130 @@
+// Failure-detector simulation at full size: 1,000 nodes for one simulated hour of jittered,
+// lossy, pausing heartbeats, then silent crashes, agent kills, server link cuts and a
+// control-plane cut-off (model: test/detect/failure/cluster-simulation.ts). Prints figures.
+import { parseArgs } from "node:util";
+import { loadavg } from "node:os";
+import { parseDuration } from "../src/util/duration.js";
+import {
+  defaultSimulationSettings,
+  distribution,
+  formatReport,
+  simulateCluster,
+  type SimulationReport,
+} from "../test/detect/failure/cluster-simulation.js";
+
+const USAGE = `usage: npm run bench -- failure-detector-sim [--nodes N] [--duration D] [--seed S] [--runs R] [--tick D] [--app-level-probes]
+  --nodes N            cluster size (default 1000)
+  --duration D         fault-free phase, e.g. 1h, 10m (default 1h)
+  --seed S             PRNG seed of the first run (default ${defaultSimulationSettings.seed})
+  --runs R             runs with seeds S, S+1, ...; crash figures are pooled (default 1)
+  --tick D             detector tick interval (default 100ms)
+  --app-level-probes   direct probes answered by the agent process, not the kernel: a paused
+                       agent fails them (shows what the TCP-connect probe is worth)`;
+
+class UsageError extends Error {}
+
+interface Settings {
+  nodes: number;
+  durationMs: number;
+  seed: number;
+  runs: number;
+  tickMs: number;
+  appLevelProbes: boolean;
+}
+
+function parseSettings(argv: string[]): Settings {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        nodes: { type: "string" },
+        duration: { type: "string" },
+        seed: { type: "string" },
+        runs: { type: "string" },
+        tick: { type: "string" },
+        "app-level-probes": { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  if (values.help) throw new UsageError("");
+  const whole = (name: string, fallback: number, min: number): number => {
+    const raw = values[name];
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name}: expected a whole number >= ${min}, got "${raw}"`);
+    return n;
+  };
+  const duration = (name: string, fallback: number): number => {
+    const raw = values[name];
+    if (raw === undefined) return fallback;
+    const ms = parseDuration(String(raw));
+    if (ms === null || ms < 1) throw new UsageError(`--${name}: expected a duration such as "10m", got "${raw}"`);
+    return ms;
+  };
+  return {
+    nodes: whole("nodes", 1000, 30),
+    durationMs: duration("duration", 3_600_000),
+    seed: whole("seed", defaultSimulationSettings.seed, 0),
+    runs: whole("runs", 1, 1),
+    tickMs: duration("tick", 100),
+    appLevelProbes: values["app-level-probes"] === true,
+  };
+}
+
+function main(): number {
+  let settings: Settings;
+  try {
+    settings = parseSettings(process.argv.slice(2));
+  } catch (err) {
+    if (err instanceof UsageError) {
+      if (err.message) console.error(`failure-detector-sim: ${err.message}`);
+      console.error(USAGE);
+      return 2;
+    }
+    throw err;
+  }
+  const reports: SimulationReport[] = [];
+  for (let run = 0; run < settings.runs; run++) {
+    const report = simulateCluster({
+      seed: settings.seed + run,
+      nodes: settings.nodes,
+      steadyMs: settings.durationMs,
+      tickMs: settings.tickMs,
+      kernelAnswersProbes: !settings.appLevelProbes,
+    });
+    reports.push(report);
+    console.log(formatReport(report));
+    const slowest = [...report.silentCrashes].sort((a, b) => (b.detectionMs ?? Infinity) - (a.detectionMs ?? Infinity))[0];
+    if (slowest) console.log(`  slowest silent crash: ${slowest.node} after ${Math.round(slowest.detectionMs ?? NaN)} ms: ${slowest.reason}`);
+    for (const f of report.falseDead.slice(0, 5)) console.log(`  FALSE DEAD ${f.node} at +${f.at} ms: ${f.reason}`);
+    console.log("");
+  }
+  if (settings.runs > 1) {
+    const pooled = (pick: (r: SimulationReport) => { detectionMs: number | null }[]) =>
+      distribution(reports.flatMap(pick).filter((o) => o.detectionMs !== null).map((o) => o.detectionMs!));
+    const line = (name: string, d: ReturnType<typeof distribution>) =>
+      `${name}: n=${d.n} min=${Math.round(d.min)} p50=${Math.round(d.p50)} p95=${Math.round(d.p95)} p99=${Math.round(d.p99)} max=${Math.round(d.max)} ms`;
+    console.log(`pooled over ${settings.runs} runs:`);
+    console.log(`  ${line("silent crash → dead", pooled((r) => r.silentCrashes))}`);
+    console.log(`  ${line("agent kill → dead", pooled((r) => r.agentKills))}`);
+    console.log(`  ${line("link cut → unreachable", pooled((r) => r.linkCuts))}`);
+    const sum = (f: (r: SimulationReport) => number) => reports.reduce((a, r) => a + f(r), 0);
+    console.log(
+      `  steady: ${sum((r) => r.steady.suspicions)} suspicions, ${sum((r) => r.steady.dead)} dead, ` +
+        `${sum((r) => r.steady.unreachable)} unreachable; false dead in any phase: ${sum((r) => r.falseDead.length)}`,
+    );
+  }
+  console.log(`load average (1/5/15 min): ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+  console.log("targets: silent crash → dead ≤ 2000 ms at p99; agent kill → dead ≤ 100 ms; zero false dead verdicts");
+  const missed = reports.flatMap((r) => [...r.silentCrashes, ...r.agentKills, ...r.linkCuts]).filter((o) => o.detectionMs === null).length;
+  const falseDead = reports.reduce((a, r) => a + r.falseDead.length, 0);
+  return missed > 0 || (falseDead > 0 && !settings.appLevelProbes) ? 1 : 0;
+}
+
+process.exit(main());
