@@ -20,6 +20,8 @@ import { ActionExecutor } from "./action-executor.js";
 import { collectAll, createHostCollectors } from "./collectors/index.js";
 import type { Collector } from "./collectors/collector.js";
 import { Outbox } from "./outbox.js";
+import { probePeer } from "./peer-prober.js";
+import { ProbeListener } from "./probe-listener.js";
 import { ProbeRunner } from "./probe-runner.js";
 import { createProbe, type HealthCheck } from "./probes/index.js";
 import { ServerConnection } from "./server-connection.js";
@@ -36,6 +38,8 @@ export interface AgentOptions {
   logger: Logger;
   /** procfs root for the collectors (tests). */
   procRoot?: string;
+  /** HOST:PORT of the probe listener peers and the server connect to; default 0.0.0.0:0 (any free port). */
+  probeListen?: string;
 }
 
 /** Services supervised but without a health check are watched by their process being alive. */
@@ -49,6 +53,8 @@ export class Agent {
   private readonly executor: ActionExecutor;
   private readonly collectors: Collector[];
   private readonly connection: ServerConnection;
+  private readonly probeListener = new ProbeListener();
+  private probeAddress: string | null = null;
   private services = new Map<string, AgentService>();
   private probes = new Map<string, { runner: ProbeRunner; check: string }>();
   private probeSamples: Sample[] = [];
@@ -85,7 +91,8 @@ export class Agent {
     this.wireSupervisor();
   }
 
-  start(): void {
+  async start(): Promise<void> {
+    this.probeAddress = await this.probeListener.listen(this.o.probeListen ?? "0.0.0.0:0");
     this.connection.start();
     this.scheduleTimers();
   }
@@ -96,6 +103,7 @@ export class Agent {
     for (const { runner } of this.probes.values()) runner.stop();
     if (!options.keepServices) await this.supervisor.stopAll();
     await this.connection.stop();
+    await this.probeListener.close();
     this.outbox.close();
   }
 
@@ -117,6 +125,8 @@ export class Agent {
         return this.outbox.ack(m.seq);
       case "action":
         return void this.onAction(m);
+      case "indirect-probe":
+        return void probePeer(m).then((result) => this.connection.send(result));
       case "error":
         return void this.logger.warn({ error: m.error }, "server reported an error");
     }
@@ -173,6 +183,7 @@ export class Agent {
       pid: process.pid,
       ts: this.clock.now(),
       services: this.snapshot(),
+      ...(this.probeAddress !== null && { probeAddress: this.probeAddress }),
     };
   }
 

@@ -1,6 +1,6 @@
 // The alert state machine as one pure function: pending -> firing once the condition has held
-// for `for`, firing -> resolved when it clears; a pending alert that clears is dropped without
-// a notification, as in Prometheus. Time comes in as an argument.
+// for `for`, firing -> resolved when it clears (after `keepFiringFor`, if set); a pending alert
+// that clears is dropped without a notification, as in Prometheus. Time comes in as an argument.
 import type { AlertRecord } from "../storage/storage.js";
 import { alertFingerprint } from "./fingerprint.js";
 
@@ -12,6 +12,11 @@ export interface AlertObservation {
   value: number | null;
   /** How long the condition must hold before the alert fires (0: at once). */
   forMs: number;
+  /**
+   * How long a firing alert keeps firing after its condition cleared (Prometheus'
+   * keep_firing_for); 0 or absent: it resolves at the first inactive observation.
+   */
+  keepFiringMs?: number;
 }
 
 export type AlertTransition = "pending" | "firing" | "resolved" | "dropped";
@@ -28,7 +33,15 @@ export function nextAlertState(current: AlertRecord | undefined, obs: AlertObser
   if (!obs.active) {
     if (live === undefined) return { record: current ?? null, transition: null };
     if (live.state === "pending") return { record: null, transition: "dropped" };
-    return { record: { ...live, state: "resolved", resolvedAt: now, updatedAt: now }, transition: "resolved" };
+    // keepFiringFor counts from the first inactive observation; the deadline is stored on the
+    // alert, so a later observation (or a restart) keeps the promise made then.
+    const keepMs = obs.keepFiringMs ?? 0;
+    const keepUntil = live.keepFiringUntil ?? (keepMs > 0 ? now + keepMs : null);
+    if (keepUntil !== null && now < keepUntil) {
+      if (live.keepFiringUntil === keepUntil) return { record: live, transition: null };
+      return { record: { ...live, keepFiringUntil: keepUntil, updatedAt: now }, transition: null };
+    }
+    return { record: { ...withoutKeepFiring(live), state: "resolved", resolvedAt: now, updatedAt: now }, transition: "resolved" };
   }
 
   if (live === undefined) {
@@ -49,9 +62,16 @@ export function nextAlertState(current: AlertRecord | undefined, obs: AlertObser
     };
   }
 
-  const updated: AlertRecord = { ...live, annotations: obs.annotations, value: obs.value, updatedAt: now };
+  // Active again while kept firing: the alert simply goes on firing, with no deadline.
+  const updated: AlertRecord = { ...withoutKeepFiring(live), annotations: obs.annotations, value: obs.value, updatedAt: now };
   if (live.state === "pending" && now - live.activeAt >= obs.forMs) {
     return { record: { ...updated, state: "firing", firedAt: now }, transition: "firing" };
   }
   return { record: updated, transition: null };
+}
+
+/** The record with no keepFiringFor deadline (the field is absent, as on alerts that never had one). */
+function withoutKeepFiring(record: AlertRecord): AlertRecord {
+  const { keepFiringUntil: _deadline, ...rest } = record;
+  return rest;
 }

@@ -10,9 +10,10 @@ import { runUntilSignal } from "./run-until-signal.js";
 export interface AgentFlags extends CommonFlags {
   node?: string;
   outboxMaxMessages?: string;
+  probeListen?: string;
 }
 
-export function agentCommand(flags: AgentFlags): void {
+export async function agentCommand(flags: AgentFlags): Promise<void> {
   const node = flags.node ?? process.env.VIGIL_NODE ?? defaultNodeName();
   const server = serverUrl(flags);
   const dataDir = resolve(flags.data ?? process.env.VIGIL_AGENT_DATA ?? "./vigil-agent-data");
@@ -22,8 +23,16 @@ export function agentCommand(flags: AgentFlags): void {
     throw new Error(`--outbox-max-messages: expected an integer of at least 10, got "${max}"`);
   }
   const logger = createLogger();
-  const agent = new Agent({ server, node, dataDir, logger, ...(outboxMaxMessages !== undefined && { outboxMaxMessages }) });
-  agent.start();
+  const probeListen = flags.probeListen ?? process.env.VIGIL_PROBE_LISTEN;
+  const agent = new Agent({
+    server,
+    node,
+    dataDir,
+    logger,
+    ...(outboxMaxMessages !== undefined && { outboxMaxMessages }),
+    ...(probeListen !== undefined && { probeListen }),
+  });
+  await agent.start();
   console.log(`Vigil agent ${node} reporting to ${server} (data: ${dataDir})`);
   runUntilSignal(() => agent.stop(), (m) => logger.info(m));
 }

@@ -2,7 +2,9 @@
 import { Command } from "commander";
 import { ConfigError } from "../config/config-error.js";
 import { agentCommand } from "./agent-command.js";
+import { registerAnomalyCommand } from "./anomaly-command.js";
 import { serverCommand } from "./server-command.js";
+import { registerSilenceCommand } from "./silence-command.js";
 import { statusCommand } from "./status-command.js";
 import { upCommand } from "./up-command.js";
 import { validateCommand } from "./validate-command.js";
@@ -36,6 +38,7 @@ program
   .option("--node <name>", "this node's name (default: $VIGIL_NODE or the hostname)")
   .option("--data <dir>", "agent data directory: outbox and service logs (default: $VIGIL_AGENT_DATA or ./vigil-agent-data)")
   .option("--outbox-max-messages <n>", "outbox bound (default: $VIGIL_OUTBOX_MAX_MESSAGES or 100000)")
+  .option("--probe-listen <host:port>", "TCP probe listener that the server and peers connect to when they suspect this node (default: $VIGIL_PROBE_LISTEN or 0.0.0.0:0)")
   .action((flags) => agentCommand(flags));
 
 program
@@ -54,6 +57,9 @@ program
   .action(async (flags) => {
     process.exitCode = await statusCommand(flags);
   });
+
+registerSilenceCommand(program);
+registerAnomalyCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof ConfigError) console.error(err.message);

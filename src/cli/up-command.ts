@@ -25,9 +25,11 @@ export async function upCommand(flags: CommonFlags & { node?: string }): Promise
     node,
     dataDir: join(dataDir, "agent"),
     outboxMaxMessages: config.agent.outboxMaxMessages,
+    // The only node is this one: its probe listener need not be reachable from elsewhere.
+    probeListen: "127.0.0.1:0",
     logger,
   });
-  agent.start();
+  await agent.start();
   console.log(`Vigil is up: ${server.url}`);
   console.log(`  config: ${file ?? "none (monitoring this machine with the default rules)"}`);
   console.log(`  data:   ${dataDir}`);

@@ -7,6 +7,7 @@ import { z } from "zod";
 import { LineCounter, isAlias, isMap, isPair, isScalar, isSeq, parseDocument, visit, type Document, type YAMLError } from "yaml";
 import { ConfigError, formatPath, parsePath, type ConfigProblem, type PathSegment } from "./config-error.js";
 import { substituteEnv, type Env } from "./env-substitution.js";
+import { validateReceiverTemplates } from "../alert/notify/templates.js";
 import { checkReferences, referencesOf } from "./references.js";
 import { configSchema, type VigilConfig } from "./schema.js";
 
@@ -43,9 +44,10 @@ export function parseConfig(text: string, options: ParseOptions = {}): VigilConf
   const schemaProblems = result.success
     ? []
     : result.error.issues.flatMap((issue) => describeIssue(issue, [])).map((found) => locator.place(found));
-  const referenceProblems = checkReferences(result.success ? result.data : referencesOf(raw)).map((problem) =>
-    locator.place({ path: parsePath(problem.path), message: problem.message }),
-  );
+  const referenceProblems = [
+    ...checkReferences(result.success ? result.data : referencesOf(raw)),
+    ...(result.success ? validateReceiverTemplates(result.data.notify.receivers) : []),
+  ].map((problem) => locator.place({ path: parsePath(problem.path), message: problem.message }));
 
   // A value with an unset variable fails the schema too, and a malformed name is also an
   // unknown one; the first stage that saw a value's problem is the one that explains it.

@@ -1,6 +1,8 @@
 // Checks that vigil.yaml's names agree with each other, which the schema alone cannot see:
-// unique service and rule names; dependsOn, recovery and route receivers naming things
-// that exist; and no dependency cycles (a restart order must exist).
+// unique service and rule names; dependsOn, recovery and route receivers (at any depth of the
+// routing tree) naming things that exist; no dependency cycles (a restart order must exist);
+// and label matchers (routes, inhibition rules, maintenance windows) that parse.
+import { parseMatcher } from "../alert/matchers.js";
 import { formatPath, type ConfigProblem, type PathSegment } from "./config-error.js";
 import { DEFAULT_PLAYBOOK_NAME, NO_RECOVERY } from "./defaults.js";
 
@@ -13,7 +15,22 @@ export interface ReferencingConfig {
   services: readonly ServiceReferences[];
   playbooks: Readonly<Record<string, unknown>>;
   rules: readonly { name?: string }[];
-  notify: { receivers: Readonly<Record<string, unknown>>; routes: readonly { receiver?: string }[] };
+  notify: {
+    receivers: Readonly<Record<string, unknown>>;
+    /** The root route's receiver. */
+    receiver?: string;
+    groupBy?: readonly (string | undefined)[];
+    routes: readonly RouteReferences[];
+    inhibitRules?: readonly { sourceMatchers?: readonly (string | undefined)[]; targetMatchers?: readonly (string | undefined)[] }[];
+  };
+  maintenance?: readonly { matchers?: readonly (string | undefined)[] }[];
+}
+
+interface RouteReferences {
+  receiver?: string;
+  matchers?: readonly (string | undefined)[];
+  groupBy?: readonly (string | undefined)[];
+  routes?: readonly RouteReferences[];
 }
 
 interface ServiceReferences {
@@ -63,11 +80,43 @@ export function checkReferences(config: ReferencingConfig): ConfigProblem[] {
   }
 
   const receiverNames = Object.keys(config.notify.receivers);
-  config.notify.routes.forEach((route, index) => {
-    if (route.receiver !== undefined && !Object.hasOwn(config.notify.receivers, route.receiver)) {
-      report(["notify", "routes", index, "receiver"], unknownName("receiver", route.receiver, receiverNames));
+  const checkReceiver = (path: PathSegment[], receiver: string | undefined) => {
+    if (receiver !== undefined && !Object.hasOwn(config.notify.receivers, receiver)) {
+      report(path, unknownName("receiver", receiver, receiverNames));
     }
+  };
+  const checkMatchers = (path: PathSegment[], matchers: readonly (string | undefined)[] | undefined) => {
+    matchers?.forEach((text, index) => {
+      if (text === undefined) return;
+      try {
+        parseMatcher(text);
+      } catch (err) {
+        report([...path, index], (err as Error).message);
+      }
+    });
+  };
+  const checkGroupBy = (path: PathSegment[], groupBy: readonly (string | undefined)[] | undefined) => {
+    if (groupBy?.includes("...") && groupBy.length > 1) {
+      report(path, 'groupBy "..." (every label) cannot be combined with other labels');
+    }
+  };
+  checkReceiver(["notify", "receiver"], config.notify.receiver);
+  checkGroupBy(["notify", "groupBy"], config.notify.groupBy);
+  const checkRoutes = (path: PathSegment[], routes: readonly RouteReferences[] | undefined) => {
+    routes?.forEach((route, index) => {
+      const at = [...path, index];
+      checkReceiver([...at, "receiver"], route.receiver);
+      checkMatchers([...at, "matchers"], route.matchers);
+      checkGroupBy([...at, "groupBy"], route.groupBy);
+      checkRoutes([...at, "routes"], route.routes);
+    });
+  };
+  checkRoutes(["notify", "routes"], config.notify.routes);
+  config.notify.inhibitRules?.forEach((rule, index) => {
+    checkMatchers(["notify", "inhibitRules", index, "sourceMatchers"], rule.sourceMatchers);
+    checkMatchers(["notify", "inhibitRules", index, "targetMatchers"], rule.targetMatchers);
   });
+  config.maintenance?.forEach((window, index) => checkMatchers(["maintenance", index, "matchers"], window.matchers));
 
   const ruleIndex = new Map<string, number>();
   config.rules.forEach((rule, index) => {
@@ -145,9 +194,32 @@ export function referencesOf(raw: unknown): ReferencingConfig {
     rules: asList(root.rules).map((rule) => ({ name: asString(asRecord(rule).name) })),
     notify: {
       receivers: asRecord(notify.receivers),
-      routes: asList(notify.routes).map((route) => ({ receiver: asString(asRecord(route).receiver) })),
+      receiver: asString(notify.receiver),
+      groupBy: asStringList(notify.groupBy),
+      routes: routesOf(notify.routes),
+      inhibitRules: asList(notify.inhibitRules).map((item) => {
+        const rule = asRecord(item);
+        return { sourceMatchers: asStringList(rule.sourceMatchers), targetMatchers: asStringList(rule.targetMatchers) };
+      }),
     },
+    maintenance: asList(root.maintenance).map((item) => ({ matchers: asStringList(asRecord(item).matchers) })),
   };
+}
+
+function routesOf(value: unknown): RouteReferences[] {
+  return asList(value).map((item) => {
+    const route = asRecord(item);
+    return {
+      receiver: asString(route.receiver),
+      matchers: asStringList(route.matchers),
+      groupBy: asStringList(route.groupBy),
+      routes: routesOf(route.routes),
+    };
+  });
+}
+
+function asStringList(value: unknown): (string | undefined)[] | undefined {
+  return Array.isArray(value) ? value.map(asString) : undefined;
 }
 
 function asRecord(value: unknown): Record<string, unknown> {

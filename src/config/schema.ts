@@ -106,7 +106,13 @@ const ruleSchema = z
     labels: labels.default({}),
     above: z.number().optional(),
     below: z.number().optional(),
+    /** Hysteresis: once firing, an `above` rule resolves only when the value is below this (default: not above `above`). */
+    resolveBelow: z.number().optional(),
+    /** Hysteresis: once firing, a `below` rule resolves only when the value is above this. */
+    resolveAbove: z.number().optional(),
     for: duration.default(0),
+    /** Keep firing this long after the condition cleared (Prometheus' keep_firing_for). */
+    keepFiringFor: duration.default(0),
     severity: z.enum(["info", "warning", "critical"]).default("warning"),
     summary: z.string().optional(),
     annotations: labels.default({}),
@@ -114,6 +120,12 @@ const ruleSchema = z
   .refine((r) => r.above !== undefined || r.below !== undefined, { message: "expected above or below (or both)" })
   .refine((r) => r.above === undefined || r.below === undefined || r.above >= r.below, {
     message: "above is less than below, so every value would be outside the band: expected above >= below",
+  })
+  .refine((r) => r.resolveBelow === undefined || (r.above !== undefined && r.resolveBelow <= r.above), {
+    message: "resolveBelow needs above and must not exceed it",
+  })
+  .refine((r) => r.resolveAbove === undefined || (r.below !== undefined && r.resolveAbove >= r.below), {
+    message: "resolveAbove needs below and must not be under it",
   });
 
 const webhookSchema = z.strictObject({
@@ -124,19 +136,147 @@ const webhookSchema = z.strictObject({
   headers: z.record(z.string(), z.string()).default({}),
 });
 
-const receiverSchema = z.strictObject({ webhook: webhookSchema });
+/** Message templates (Handlebars) with the notification's alerts, labels and annotations. */
+const messageTemplates = {
+  title: z.string().optional(),
+  text: z.string().optional(),
+};
 
-const routeSchema = z.strictObject({
-  /** Label equality; a route without match takes every alert. */
-  match: labels.default({}),
-  receiver: name,
+const slackSchema = z.strictObject({
+  /** Slack incoming-webhook URL (put it in an environment variable: it is a secret). */
+  url: z.url({ protocol: /^https?$/, error: "expected the incoming-webhook URL" }),
+  channel: z.string().optional(),
+  timeout: duration.default(5000),
+  maxAttempts: z.number().int().min(1).default(10),
+  ...messageTemplates,
 });
+
+const emailSchema = z.strictObject({
+  to: z.array(z.string().min(3)).min(1),
+  from: z.string().min(3),
+  smtp: z.strictObject({
+    host: z.string().min(1),
+    port: z.number().int().min(1).max(65535).default(587),
+    /** TLS from the start (port 465); otherwise STARTTLS when the server offers it. */
+    secure: z.boolean().default(false),
+    user: z.string().optional(),
+    password: z.string().optional(),
+  }),
+  timeout: duration.default(10_000),
+  maxAttempts: z.number().int().min(1).default(10),
+  ...messageTemplates,
+});
+
+const commandReceiverSchema = z.strictObject({
+  /** A declared program; it gets the notification as JSON on stdin and must exit 0. */
+  command: z.string().min(1),
+  timeout: duration.default(10_000),
+  maxAttempts: z.number().int().min(1).default(10),
+});
+
+const receiverSchema = z
+  .strictObject({
+    webhook: webhookSchema.optional(),
+    slack: slackSchema.optional(),
+    email: emailSchema.optional(),
+    command: commandReceiverSchema.optional(),
+  })
+  .refine((r) => [r.webhook, r.slack, r.email, r.command].filter((x) => x !== undefined).length === 1, {
+    message: "expected exactly one of webhook, slack, email or command",
+  });
+
+/** Matchers in Alertmanager's syntax: 'severity="critical"', 'service=~"api|web"', 'env!="dev"'. */
+const matcherList = z.array(z.string().min(1)).default([]);
+
+/** Grouping and timing, inherited by child routes that do not set them. */
+const routeTimings = {
+  groupBy: z.array(z.string()).optional(),
+  groupWait: duration.optional(),
+  groupInterval: duration.optional(),
+  repeatInterval: duration.optional(),
+};
+
+export interface RouteInput {
+  match?: Record<string, string>;
+  matchers?: string[];
+  receiver?: string;
+  continue?: boolean;
+  groupBy?: string[];
+  groupWait?: string;
+  groupInterval?: string;
+  repeatInterval?: string;
+  routes?: RouteInput[];
+}
+export interface RouteOutput {
+  match: Record<string, string>;
+  matchers: string[];
+  receiver?: string;
+  continue: boolean;
+  groupBy?: string[];
+  groupWait?: number;
+  groupInterval?: number;
+  repeatInterval?: number;
+  routes: RouteOutput[];
+}
+
+const routeSchema: z.ZodType<RouteOutput, RouteInput> = z.lazy(() =>
+  z.strictObject({
+    /** Label equality; with `matchers`, both must hold. A route with neither takes every alert. */
+    match: labels.default({}),
+    matchers: matcherList,
+    /** Inherited from the parent route when omitted. */
+    receiver: name.optional(),
+    /** After matching here, go on trying the following sibling routes. */
+    continue: z.boolean().default(false),
+    ...routeTimings,
+    routes: z.array(routeSchema).default([]),
+  }),
+);
+
+const inhibitRuleSchema = z.strictObject({
+  /** While an alert matching these fires ... */
+  sourceMatchers: z.array(z.string().min(1)).min(1),
+  /** ... alerts matching these are not notified ... */
+  targetMatchers: z.array(z.string().min(1)).min(1),
+  /** ... when they have equal values for these labels. */
+  equal: z.array(z.string()).default([]),
+});
+
+const maintenanceSchema = z
+  .strictObject({
+    name,
+    /** What the window covers: alerts (and services and nodes) whose labels match. */
+    matchers: z.array(z.string().min(1)).min(1),
+    /** One-off window (ISO-8601 times)... */
+    start: z.string().optional(),
+    end: z.string().optional(),
+    /** ... or weekly: days and hours ... */
+    weekly: z
+      .strictObject({
+        days: z.array(z.enum(["mon", "tue", "wed", "thu", "fri", "sat", "sun"])).min(1),
+        from: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected a time such as "02:00"'),
+        to: z.string().regex(/^([01]\d|2[0-4]):[0-5]\d$/, 'expected a time such as "04:00"'),
+      })
+      .optional(),
+    /** ... or a cron expression for the start, with a duration. */
+    cron: z.string().optional(),
+    duration: duration.optional(),
+    /** IANA time zone of weekly and cron schedules, e.g. "Europe/Berlin". */
+    timezone: z.string().default("UTC"),
+    /** Also pause automatic recovery for what the window matches. */
+    pauseRecovery: z.boolean().default(true),
+  })
+  .refine(
+    (m) =>
+      [m.start !== undefined || m.end !== undefined, m.weekly !== undefined, m.cron !== undefined].filter(Boolean).length === 1,
+    { message: "expected exactly one schedule: start/end, weekly, or cron with duration" },
+  )
+  .refine((m) => (m.start === undefined) === (m.end === undefined), { message: "a one-off window needs both start and end" })
+  .refine((m) => (m.cron === undefined) === (m.duration === undefined), { message: "a cron window needs both cron and duration" });
 
 const serverSchema = z.strictObject({
   listen: listenAddress.default("127.0.0.1:7070"),
   data: z.string().default("./vigil-data"),
-  /** A node whose heartbeats stop for this long is down. */
-  heartbeatTimeout: duration.default(3000),
   /** How often threshold rules are evaluated. */
   evaluationInterval: duration.default(1000),
   /** The URL put into notifications (links back to Vigil); default http://<listen>. */
@@ -150,18 +290,69 @@ const agentSchema = z.strictObject({
   outboxMaxMessages: z.number().int().min(10).default(100_000),
 });
 
+/**
+ * Node failure detection (src/detect/failure/): φ accrual over heartbeats, direct and
+ * indirect probes, Lifeguard suspicion, the partition guard. Omitted durations derive from
+ * agent.heartbeatInterval (see failure-detector-options.ts for the reasoning).
+ */
+const failureDetectorSchema = z.strictObject({
+  /** Heartbeat inter-arrival times kept per node. */
+  window: z.number().int().min(2).default(1000),
+  minStdDeviation: duration.optional(),
+  acceptablePause: duration.optional(),
+  /** φ at which a node becomes suspect and is probed (false-suspicion chance ≈ 10^−φ). */
+  suspectPhi: z.number().positive().default(3),
+  suspicion: z.strictObject({ min: duration.optional(), max: duration.optional() }).prefault({}),
+  /** Peers asked to probe a suspect (SWIM's k). */
+  indirectProbes: z.number().int().min(0).default(3),
+  /** Timeout of one probe connection. */
+  probeTimeout: duration.default(300),
+  /** How often suspicion timeouts and the partition guard are evaluated. */
+  tick: duration.default(100),
+  unreachableRecheck: duration.default(5000),
+  isolation: z
+    .strictObject({
+      share: z.number().gt(0).max(1).default(0.5),
+      minNodes: z.number().int().min(1).default(3),
+      window: duration.optional(),
+      stable: duration.optional(),
+    })
+    .prefault({}),
+});
+
 export const configSchema = z.strictObject({
   server: serverSchema.prefault({}),
   agent: agentSchema.prefault({}),
+  failureDetector: failureDetectorSchema.prefault({}),
   services: z.array(serviceSchema).default([]),
   playbooks: z.record(name, playbookSchema).default({}),
   rules: z.array(ruleSchema).default([]),
   notify: z
     .strictObject({
       receivers: z.record(name, receiverSchema).default({}),
+      /** The root route's receiver: alerts no child route takes go here (none: not notified). */
+      receiver: name.optional(),
+      /** The root route's grouping and timings (Alertmanager semantics). */
+      groupBy: z.array(z.string()).default(["alertname", "service", "node"]),
+      groupWait: duration.default(1000),
+      groupInterval: duration.default(10_000),
+      repeatInterval: duration.default(4 * 3_600_000),
+      /** Child routes of the root, tried in order. */
       routes: z.array(routeSchema).default([]),
+      inhibitRules: z.array(inhibitRuleSchema).default([]),
+      /** Inhibit alerts of services that depend on, or run on, something that is down. */
+      dependencyInhibition: z.boolean().default(true),
+      /** An alert changing state `changes` times within `within` is flapping until stable for `settle`. */
+      flapping: z
+        .strictObject({
+          changes: z.number().int().min(2).default(6),
+          within: duration.default(600_000),
+          settle: duration.default(300_000),
+        })
+        .prefault({}),
     })
     .prefault({}),
+  maintenance: z.array(maintenanceSchema).default([]),
 });
 
 export type VigilConfig = z.output<typeof configSchema>;
@@ -172,5 +363,9 @@ export type PlaybookConfig = VigilConfig["playbooks"][string];
 export type PlaybookStep = PlaybookConfig["steps"][number];
 export type RuleConfig = VigilConfig["rules"][number];
 export type ReceiverConfig = VigilConfig["notify"]["receivers"][string];
-export type RouteConfig = VigilConfig["notify"]["routes"][number];
+export type RouteConfig = RouteOutput;
+export type InhibitRuleConfig = VigilConfig["notify"]["inhibitRules"][number];
+export type MaintenanceConfig = VigilConfig["maintenance"][number];
+export type NotifyConfig = VigilConfig["notify"];
+export type FailureDetectorConfig = VigilConfig["failureDetector"];
 export type AgentSettings = VigilConfig["agent"];

@@ -1,27 +1,36 @@
-// Nodes as the control plane sees them: registration on hello, liveness from heartbeats
-// (HeartbeatTimeoutDetector), and the outbox position used to de-duplicate by (node, seq).
+// Nodes as the control plane sees them: registration on hello, the outbox position used to
+// de-duplicate by (node, seq), and liveness from the failure detector (φ accrual, probes,
+// suspicion, partition guard). Every detector output is returned for the shell to act on.
 import type { Clock } from "../util/clock.js";
-import type { NodeRecord, Storage } from "../storage/storage.js";
-import { HeartbeatTimeoutDetector, type LivenessVerdict } from "./heartbeat-timeout.js";
+import type { NodeRecord, NodeState, Storage } from "../storage/storage.js";
+import { FailureDetector, type FailureDetectorOutput } from "./failure/failure-detector.js";
+import type { FailureDetectorOptions } from "./failure/failure-detector-options.js";
+import type { LivenessState, NodeLivenessStatus } from "./failure/node-liveness.js";
+
+/** How liveness states are stored and shown: a dead node is "down". */
+export function nodeStateOf(state: LivenessState): NodeState {
+  return state === "dead" ? "down" : state;
+}
 
 export class NodeRegistry {
   private nodes = new Map<string, NodeRecord>();
-  private detector: HeartbeatTimeoutDetector;
+  readonly detector: FailureDetector;
 
   constructor(
     private readonly storage: Storage,
     private readonly clock: Clock,
-    heartbeatTimeoutMs: number,
+    options: Partial<FailureDetectorOptions> = {},
+    isPeerEligible?: (node: string) => boolean,
   ) {
-    this.detector = new HeartbeatTimeoutDetector(heartbeatTimeoutMs);
+    this.detector = new FailureDetector(options, isPeerEligible ? { isPeerEligible } : {});
   }
 
+  /** Restores known nodes; those alive before a restart are given a fresh start to reconnect. */
   async load(): Promise<void> {
     const now = this.clock.now();
     for (const node of await this.storage.listNodes()) {
       this.nodes.set(node.name, node);
-      // Nodes alive before a restart get one heartbeat timeout to reconnect.
-      if (node.state === "alive") this.detector.heartbeat(node.name, now);
+      if (node.state === "alive" || node.state === "suspect") this.detector.heartbeat(node.name, now);
     }
   }
 
@@ -31,6 +40,11 @@ export class NodeRegistry {
 
   all(): NodeRecord[] {
     return [...this.nodes.values()];
+  }
+
+  /** Liveness details (φ, suspect-after, probing) for the API. */
+  status(name: string): NodeLivenessStatus | undefined {
+    return this.detector.status(name, this.clock.now());
   }
 
   /**
@@ -65,35 +79,38 @@ export class NodeRegistry {
     await this.storage.upsertNode(node);
   }
 
-  /** A heartbeat (or hello) arrived; returns a verdict when the node came (back) alive. */
-  async heartbeat(name: string): Promise<LivenessVerdict | null> {
+  async heartbeat(name: string): Promise<FailureDetectorOutput> {
     const node = this.nodes.get(name);
-    if (!node) return null;
-    const now = this.clock.now();
-    node.lastHeartbeat = now;
-    const verdict = this.detector.heartbeat(name, now);
-    if (verdict) await this.apply(verdict);
-    return verdict;
+    if (!node) return this.detector.tick(this.clock.now());
+    node.lastHeartbeat = this.clock.now();
+    return this.apply(this.detector.heartbeat(name, node.lastHeartbeat));
   }
 
-  async disconnected(name: string): Promise<LivenessVerdict | null> {
-    const verdict = this.detector.disconnected(name, this.clock.now());
-    if (verdict) await this.apply(verdict);
-    return verdict;
+  async disconnected(name: string): Promise<FailureDetectorOutput> {
+    return this.apply(this.detector.connectionClosed(name, this.clock.now()));
   }
 
-  /** Nodes whose heartbeats stopped since the last check. */
-  async check(): Promise<LivenessVerdict[]> {
-    const verdicts = this.detector.check(this.clock.now());
-    for (const v of verdicts) await this.apply(v);
-    return verdicts;
+  async directProbeResult(name: string, ok: boolean): Promise<FailureDetectorOutput> {
+    return this.apply(this.detector.directProbeResult(name, ok, this.clock.now()));
   }
 
-  private async apply(v: LivenessVerdict): Promise<void> {
-    const node = this.nodes.get(v.node);
-    if (!node) return;
-    node.state = v.state;
-    node.since = v.since;
-    await this.storage.upsertNode(node);
+  async indirectProbeResult(name: string, peer: string, ok: boolean): Promise<FailureDetectorOutput> {
+    return this.apply(this.detector.indirectProbeResult(name, peer, ok, this.clock.now()));
+  }
+
+  /** Advances the detector (suspicion timeouts, φ thresholds, the partition guard). */
+  async tick(): Promise<FailureDetectorOutput> {
+    return this.apply(this.detector.tick(this.clock.now()));
+  }
+
+  private async apply(out: FailureDetectorOutput): Promise<FailureDetectorOutput> {
+    for (const v of out.verdicts) {
+      const node = this.nodes.get(v.node);
+      if (!node) continue;
+      node.state = nodeStateOf(v.state);
+      node.since = v.since;
+      await this.storage.upsertNode(node);
+    }
+    return out;
   }
 }

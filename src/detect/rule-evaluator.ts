@@ -1,11 +1,12 @@
 // Evaluates threshold rules against the latest fresh sample of each matching series and
-// reports, level-triggered, whether each rule's condition holds now; the alert manager
-// turns these observations into pending/firing/resolved using forMs.
+// reports, level-triggered, whether each rule's condition holds now (with hysteresis: a
+// series that was active stays so until its resolve condition holds); the alert manager
+// turns these observations into pending/firing/resolved using forMs and keepFiringMs.
 import type { RuleConfig } from "../config/schema.js";
 import type { Clock } from "../util/clock.js";
 import { seriesKey } from "../tsdb/labels.js";
 import type { SeriesStore } from "../tsdb/series-store.js";
-import { evaluateThreshold, ruleAlertLabels, ruleAnnotations, thresholdRuleProblem } from "./threshold-rule.js";
+import { ruleAlertLabels, ruleAnnotations, thresholdBreach, thresholdRuleProblem, type Breach } from "./threshold-rule.js";
 
 export interface RuleObservation {
   rule: string;
@@ -15,6 +16,8 @@ export interface RuleObservation {
   /** The sample's value; null when the series stopped reporting (its alert should resolve). */
   value: number | null;
   forMs: number;
+  /** The rule's keepFiringFor: how long a firing alert outlasts its condition (absent: 0). */
+  keepFiringMs?: number;
 }
 
 export interface RuleEvaluatorOptions {
@@ -29,6 +32,8 @@ export interface RuleEvaluatorOptions {
 interface ActiveSeries {
   labels: Record<string, string>;
   annotations: Record<string, string>;
+  /** The side breached at the last evaluation, which hysteresis holds on to. */
+  breach: Exclude<Breach, null>;
 }
 
 export class RuleEvaluator {
@@ -67,18 +72,18 @@ export class RuleEvaluator {
       const wasActive = this.activeByRule[index]!;
       const nowActive = new Map<string, ActiveSeries>();
       const fresh = new Set<string>();
-      const forMs = rule.for;
+      const timing = { forMs: rule.for, keepFiringMs: rule.keepFiringFor };
       for (const sample of this.store.latest(rule.metric, rule.labels, notBefore)) {
         const key = seriesKey(sample.name, sample.labels);
-        const active = evaluateThreshold(rule, sample.value);
+        const breach = thresholdBreach(rule, sample.value, wasActive.get(key)?.breach ?? null);
         const labels = ruleAlertLabels(rule, sample.labels);
         const annotations = ruleAnnotations(rule, sample);
-        observations.push({ rule: rule.name, labels, annotations, active, value: sample.value, forMs });
-        if (active) nowActive.set(key, { labels, annotations });
+        observations.push({ rule: rule.name, labels, annotations, active: breach !== null, value: sample.value, ...timing });
+        if (breach !== null) nowActive.set(key, { labels, annotations, breach });
         fresh.add(key);
       }
       for (const [key, { labels, annotations }] of wasActive) {
-        if (!fresh.has(key)) observations.push({ rule: rule.name, labels, annotations, active: false, value: null, forMs });
+        if (!fresh.has(key)) observations.push({ rule: rule.name, labels, annotations, active: false, value: null, ...timing });
       }
       return nowActive;
     });

@@ -1,5 +1,6 @@
-// Threshold rules as pure functions: whether a value breaks a rule, and the labels and
-// annotations of the alert it raises (summary templated with $value and $labels.x).
+// Threshold rules as pure functions: whether a value breaks a rule (with hysteresis once it
+// does), and the labels and annotations of the alert it raises (summary templated with
+// $value and $labels.x).
 import type { RuleConfig } from "../config/schema.js";
 import type { Labels, LatestSample } from "../tsdb/series-store.js";
 
@@ -11,6 +12,31 @@ export function evaluateThreshold(rule: RuleConfig, value: number): boolean {
   return (rule.above !== undefined && value > rule.above) || (rule.below !== undefined && value < rule.below);
 }
 
+/** Which side of a rule a value breaks: "above" (too high), "below" (too low), or null. */
+export type Breach = "above" | "below" | null;
+
+/**
+ * The breach at this evaluation, given the breach at the previous one (hysteresis). A side
+ * that was breached stays breached until its resolve condition holds: for `above`, until
+ * value < resolveBelow (without resolveBelow: until value <= above); for `below`, until
+ * value > resolveAbove (without it: until value >= below). So with above 0.9 and
+ * resolveBelow 0.8, the series 0.95, 0.85, 0.79 is breached, breached, clear, where a plain
+ * threshold would flap at 0.85. A side not breached before breaks as evaluateThreshold says.
+ */
+export function thresholdBreach(rule: RuleConfig, value: number, previous: Breach): Breach {
+  if (previous === "above" && rule.above !== undefined) {
+    const holds = rule.resolveBelow !== undefined ? value >= rule.resolveBelow : value > rule.above;
+    if (holds) return "above";
+  }
+  if (previous === "below" && rule.below !== undefined) {
+    const holds = rule.resolveAbove !== undefined ? value <= rule.resolveAbove : value < rule.below;
+    if (holds) return "below";
+  }
+  if (rule.above !== undefined && value > rule.above) return "above";
+  if (rule.below !== undefined && value < rule.below) return "below";
+  return null;
+}
+
 /**
  * A problem with the rule's thresholds that the schema does not catch, or null: with
  * above < below, "outside the band" holds for every value, so the rule would always fire.
@@ -19,6 +45,12 @@ export function thresholdRuleProblem(rule: RuleConfig): string | null {
   if (rule.above === undefined && rule.below === undefined) return `rule ${rule.name}: expected above or below (or both)`;
   if (rule.above !== undefined && rule.below !== undefined && rule.above < rule.below) {
     return `rule ${rule.name}: above (${rule.above}) is less than below (${rule.below}), so every value would be outside the band; expected above >= below`;
+  }
+  if (rule.resolveBelow !== undefined && (rule.above === undefined || rule.resolveBelow > rule.above)) {
+    return `rule ${rule.name}: resolveBelow (${rule.resolveBelow}) needs above and must not exceed it`;
+  }
+  if (rule.resolveAbove !== undefined && (rule.below === undefined || rule.resolveAbove < rule.below)) {
+    return `rule ${rule.name}: resolveAbove (${rule.resolveAbove}) needs below and must not be under it`;
   }
   return null;
 }

@@ -44,6 +44,11 @@ export const helloSchema = z.object({
   pid: z.number().int(),
   ts,
   services: z.array(serviceSnapshotSchema).default([]),
+  /**
+   * The agent's TCP probe listener (HOST:PORT), which the server and other agents connect
+   * to when they suspect the node: the node's kernel answers even while the agent pauses.
+   */
+  probeAddress: z.string().regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, "expected HOST:PORT").optional(),
 });
 
 export const heartbeatSchema = z.object({ type: z.literal("heartbeat"), v: version, ts });
@@ -99,9 +104,22 @@ export const actionResultSchema = z.object({
   data: z.record(z.string(), z.unknown()).default({}),
 });
 
+/** The answer to an indirect-probe request (not outboxed: a late answer is useless). */
+export const indirectProbeResultSchema = z.object({
+  type: z.literal("indirect-probe.result"),
+  v: version,
+  requestId: z.string(),
+  target: z.string(),
+  ok: z.boolean(),
+  elapsedMs: z.number().nonnegative(),
+  error: z.string().optional(),
+});
+export type IndirectProbeResult = z.infer<typeof indirectProbeResultSchema>;
+
 export const agentMessageSchema = z.discriminatedUnion("type", [
   helloSchema,
   heartbeatSchema,
+  indirectProbeResultSchema,
   samplesSchema,
   probeSchema,
   eventSchema,
@@ -179,11 +197,22 @@ export const actionSchema = z.object({
   reason: z.string().default(""),
 });
 
+/** Asks an agent to connect to a suspected peer's probe listener (SWIM's indirect probe). */
+export const indirectProbeSchema = z.object({
+  type: z.literal("indirect-probe"),
+  v: version,
+  requestId: z.string(),
+  target: z.string(),
+  address: z.string(),
+  timeoutMs: z.number().int().positive(),
+});
+export type IndirectProbeRequest = z.infer<typeof indirectProbeSchema>;
+
 export const ackSchema = z.object({ type: z.literal("ack"), v: version, seq: z.number().int().nonnegative() });
 
 export const errorSchema = z.object({ type: z.literal("error"), v: version, error: z.string() });
 
-export const serverMessageSchema = z.discriminatedUnion("type", [welcomeSchema, actionSchema, ackSchema, errorSchema]);
+export const serverMessageSchema = z.discriminatedUnion("type", [welcomeSchema, actionSchema, indirectProbeSchema, ackSchema, errorSchema]);
 export type ServerMessage = z.infer<typeof serverMessageSchema>;
 export type Welcome = z.infer<typeof welcomeSchema>;
 export type ActionMessage = z.infer<typeof actionSchema>;

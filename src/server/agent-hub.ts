@@ -14,6 +14,7 @@ import {
   type AgentSettings,
   type EventMessage,
   type Hello,
+  type IndirectProbeResult,
   type OutboxMessage,
   type ProbeMessage,
   type SamplesMessage,
@@ -54,13 +55,25 @@ interface PendingAction {
 interface AgentSession {
   node: string | null;
   socket: WebSocket;
+  /** Where the node's probe listener can be reached (from hello; see probeAddressOf). */
+  probeAddress: string | null;
   /** Outbox messages are processed strictly in order, one at a time. */
   queue: Promise<void>;
+}
+
+interface PendingProbe {
+  via: string;
+  resolve(result: IndirectProbeResult | null): void;
+  timer: TimerHandle;
 }
 
 export class AgentHub {
   private sessions = new Map<string, AgentSession>();
   private pending = new Map<string, PendingAction>();
+  private pendingProbes = new Map<string, PendingProbe>();
+  private remoteAddresses = new WeakMap<AgentSession, string | null>();
+  /** Probe addresses of nodes seen since the server started, also while they are disconnected. */
+  private lastProbeAddress = new Map<string, string>();
 
   constructor(private readonly o: AgentHubOptions) {}
 
@@ -69,8 +82,33 @@ export class AgentHub {
   }
 
   /** Serves one agent websocket until it closes. */
-  accept(socket: WebSocket): void {
-    const session: AgentSession = { node: null, socket, queue: Promise.resolve() };
+  /** The probe listener address a node's agent announced, while it is connected or since. */
+  probeAddressOf(node: string): string | null {
+    return this.sessions.get(node)?.probeAddress ?? this.lastProbeAddress.get(node) ?? null;
+  }
+
+  /**
+   * Asks the agent of `via` to connect to `target`'s probe listener; resolves with its
+   * answer, or null when `via` is not connected or does not answer in time (silence is
+   * not evidence either way).
+   */
+  indirectProbe(via: string, target: string, address: string, timeoutMs: number): Promise<IndirectProbeResult | null> {
+    const session = this.sessions.get(via);
+    if (!session) return Promise.resolve(null);
+    const requestId = randomUUID();
+    return new Promise((resolve) => {
+      const timer = this.o.clock.setTimeout(() => {
+        this.pendingProbes.delete(requestId);
+        resolve(null);
+      }, timeoutMs + 500);
+      this.pendingProbes.set(requestId, { via, resolve, timer });
+      this.send(session, { type: "indirect-probe", v: PROTOCOL_VERSION, requestId, target, address, timeoutMs });
+    });
+  }
+
+  accept(socket: WebSocket, remoteAddress?: string): void {
+    const session: AgentSession = { node: null, socket, probeAddress: null, queue: Promise.resolve() };
+    this.remoteAddresses.set(session, remoteAddress ?? null);
     socket.on("message", (raw) => this.onFrame(session, raw.toString()));
     socket.on("close", () => this.onClose(session));
     socket.on("error", (err) => this.o.logger.warn({ err, node: session.node }, "agent socket error"));
@@ -99,6 +137,11 @@ export class AgentHub {
       p.resolve({ ok: false, error: "server shutting down" });
       this.pending.delete(id);
     }
+    for (const [id, p] of this.pendingProbes) {
+      p.timer.cancel();
+      p.resolve(null);
+      this.pendingProbes.delete(id);
+    }
   }
 
   private onFrame(session: AgentSession, raw: string): void {
@@ -125,6 +168,15 @@ export class AgentHub {
       this.o.handlers.heartbeat(node).catch((err) => this.failed(session, err));
       return;
     }
+    if (message.type === "indirect-probe.result") {
+      const pending = this.pendingProbes.get(message.requestId);
+      if (pending && pending.via === node) {
+        this.pendingProbes.delete(message.requestId);
+        pending.timer.cancel();
+        pending.resolve(message);
+      }
+      return;
+    }
     session.queue = session.queue.then(() => this.onOutboxMessage(session, node, message)).catch((err) => this.failed(session, err));
   }
 
@@ -132,6 +184,8 @@ export class AgentHub {
     const previous = this.sessions.get(hello.node);
     if (previous && previous !== session) previous.socket.close(4000, "replaced by a newer connection");
     session.node = hello.node;
+    session.probeAddress = probeAddressOf(hello.probeAddress, this.remoteAddresses.get(session) ?? null);
+    if (session.probeAddress) this.lastProbeAddress.set(hello.node, session.probeAddress);
     this.sessions.set(hello.node, session);
     const record = await this.o.nodes.hello(hello.node, hello.outboxId, hello.agentVersion);
     this.send(session, {
@@ -146,7 +200,7 @@ export class AgentHub {
     await this.o.handlers.hello(hello.node, hello);
   }
 
-  private async onOutboxMessage(session: AgentSession, node: string, m: Exclude<AgentMessage, { type: "hello" | "heartbeat" }>): Promise<void> {
+  private async onOutboxMessage(session: AgentSession, node: string, m: OutboxMessage): Promise<void> {
     const record = this.o.nodes.get(node);
     if (record && m.seq <= record.ackedSeq) {
       this.send(session, { type: "ack", v: PROTOCOL_VERSION, seq: record.ackedSeq });
@@ -195,4 +249,19 @@ export class AgentHub {
   private send(session: AgentSession, message: ServerMessage): void {
     if (session.socket.readyState === session.socket.OPEN) session.socket.send(JSON.stringify(message));
   }
+}
+
+/**
+ * The announced probe address; an agent listening on every interface (0.0.0.0 or ::)
+ * is reached at the address its websocket came from.
+ */
+export function probeAddressOf(announced: string | undefined, remoteAddress: string | null): string | null {
+  if (!announced) return null;
+  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(announced);
+  if (!m) return null;
+  const host = m[1] ?? m[2]!;
+  if (host !== "0.0.0.0" && host !== "::") return announced;
+  if (!remoteAddress) return null;
+  const remote = remoteAddress.replace(/^::ffff:/, "");
+  return remote.includes(":") ? `[${remote}]:${m[3]}` : `${remote}:${m[3]}`;
 }

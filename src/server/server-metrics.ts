@@ -25,6 +25,12 @@ export class ServerMetrics {
     labelNames: ["action", "result"],
     registers: [this.registry],
   });
+  readonly nodeTransitions = new Counter({
+    name: "vigil_node_liveness_transitions_total",
+    help: "Failure detector state changes, by the new state (suspect, dead, unreachable, alive)",
+    labelNames: ["state"],
+    registers: [this.registry],
+  });
   readonly nodes = new Gauge({ name: "vigil_nodes", help: "Nodes by state", labelNames: ["state"], registers: [this.registry] });
   readonly services = new Gauge({ name: "vigil_services", help: "Services by health", labelNames: ["health"], registers: [this.registry] });
   readonly alerts = new Gauge({ name: "vigil_alerts", help: "Active alerts by state", labelNames: ["state"], registers: [this.registry] });

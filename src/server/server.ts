@@ -13,18 +13,28 @@ import type { IncidentRecord, Storage } from "../storage/storage.js";
 import { MemorySeriesStore } from "../tsdb/memory-store.js";
 import { NodeRegistry } from "../detect/node-registry.js";
 import { ServiceRegistry, type HealthTransition } from "../detect/service-registry.js";
-import type { LivenessVerdict } from "../detect/heartbeat-timeout.js";
+import type { FailureDetectorOutput } from "../detect/failure/failure-detector.js";
+import { failureDetectorOptions } from "../detect/failure/from-config.js";
+import type { LivenessVerdict } from "../detect/failure/node-liveness.js";
+import type { FreezeChange } from "../detect/failure/partition-guard.js";
 import { RuleEvaluator } from "../detect/rule-evaluator.js";
 import { AlertManager } from "../alert/alert-manager.js";
 import { NotificationDispatcher } from "../alert/notify/dispatcher.js";
+import { DependencyInhibitionStage, serviceTopology } from "../alert/dependency-inhibition.js";
+import { InhibitionStage } from "../alert/inhibition.js";
+import { MaintenanceAnnouncer, MaintenanceStage } from "../alert/maintenance.js";
+import type { MuteStage } from "../alert/mute.js";
+import { SilenceStage } from "../alert/silences.js";
 import { IncidentManager } from "../incident/incident-manager.js";
 import { RecoveryOrchestrator } from "../recover/orchestrator.js";
 import { systemClock, type Clock, type TimerHandle } from "../util/clock.js";
 import type { Logger } from "../util/logger.js";
 import { AgentHub } from "./agent-hub.js";
+import { LivenessProber } from "./liveness-prober.js";
 import { ServerMetrics } from "./server-metrics.js";
 import { registerApiRoutes } from "./http/api-routes.js";
 import { registerMetricsRoute } from "./http/metrics-route.js";
+import { registerSilenceRoutes } from "./http/silence-routes.js";
 
 export interface ServerOptions {
   config: VigilConfig;
@@ -78,29 +88,50 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
   const journal = new Journal(storage, clock);
   const metrics = new ServerMetrics();
   const store = new MemorySeriesStore();
-  const nodes = new NodeRegistry(storage, clock, config.server.heartbeatTimeout);
+  const hubRef: { hub?: AgentHub } = {};
+  const nodes = new NodeRegistry(storage, clock, failureDetectorOptions(config), (node) => hubRef.hub?.probeAddressOf(node) != null);
   const services = new ServiceRegistry(storage, clock, [...nodeOf].map(([name, node]) => ({ name, node })));
   await nodes.load();
   await services.load();
 
-  // ---- alerts: observations → lifecycle → routes → notification queue ----
+  // ---- alerts: observations → lifecycle → routes → groups → mute stages → notification queue ----
   const { host, port } = parseListen(o.listen ?? config.server.listen);
   const dispatcher = new NotificationDispatcher({ storage, clock, receivers: config.notify.receivers, journal, logger });
   let externalURL = config.server.externalURL ?? "";
+  const silences = new SilenceStage({ storage, journal, clock });
+  await silences.load();
+  const maintenance = MaintenanceStage.fromConfig(config.maintenance);
+  const alertsRef: { alerts?: AlertManager } = {};
+  // Asked in this order at flush time; the first reason wins.
+  const muteStages: MuteStage[] = [
+    silences,
+    maintenance,
+    new InhibitionStage(config.notify.inhibitRules, () => alertsRef.alerts?.active() ?? []),
+    ...(config.notify.dependencyInhibition
+      ? [
+          new DependencyInhibitionStage({
+            services: serviceTopology(config, localNode),
+            serviceDown: (s) => services.get(s)?.health === "unhealthy",
+            nodeDown: (n) => nodes.get(n)?.state === "down",
+          }),
+        ]
+      : []),
+  ];
   const alerts = new AlertManager({
     storage,
     journal,
     clock,
     notify: config.notify,
     dispatcher,
+    muteStages,
     externalURL: () => externalURL,
     logger,
   });
+  alertsRef.alerts = alerts;
   await alerts.load();
 
   // ---- incidents and recovery ----
   const incidents = new IncidentManager(storage, journal, clock);
-  const hubRef: { hub?: AgentHub } = {};
   const escalationAlert = (incident: IncidentRecord, active: boolean, reason: string) =>
     alerts.observe({
       labels: {
@@ -132,6 +163,21 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
     },
     escalationAlert,
     attemptHistory: await attemptHistory(storage, config, clock.now()),
+    // The control plane's freeze first, then maintenance windows that pause recovery.
+    pauseReason: (incident) =>
+      nodes.detector.pauseReason(clock.now()) ??
+      maintenance.recoveryPaused(
+        { ...(incident.kind === "service" && { service: incident.target }), ...(incident.node && { node: incident.node }) },
+        clock.now(),
+      ),
+  });
+  const announcer = new MaintenanceAnnouncer({
+    stage: maintenance,
+    journal,
+    storage,
+    clock,
+    logger: logger.child({ component: "maintenance" }),
+    onChange: () => recovery.pauseChanged(),
   });
 
   const onServiceTransition = async (t: HealthTransition): Promise<void> => {
@@ -170,30 +216,62 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
     }
   };
 
+  const nodeAlert = (alertname: string, severity: string, node: string, summary: string, active: boolean) =>
+    alerts.observe({ labels: { alertname, severity, node }, annotations: { summary }, active, value: null, forMs: 0 });
+
   const onNodeVerdict = async (v: LivenessVerdict): Promise<void> => {
-    await journal.record(v.state === "down" ? "node.down" : "node.up", { node: v.node, ts: v.since, data: { reason: v.reason } });
+    metrics.nodeTransitions.inc({ state: v.state });
+    if (v.state === "suspect") return; // being probed: not a verdict anyone acts on
+    const wasOut = v.previous === "dead" || v.previous === "unreachable";
+    if (v.state === "alive") {
+      if (!wasOut) return;
+      await journal.record("node.up", { node: v.node, ts: v.since, data: { reason: v.reason } });
+      await nodeAlert("NodeDown", "critical", v.node, `node ${v.node} is alive again`, false);
+      await nodeAlert("NodeUnreachable", "warning", v.node, `node ${v.node} is reachable again`, false);
+      const open = incidents.openIncident(`node:${v.node}`);
+      if (open) await incidents.resolve(open, v.since, "node is alive again");
+      return;
+    }
+    const data = { reason: v.reason, phi: Number.isFinite(v.phi) ? v.phi : null, lastSeen: v.lastSeen };
+    if (v.state === "unreachable") {
+      // A link problem (peers reach it) or a held-back verdict during isolation: alert, but
+      // no incident and no recovery of its services.
+      await journal.record("node.unreachable", { node: v.node, ts: v.since, data });
+      await nodeAlert("NodeUnreachable", "warning", v.node, `node ${v.node} is unreachable from the server: ${v.reason}`, true);
+      return;
+    }
+    await journal.record("node.down", { node: v.node, ts: v.since, data });
+    await nodeAlert("NodeUnreachable", "warning", v.node, `node ${v.node} is down`, false);
+    await nodeAlert("NodeDown", "critical", v.node, `node ${v.node} is down: ${v.reason}`, true);
+    await incidents.report({
+      key: `node:${v.node}`,
+      kind: "node",
+      target: v.node,
+      node: v.node,
+      title: `node ${v.node} is down`,
+      firstSignalAt: v.lastSeen,
+      signal: { source: "failure-detector", detail: v.reason },
+    });
+    for (const t of await services.nodeDown(v.node, v.since)) await onServiceTransition(t);
+  };
+
+  const onFreeze = async (f: FreezeChange): Promise<void> => {
+    await journal.record(f.frozen ? "freeze.on" : "freeze.off", { ts: f.at, data: { reason: f.reason, nodes: f.nodes } });
     await alerts.observe({
-      labels: { alertname: "NodeDown", severity: "critical", node: v.node },
-      annotations: { summary: `node ${v.node} is down: ${v.reason}` },
-      active: v.state === "down",
+      labels: { alertname: "ControlPlaneIsolated", severity: "critical" },
+      annotations: { summary: `the control plane looks cut off (${f.reason}); automatic recovery is frozen` },
+      active: f.frozen,
       value: null,
       forMs: 0,
     });
-    if (v.state === "down") {
-      await incidents.report({
-        key: `node:${v.node}`,
-        kind: "node",
-        target: v.node,
-        node: v.node,
-        title: `node ${v.node} is down`,
-        firstSignalAt: v.since,
-        signal: { source: "heartbeat", detail: v.reason },
-      });
-      for (const t of await services.nodeDown(v.node, v.since)) await onServiceTransition(t);
-    } else {
-      const open = incidents.openIncident(`node:${v.node}`);
-      if (open) await incidents.resolve(open, v.since, "node is alive again");
-    }
+    recovery.pauseChanged();
+  };
+
+  /** Everything the failure detector decided: verdicts, freeze changes, probes to run. */
+  const onLiveness = async (out: FailureDetectorOutput): Promise<void> => {
+    for (const f of out.freeze) await onFreeze(f);
+    for (const v of out.verdicts) await onNodeVerdict(v);
+    if (out.requests.length > 0) prober.run(out.requests);
   };
 
   // ---- agents ----
@@ -206,13 +284,11 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
     onMessage: (type) => metrics.agentMessages.inc({ type }),
     handlers: {
       async hello(node, hello) {
-        const verdict = await nodes.heartbeat(node);
-        if (verdict) await onNodeVerdict(verdict);
+        await onLiveness(await nodes.heartbeat(node));
         for (const t of await services.applySnapshot(node, hello.services)) await onServiceTransition(t);
       },
       async heartbeat(node) {
-        const verdict = await nodes.heartbeat(node);
-        if (verdict) await onNodeVerdict(verdict);
+        await onLiveness(await nodes.heartbeat(node));
       },
       async samples(_node, m) {
         const result = store.append(m.samples);
@@ -229,12 +305,18 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
         if (t) await onServiceTransition(t);
       },
       async disconnected(node) {
-        const verdict = await nodes.disconnected(node);
-        if (verdict) await onNodeVerdict(verdict);
+        await onLiveness(await nodes.disconnected(node));
       },
     },
   });
   hubRef.hub = hub;
+  const prober = new LivenessProber({
+    nodes,
+    hub,
+    probeTimeoutMs: config.failureDetector.probeTimeout,
+    logger: logger.child({ component: "liveness" }),
+    onOutput: onLiveness,
+  });
 
   // ---- rules ----
   const rules = new RuleEvaluator({
@@ -270,6 +352,7 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
     http,
     close: async () => {
       for (const t of timers) t.cancel();
+      announcer.stop();
       recovery.stop();
       hub.close();
       await dispatcher.stop();
@@ -277,8 +360,9 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
       await storage.close();
     },
   };
-  http.get(AGENT_WS_PATH, { websocket: true }, (socket) => hub.accept(socket));
+  http.get(AGENT_WS_PATH, { websocket: true }, (socket, req) => hub.accept(socket, req.socket.remoteAddress));
   registerApiRoutes(http, server);
+  registerSilenceRoutes(http, { silences, maintenance, clock });
   registerMetricsRoute(http, server);
   await http.listen({ host, port });
   const address = http.server.address();
@@ -290,12 +374,10 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
   const timers: TimerHandle[] = [
     clock.setInterval(() => {
       nodes
-        .check()
-        .then(async (verdicts) => {
-          for (const v of verdicts) await onNodeVerdict(v);
-        })
-        .catch((err) => logger.error({ err }, "node liveness check failed"));
-    }, Math.max(50, Math.min(500, config.server.heartbeatTimeout / 4))),
+        .tick()
+        .then(onLiveness)
+        .catch((err) => logger.error({ err }, "failure detector tick failed"));
+    }, config.failureDetector.tick),
     clock.setInterval(() => {
       try {
         rules.evaluate();
@@ -305,6 +387,7 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
     }, config.server.evaluationInterval),
   ];
   dispatcher.start();
+  await announcer.start();
   // Incidents left open by a previous run continue where they stand (level-triggered).
   for (const incident of await incidents.load()) {
     if (incident.kind === "service" && incident.state !== "escalated") recovery.begin(incident);

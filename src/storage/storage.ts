@@ -1,5 +1,5 @@
 // The storage interface: everything the control plane keeps across restarts — the
-// journal, nodes, services, alerts, incidents and the notification queue. SQLite
+// journal, nodes, services, alerts, incidents, silences and the notification queue. SQLite
 // implements it today (storage/sqlite/); a PostgreSQL implementation can fill it later,
 // which is why every method returns a Promise.
 
@@ -31,7 +31,8 @@ export interface EventQuery {
   order?: "asc" | "desc";
 }
 
-export type NodeState = "alive" | "down" | "unknown";
+/** alive; suspect (φ over the threshold, being probed); unreachable (the server cannot reach it, peers can, or the control plane looks isolated); down (dead); unknown. */
+export type NodeState = "alive" | "suspect" | "unreachable" | "down" | "unknown";
 
 export interface NodeRecord {
   name: string;
@@ -73,6 +74,11 @@ export interface AlertRecord {
   resolvedAt: number | null;
   value: number | null;
   updatedAt: number;
+  /**
+   * While a firing alert's condition has cleared but keepFiringFor holds it: when it resolves
+   * (null or absent otherwise). Stored, so the deadline survives a restart.
+   */
+  keepFiringUntil?: number | null;
 }
 
 export type IncidentState = "open" | "mitigating" | "verifying" | "resolved" | "escalated";
@@ -121,6 +127,36 @@ export interface NotificationRecord {
 }
 export type NewNotification = Pick<NotificationRecord, "receiver" | "payload" | "createdAt" | "nextAttemptAt">;
 
+/**
+ * What a receiver was last told about one aggregation group (alert/notification-dedup.ts):
+ * the fingerprints it believes firing and those it was last sent as resolved. It keeps a
+ * restart from sending a notification twice and lets a resolved reach whoever saw the firing.
+ */
+export interface NotificationLogEntry {
+  receiver: string;
+  /** Alertmanager's group key, e.g. `{}/{severity="critical"}:{alertname="HighCpu"}`. */
+  groupKey: string;
+  firing: string[];
+  resolved: string[];
+  sentAt: number;
+}
+
+/** A silence (alert/silences.ts): mutes notifications of alerts its matchers match between startsAt and endsAt. */
+export interface SilenceRecord {
+  /** Assigned by storage: 1, 2, 3, ... */
+  id: number;
+  /** Label matchers (alert/matchers.ts `Matcher`); all must match. */
+  matchers: { name: string; op: "=" | "!=" | "=~" | "!~"; value: string }[];
+  startsAt: number;
+  endsAt: number;
+  createdBy: string;
+  comment: string;
+  createdAt: number;
+  /** Set when expired on request before endsAt. */
+  expiredAt?: number;
+}
+export type NewSilence = Omit<SilenceRecord, "id">;
+
 export interface Storage {
   appendEvent(event: NewJournalEvent): Promise<JournalEvent>;
   listEvents(query?: EventQuery): Promise<JournalEvent[]>;
@@ -148,6 +184,17 @@ export interface Storage {
   nextNotificationDue(): Promise<number | null>;
   updateNotification(n: NotificationRecord): Promise<void>;
   listNotifications(query?: { state?: NotificationState; limit?: number }): Promise<NotificationRecord[]>;
+
+  /** The last entry for (receiver, groupKey), or null when that receiver was never notified of the group. */
+  getNotificationLog(receiver: string, groupKey: string): Promise<NotificationLogEntry | null>;
+  /** Replaces the entry for (entry.receiver, entry.groupKey). */
+  putNotificationLog(entry: NotificationLogEntry): Promise<void>;
+
+  createSilence(silence: NewSilence): Promise<SilenceRecord>;
+  /** Replaces the stored silence with the same id (throws when there is none). */
+  updateSilence(silence: SilenceRecord): Promise<void>;
+  /** Every silence, expired ones included, by id. */
+  listSilences(): Promise<SilenceRecord[]>;
 
   close(): Promise<void>;
 }

@@ -1,6 +1,6 @@
 // Label sets: the canonical series key (Prometheus text-format notation, labels sorted by
 // name, so equal label sets give equal keys whatever their insertion order) and label matching.
-import type { Labels } from "./series-store.js";
+import type { LabelMatch, LabelPredicate, Labels } from "./series-store.js";
 
 const needsEscape = /["\\\n]/;
 
@@ -29,6 +29,19 @@ export function matchesLabels(labels: Labels, match: Labels): boolean {
     if (labels[k] !== match[k]) return false;
   }
   return true;
+}
+
+/** True when `labels` satisfy `match`: every equality pair, or every predicate. */
+export function matchesLabelMatch(labels: Labels, match: LabelMatch): boolean {
+  if (isPredicateList(match)) {
+    for (const predicate of match) if (!predicate.test(labels)) return false;
+    return true;
+  }
+  return matchesLabels(labels, match);
+}
+
+function isPredicateList(match: LabelMatch): match is readonly LabelPredicate[] {
+  return Array.isArray(match);
 }
 
 /** The label names in code-unit order (not locale order, so the same on every machine). */

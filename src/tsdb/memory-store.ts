@@ -1,16 +1,23 @@
 // The in-memory series store: per series, a growable buffer of (ts, value) points appended
 // in time order, trimmed by age and by a per-series cap, and indexed by metric name.
 // Age is measured from the newest sample the store has accepted, not from a wall clock.
+// Nothing is persisted or downsampled: it serves tests of code that reads series.
 import type { Sample } from "../protocol/messages.js";
-import { matchesLabels, sortedLabelNames } from "./labels.js";
-import type {
-  AppendResult,
-  Labels,
-  LatestSample,
-  Point,
-  SeriesPoints,
-  SeriesRef,
-  SeriesStore,
+import { LabelSetIndex } from "./label-set-index.js";
+import { matchesLabelMatch } from "./labels.js";
+import { columnsToPoints, pointsToColumns } from "./query/columns.js";
+import { checkStep, stepColumns } from "./query/step.js";
+import {
+  QueryLimitError,
+  type AppendResult,
+  type LabelMatch,
+  type LatestSample,
+  type Point,
+  type RangeOptions,
+  type SeriesColumns,
+  type SeriesPoints,
+  type SeriesRef,
+  type SeriesStore,
 } from "./series-store.js";
 
 export interface MemorySeriesStoreOptions {
@@ -121,67 +128,6 @@ class PointBuffer {
   }
 }
 
-/**
- * Series looked up by name and label set without building a key string per sample: a trie
- * of name → label name → label value → …, in sorted label-name order so that each label
- * set has exactly one path. Building and hashing a ~60-character key per sample cost about
- * four times as much as these few lookups of short strings whose hashes V8 caches.
- */
-class LabelSetIndex<V> {
-  private readonly roots = new Map<string, TrieNode<V>>();
-
-  get(name: string, labels: Labels): V | undefined {
-    let node = this.roots.get(name);
-    for (const labelName of sortedLabelNames(labels)) {
-      if (node === undefined) return undefined;
-      node = node.children?.get(labelName)?.get(labels[labelName]!);
-    }
-    return node?.value;
-  }
-
-  set(name: string, labels: Labels, value: V): void {
-    let node = this.roots.get(name);
-    if (node === undefined) this.roots.set(name, (node = {}));
-    for (const labelName of sortedLabelNames(labels)) {
-      node.children ??= new Map();
-      let byValue = node.children.get(labelName);
-      if (byValue === undefined) node.children.set(labelName, (byValue = new Map()));
-      let child = byValue.get(labels[labelName]!);
-      if (child === undefined) byValue.set(labels[labelName]!, (child = {}));
-      node = child;
-    }
-    node.value = value;
-  }
-
-  /** Removes the label set and prunes the branches left empty, so label churn does not leak. */
-  delete(name: string, labels: Labels): void {
-    const root = this.roots.get(name);
-    if (root !== undefined && this.deleteBelow(root, sortedLabelNames(labels), 0, labels)) this.roots.delete(name);
-  }
-
-  /** Returns true when `node` became empty and its parent should drop it. */
-  private deleteBelow(node: TrieNode<V>, labelNames: string[], depth: number, labels: Labels): boolean {
-    if (depth === labelNames.length) {
-      node.value = undefined;
-    } else {
-      const labelName = labelNames[depth]!;
-      const byValue = node.children?.get(labelName);
-      const child = byValue?.get(labels[labelName]!);
-      if (child === undefined) return false;
-      if (this.deleteBelow(child, labelNames, depth + 1, labels)) {
-        byValue!.delete(labels[labelName]!);
-        if (byValue!.size === 0) node.children!.delete(labelName);
-      }
-    }
-    return node.value === undefined && (node.children === undefined || node.children.size === 0);
-  }
-}
-
-interface TrieNode<V> {
-  value?: V | undefined;
-  children?: Map<string, Map<string, TrieNode<V>>>;
-}
-
 interface StoredSeries {
   ref: SeriesRef;
   points: PointBuffer;
@@ -231,7 +177,7 @@ export class MemorySeriesStore implements SeriesStore {
     return { accepted, rejected };
   }
 
-  find(name?: string, match: Labels = {}): SeriesRef[] {
+  find(name?: string, match: LabelMatch = {}): SeriesRef[] {
     const horizon = this.horizon();
     const refs: SeriesRef[] = [];
     for (const series of this.candidates(name, match)) {
@@ -240,7 +186,7 @@ export class MemorySeriesStore implements SeriesStore {
     return refs;
   }
 
-  latest(name: string, match: Labels, notBefore: number): LatestSample[] {
+  latest(name: string, match: LabelMatch, notBefore: number): LatestSample[] {
     const threshold = Math.max(notBefore, this.horizon());
     const out: LatestSample[] = [];
     for (const series of this.candidates(name, match)) {
@@ -251,18 +197,28 @@ export class MemorySeriesStore implements SeriesStore {
   }
 
   /** Series without a point in [from, to] are left out, as in Prometheus range queries. */
-  range(name: string, match: Labels, from: number, to: number): SeriesPoints[] {
+  range(name: string, match: LabelMatch, from: number, to: number, options: RangeOptions = {}): SeriesPoints[] {
     if (Number.isNaN(from) || Number.isNaN(to)) {
       throw new RangeError(`range: from and to must be numbers (ms), got from=${from}, to=${to}`);
     }
-    const start = Math.max(from, this.horizon());
+    const step = options.step;
+    if (step !== undefined) checkStep(from, to, step);
+    const start = Math.max(step === undefined ? from : from - step, this.horizon());
     const out: SeriesPoints[] = [];
     if (start > to) return out;
+    let total = 0;
     for (const series of this.candidates(name, match)) {
-      const points = series.points.slice(start, to);
+      let points = series.points.slice(start, to);
+      if (step !== undefined) points = columnsToPoints(stepColumns(pointsToColumns(points), from, to, step));
+      total += points.length;
+      if (options.maxPoints !== undefined && total > options.maxPoints) throw new QueryLimitError(options.maxPoints);
       if (points.length > 0) out.push({ name, labels: series.ref.labels, points });
     }
     return out;
+  }
+
+  rangeColumns(name: string, match: LabelMatch, from: number, to: number, options: RangeOptions = {}): SeriesColumns[] {
+    return this.range(name, match, from, to, options).map((s) => ({ name: s.name, labels: s.labels, ...pointsToColumns(s.points) }));
   }
 
   stats(): { series: number; samples: number; rejected: number } {
@@ -300,7 +256,7 @@ export class MemorySeriesStore implements SeriesStore {
     return this.newestTs - this.retentionMs;
   }
 
-  private *candidates(name: string | undefined, match: Labels): Iterable<StoredSeries> {
+  private *candidates(name: string | undefined, match: LabelMatch): Iterable<StoredSeries> {
     if (name === undefined) {
       for (const ofName of this.byName.values()) yield* matching(ofName, match);
     } else {
@@ -326,6 +282,6 @@ export class MemorySeriesStore implements SeriesStore {
   }
 }
 
-function* matching(pool: Iterable<StoredSeries>, match: Labels): Iterable<StoredSeries> {
-  for (const series of pool) if (matchesLabels(series.ref.labels, match)) yield series;
+function* matching(pool: Iterable<StoredSeries>, match: LabelMatch): Iterable<StoredSeries> {
+  for (const series of pool) if (matchesLabelMatch(series.ref.labels, match)) yield series;
 }

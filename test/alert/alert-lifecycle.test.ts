@@ -147,3 +147,42 @@ test("lifecycle walks pending -> firing -> resolved -> pending on a timeline", (
   assert.deepEqual(transitions, ["pending", null, "firing", null, "resolved", null, "pending"]);
   assert.equal(current?.activeAt, T + 3000);
 });
+
+test("keepFiringFor: a firing alert outlasts its condition by keepFiringMs, then resolves", () => {
+  const keep = (active: boolean, value = 0.95): AlertObservation => ({ ...obs(active, 0, value), keepFiringMs: 5000 });
+  const firing = alert("firing");
+
+  const cleared = nextAlertState(firing, keep(false, 0.3), T + 2000);
+  assert.equal(cleared.transition, null);
+  assert.equal(cleared.record?.state, "firing");
+  assert.equal(cleared.record?.keepFiringUntil, T + 7000, "the deadline counts from the first inactive observation");
+  assert.equal(cleared.record?.value, 0.95, "the value that fired stays");
+
+  const stillClear = nextAlertState(cleared.record!, keep(false, 0.2), T + 6999);
+  assert.equal(stillClear.transition, null);
+  assert.equal(stillClear.record?.keepFiringUntil, T + 7000, "later inactive observations do not push the deadline");
+
+  const resolved = nextAlertState(stillClear.record!, keep(false, 0.2), T + 7000);
+  assert.equal(resolved.transition, "resolved");
+  assert.equal(resolved.record?.resolvedAt, T + 7000);
+  assert.equal(resolved.record?.keepFiringUntil, undefined);
+});
+
+test("keepFiringFor: the condition returning before the deadline keeps the alert firing with no deadline", () => {
+  const keep = (active: boolean): AlertObservation => ({ ...obs(active, 0), keepFiringMs: 5000 });
+  const cleared = nextAlertState(alert("firing"), keep(false), T + 2000).record!;
+  const back = nextAlertState(cleared, keep(true), T + 3000);
+  assert.equal(back.transition, null);
+  assert.equal(back.record?.state, "firing");
+  assert.equal(back.record?.firedAt, T + 1000, "the same firing, not a new one");
+  assert.equal(back.record?.keepFiringUntil, undefined);
+  // Clearing again starts a new full keepFiringFor.
+  assert.equal(nextAlertState(back.record!, keep(false), T + 4000).record?.keepFiringUntil, T + 9000);
+});
+
+test("keepFiringFor does not hold pending alerts, and a stored deadline holds even without keepFiringMs", () => {
+  assert.equal(nextAlertState(alert("pending"), { ...obs(false, 1000), keepFiringMs: 5000 }, T + 500).transition, "dropped");
+  const held = alert("firing", { keepFiringUntil: T + 9000 });
+  assert.equal(nextAlertState(held, obs(false, 0), T + 8000).transition, null);
+  assert.equal(nextAlertState(held, obs(false, 0), T + 9000).transition, "resolved");
+});

@@ -23,7 +23,7 @@ test("variables in values are replaced from the environment, with defaults and e
     ),
     { env: { HOOK_PORT: "9000", VIGIL_TOKEN: "s3cret", EMPTY: "" } },
   );
-  const webhook = config.notify.receivers.oncall!.webhook;
+  const webhook = config.notify.receivers.oncall!.webhook!;
   assert.equal(webhook.url, "http://127.0.0.1:9000/hook");
   assert.deepEqual(webhook.headers, {
     Authorization: "Bearer s3cret",
@@ -36,7 +36,7 @@ test("a set variable overrides the default", () => {
   const config = parseConfig(webhookConfig('"http://${HOOK_HOST:-127.0.0.1}:9000/hook"', "{}"), {
     env: { HOOK_HOST: "alerts.internal" },
   });
-  assert.equal(config.notify.receivers.oncall!.webhook.url, "http://alerts.internal:9000/hook");
+  assert.equal(config.notify.receivers.oncall!.webhook!.url, "http://alerts.internal:9000/hook");
 });
 
 test("an unset variable is a problem at its value, reported once", () => {

@@ -32,7 +32,7 @@ function withTempDir(run: (dir: string) => void): void {
 test("the DESIGN.md example validates and carries every default, durations in ms", () => {
   const config = parseConfig(readFileSync(designExample, "utf8"), { file: designExample, env: {} });
   assert.deepEqual(config, {
-    server: { listen: "127.0.0.1:7070", data: "./vigil-data", heartbeatTimeout: 3000, evaluationInterval: 1000 },
+    server: { listen: "127.0.0.1:7070", data: "./vigil-data", evaluationInterval: 1000 },
     agent: { heartbeatInterval: 500, collectInterval: 1000, outboxMaxMessages: 100_000 },
     services: [
       {
@@ -70,6 +70,7 @@ test("the DESIGN.md example validates and carries every default, durations in ms
         labels: {},
         above: 0.9,
         for: 30_000,
+        keepFiringFor: 0,
         severity: "warning",
         annotations: {},
       },
@@ -78,7 +79,25 @@ test("the DESIGN.md example validates and carries every default, durations in ms
       receivers: {
         oncall: { webhook: { url: "http://127.0.0.1:9000/hook", timeout: 5000, maxAttempts: 10, headers: {} } },
       },
-      routes: [{ match: { severity: "critical" }, receiver: "oncall" }],
+      groupBy: ["alertname", "service", "node"],
+      groupWait: 1000,
+      groupInterval: 10_000,
+      repeatInterval: 4 * 3_600_000,
+      routes: [{ match: { severity: "critical" }, matchers: [], continue: false, receiver: "oncall", routes: [] }],
+      inhibitRules: [],
+      dependencyInhibition: true,
+      flapping: { changes: 6, within: 600_000, settle: 300_000 },
+    },
+    maintenance: [],
+    failureDetector: {
+      window: 1000,
+      suspectPhi: 3,
+      suspicion: {},
+      indirectProbes: 3,
+      probeTimeout: 300,
+      tick: 100,
+      unreachableRecheck: 5000,
+      isolation: { share: 0.5, minNodes: 3 },
     },
   });
 });
@@ -159,7 +178,7 @@ test("every problem in a config is reported at once, at its line and column", ()
 });
 
 test("the error message lists each problem as file:line:column: path: message", () => {
-  const text = ["server:", "  listen: 127.0.0.1:7070", "  heartbeatTimeout: 5x", "  extra: 1", ""].join("\n");
+  const text = ["server:", "  listen: 127.0.0.1:7070", "  evaluationInterval: 5x", "  extra: 1", ""].join("\n");
   assert.throws(
     () => parseConfig(text, { file: "vigil.yaml", env: {} }),
     (error: unknown) => {
@@ -168,8 +187,8 @@ test("the error message lists each problem as file:line:column: path: message", 
       assert.equal(
         error.message,
         [
-          'vigil.yaml:3:21: server.heartbeatTimeout: expected a duration such as "1s", got "5x"',
-          'vigil.yaml:4:3: server: unknown key "extra" (expected one of: listen, data, heartbeatTimeout, evaluationInterval, externalURL)',
+          'vigil.yaml:3:23: server.evaluationInterval: expected a duration such as "1s", got "5x"',
+          'vigil.yaml:4:3: server: unknown key "extra" (expected one of: listen, data, evaluationInterval, externalURL)',
         ].join("\n"),
       );
       return true;
@@ -339,5 +358,19 @@ test("a rule whose band is inverted (above < below) is refused at its position",
   assert.throws(
     () => parseConfig("rules:\n  - { name: Band, metric: m, above: 0.2, below: 0.8 }\n", { file: "vigil.yaml" }),
     (err: Error) => /vigil\.yaml:2:\d+: rules\[0\]: above is less than below/.test(err.message),
+  );
+});
+
+test("a receiver template that does not compile is a config error at its position", () => {
+  const text = [
+    "notify:",
+    "  receivers:",
+    "    chat:",
+    "      slack: { url: \"http://127.0.0.1:9/hook\", title: \"{{#if status}}unclosed\" }",
+    "",
+  ].join("\n");
+  assert.throws(
+    () => parseConfig(text, { file: "vigil.yaml" }),
+    (err: Error) => /vigil\.yaml:4:\d+: notify\.receivers\.chat\.slack\.title: /.test(err.message),
   );
 });

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { checkReferences, referencesOf } from "../../src/config/references.js";
+import { parseConfig } from "../../src/config/load.js";
 import { configSchema } from "../../src/config/schema.js";
 
 const services = (...entries: Array<{ name: string; dependsOn?: string[]; recovery?: string }>) =>
@@ -109,4 +110,83 @@ test("a config that failed the schema is still read for its names, keeping list 
     { path: "notify.routes[0].receiver", message: 'unknown receiver "pager" (no receivers are defined)' },
   ]);
   assert.deepEqual(checkReferences(referencesOf(null)), []);
+});
+
+const receivers = { oncall: { webhook: { url: "http://127.0.0.1:9/" } } };
+
+test("receivers are checked at every depth of the routing tree, and the root's notify.receiver too", () => {
+  const config = configSchema.parse({
+    notify: {
+      receivers,
+      receiver: "nobody",
+      routes: [{ match: { team: "db" }, routes: [{ receiver: "oncall" }, { routes: [{ receiver: "pager" }] }] }],
+    },
+  });
+  assert.deepEqual(checkReferences(config), [
+    { path: "notify.receiver", message: 'unknown receiver "nobody" (defined receivers: oncall)' },
+    { path: "notify.routes[0].routes[1].routes[0].receiver", message: 'unknown receiver "pager" (defined receivers: oncall)' },
+  ]);
+});
+
+test("every matcher must parse: in routes at any depth, inhibition rules and maintenance windows", () => {
+  const config = configSchema.parse({
+    notify: {
+      receivers,
+      routes: [{ matchers: ['severity="critical"'], routes: [{ matchers: ['team=~"db"'] }, { matchers: ['env!="dev"', "severity"] }] }],
+      inhibitRules: [{ sourceMatchers: ['alertname="NodeDown"'], targetMatchers: ['service=~"("'] }],
+    },
+    maintenance: [{ name: "nightly", matchers: ['node="a"', "=b"], weekly: { days: ["sun"], from: "02:00", to: "04:00" } }],
+  });
+  assert.deepEqual(checkReferences(config).map((p) => p.path), [
+    "notify.routes[0].routes[1].matchers[1]",
+    "notify.inhibitRules[0].targetMatchers[0]",
+    "maintenance[0].matchers[1]",
+  ]);
+  assert.match(checkReferences(config)[0]!.message, /^invalid matcher "severity": expected name="value"/);
+  assert.match(checkReferences(config)[1]!.message, /^invalid matcher service=~"\(": /);
+});
+
+test('groupBy "..." stands alone', () => {
+  const config = configSchema.parse({ notify: { receivers, groupBy: ["..."], routes: [{ receiver: "oncall", groupBy: ["...", "node"] }] } });
+  assert.deepEqual(checkReferences(config), [
+    { path: "notify.routes[0].groupBy", message: 'groupBy "..." (every label) cannot be combined with other labels' },
+  ]);
+});
+
+test("a config that failed the schema still has its nested routes and matchers checked", () => {
+  const raw = {
+    notify: {
+      receivers: { oncall: {} },
+      groupWait: "soon",
+      routes: [{ receiver: "oncall", routes: ["junk", { receiver: "pager", matchers: [3, "a=~("] }] }],
+      inhibitRules: [{ sourceMatchers: "not a list", targetMatchers: ["x"] }],
+    },
+    maintenance: [{ matchers: ['a="b"', "!"] }],
+  };
+  assert.deepEqual(checkReferences(referencesOf(raw)).map((p) => p.path), [
+    "notify.routes[0].routes[1].receiver",
+    "notify.routes[0].routes[1].matchers[1]",
+    "notify.inhibitRules[0].targetMatchers[0]",
+    "maintenance[0].matchers[1]",
+  ]);
+});
+
+test("vigil.yaml: a bad nested matcher is reported with its path, line and column", () => {
+  const text = [
+    "notify:",
+    "  receivers:",
+    "    oncall: { webhook: { url: 'http://127.0.0.1:9/' } }",
+    "  routes:",
+    "    - receiver: oncall",
+    "      routes:",
+    "        - matchers: ['severity=\"critical\"']",
+    "        - matchers:",
+    "            - 'team=~\"db|web\"'",
+    "            - 'team=~\"(\"'",
+    "",
+  ].join("\n");
+  assert.throws(
+    () => parseConfig(text, { file: "vigil.yaml", env: {} }),
+    (err: Error) => /^vigil\.yaml:10:15: notify\.routes\[0\]\.routes\[1\]\.matchers\[1\]: invalid matcher team=~"\(":/m.test(err.message),
+  );
 });

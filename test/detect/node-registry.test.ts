@@ -1,6 +1,6 @@
 // The node registry on a real SQLite file: hello registers a node and restarts de-duplication
-// on a new outbox, heartbeats, disconnects and timeouts give verdicts that are stored, and
-// after a restart (reopening the file) a node that was alive gets one timeout to reconnect.
+// on a new outbox; the failure detector's verdicts (heartbeats, closed connections, probe
+// results, silence) are stored; after a restart a node that was alive gets a fresh start.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -10,7 +10,8 @@ import { NodeRegistry } from "../../src/detect/node-registry.js";
 import { openSqliteStorage, type SqliteStorage } from "../../src/storage/sqlite/sqlite-storage.js";
 import { ManualClock } from "../../src/util/clock.js";
 
-const TIMEOUT_MS = 3_000;
+/** Heartbeats every 500 ms; the detector's defaults for that interval. */
+const INTERVAL = 500;
 
 let tempDir: string;
 let fileCount = 0;
@@ -29,7 +30,7 @@ function freshPath(): string {
 /** A registry over the file at `path`, loaded as the server does at start. */
 async function openRegistry(path: string, clock: ManualClock): Promise<{ storage: SqliteStorage; nodes: NodeRegistry }> {
   const storage = openSqliteStorage(path);
-  const nodes = new NodeRegistry(storage, clock, TIMEOUT_MS);
+  const nodes = new NodeRegistry(storage, clock, { heartbeatIntervalMs: INTERVAL });
   await nodes.load();
   return { storage, nodes };
 }
@@ -82,105 +83,93 @@ test("acked only moves forward; a hello with the same outbox keeps it, a new out
   }
 });
 
-test("heartbeats make a node alive; a timeout and a closed connection make it down, all stored", async () => {
+/** Heartbeats from `name` every 500 ms for `count` beats, ticking the detector as the server does. */
+async function beat(nodes: NodeRegistry, clock: ManualClock, name: string, count: number): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    clock.advance(INTERVAL);
+    await nodes.heartbeat(name);
+    await nodes.tick();
+  }
+}
+
+test("heartbeats make a node alive; a closed connection with a failed direct probe makes it down, stored", async () => {
   const clock = new ManualClock(1_000_000);
   const { storage, nodes } = await openRegistry(freshPath(), clock);
   try {
-    assert.equal(await nodes.heartbeat("node-a"), null, "a heartbeat before hello is ignored");
-    await nodes.hello("node-a", "outbox-1", "0.1.0");
-    const up = await nodes.heartbeat("node-a");
-    assert.equal(up?.state, "alive");
-    assert.equal(up?.since, 1_000_000);
+    await nodes.hello("node-a", "o", "0.1.0");
+    const first = await nodes.heartbeat("node-a");
+    assert.deepEqual(first.verdicts.map((v) => v.state), ["alive"]);
+    await beat(nodes, clock, "node-a", 20);
     assert.equal((await storedNode(storage, "node-a"))!.state, "alive");
+    assert.ok(nodes.status("node-a")!.phi < 1, "a node heard from on time has a low φ");
 
-    clock.advance(1_000);
-    assert.equal(await nodes.heartbeat("node-a"), null);
-    assert.equal(nodes.get("node-a")!.lastHeartbeat, 1_001_000);
-
-    clock.advance(TIMEOUT_MS - 1);
-    assert.deepEqual(await nodes.check(), []);
-    clock.advance(1);
-    const down = await nodes.check();
-    assert.deepEqual(down.map((v) => [v.node, v.state, v.since]), [["node-a", "down", 1_001_000]]);
-    const stored = await storedNode(storage, "node-a");
-    assert.equal(stored!.state, "down");
-    assert.equal(stored!.since, 1_001_000);
-
-    clock.advance(5_000);
-    const back = await nodes.heartbeat("node-a");
-    assert.equal(back?.state, "alive");
-    assert.equal(back?.reason, "heartbeats resumed");
-    assert.equal(nodes.get("node-a")!.since, clock.now());
-
-    clock.advance(100);
     const closed = await nodes.disconnected("node-a");
-    assert.equal(closed?.state, "down");
-    assert.equal(closed?.since, clock.now());
-    assert.equal((await storedNode(storage, "node-a"))!.state, "down");
-    assert.equal(await nodes.disconnected("node-a"), null);
+    assert.deepEqual(closed.verdicts.map((v) => v.state), ["suspect"]);
+    assert.ok(closed.requests.some((r) => r.kind === "direct-probe" && r.node === "node-a"), "the suspect is probed directly");
+    const probed = await nodes.directProbeResult("node-a", false);
+    assert.deepEqual(probed.verdicts.map((v) => v.state), ["dead"]);
+    const stored = (await storedNode(storage, "node-a"))!;
+    assert.equal(stored.state, "down");
+    assert.equal(stored.since, clock.now());
   } finally {
     await storage.close();
   }
 });
 
-test("after a restart, a node that was alive gets one timeout to reconnect", async () => {
-  const path = freshPath();
+test("a closed connection whose direct probe succeeds is a reconnect, not a death", async () => {
   const clock = new ManualClock(1_000_000);
-  const first = await openRegistry(path, clock);
-  await first.nodes.hello("node-a", "outbox-1", "0.1.0");
-  await first.nodes.heartbeat("node-a");
-  await first.nodes.acked("node-a", 42);
-  await first.nodes.hello("node-b", "outbox-b", "0.1.0");
-  await first.nodes.heartbeat("node-b");
-  await first.storage.close();
-
-  // The server is down for a minute; both nodes were alive when it stopped.
-  clock.advance(60_000);
-  const restartedAt = clock.now();
-  const second = await openRegistry(path, clock);
+  const { storage, nodes } = await openRegistry(freshPath(), clock);
   try {
-    const a = second.nodes.get("node-a")!;
-    assert.equal(a.state, "alive");
-    assert.equal(a.outboxId, "outbox-1");
-    assert.equal(a.ackedSeq, 42, "de-duplication continues across the restart");
-
-    // node-a reconnects within the timeout: no verdict, it simply stays alive.
-    clock.advance(TIMEOUT_MS - 500);
-    const hello = await second.nodes.hello("node-a", "outbox-1", "0.1.0");
-    assert.equal(hello.ackedSeq, 42);
-    assert.equal(await second.nodes.heartbeat("node-a"), null);
-
-    // node-b never comes back: down once its grace timeout has passed, not before.
-    clock.set(restartedAt + TIMEOUT_MS - 1);
-    assert.deepEqual(await second.nodes.check(), []);
-    clock.set(restartedAt + TIMEOUT_MS);
-    const verdicts = await second.nodes.check();
-    assert.deepEqual(verdicts.map((v) => [v.node, v.state, v.since]), [["node-b", "down", restartedAt]]);
-    assert.equal(second.nodes.get("node-a")!.state, "alive");
-    assert.equal((await storedNode(second.storage, "node-b"))!.state, "down");
+    await nodes.hello("node-a", "o", "0.1.0");
+    await nodes.heartbeat("node-a");
+    await beat(nodes, clock, "node-a", 10);
+    await nodes.disconnected("node-a");
+    const probed = await nodes.directProbeResult("node-a", true);
+    assert.deepEqual(probed.verdicts.map((v) => v.state), ["alive"]);
+    assert.equal((await storedNode(storage, "node-a"))!.state, "alive");
   } finally {
-    await second.storage.close();
+    await storage.close();
   }
 });
 
-test("after a restart, a node that was down stays down until its first heartbeat", async () => {
+test("a silent node becomes suspect, and dead within 2 s once its probes fail", async () => {
+  const clock = new ManualClock(1_000_000);
+  const { storage, nodes } = await openRegistry(freshPath(), clock);
+  try {
+    await nodes.hello("node-a", "o", "0.1.0");
+    await nodes.heartbeat("node-a");
+    await beat(nodes, clock, "node-a", 40);
+    const silentSince = clock.now();
+    let deadAt: number | null = null;
+    for (let t = 0; t < 5_000 && deadAt === null; t += 100) {
+      clock.advance(100);
+      const out = await nodes.tick();
+      for (const r of out.requests) if (r.kind === "direct-probe") await nodes.directProbeResult(r.node, false);
+      if ((await storedNode(storage, "node-a"))!.state === "down") deadAt = clock.now();
+    }
+    assert.ok(deadAt !== null, "declared dead");
+    assert.ok(deadAt! - silentSince <= 2_000, `dead ${deadAt! - silentSince} ms after its last heartbeat`);
+  } finally {
+    await storage.close();
+  }
+});
+
+test("after a restart, a node that was alive is given a fresh start and stays alive when it reconnects", async () => {
   const path = freshPath();
   const clock = new ManualClock(1_000_000);
   const first = await openRegistry(path, clock);
-  await first.nodes.hello("node-a", "outbox-1", "0.1.0");
+  await first.nodes.hello("node-a", "o", "0.1.0");
   await first.nodes.heartbeat("node-a");
-  await first.nodes.disconnected("node-a");
+  await beat(first.nodes, clock, "node-a", 5);
+  await first.nodes.acked("node-a", 42);
   await first.storage.close();
 
-  clock.advance(60_000);
+  clock.advance(10_000); // the server was down for 10 s
   const second = await openRegistry(path, clock);
   try {
-    assert.equal(second.nodes.get("node-a")!.state, "down");
-    clock.advance(10 * TIMEOUT_MS);
-    assert.deepEqual(await second.nodes.check(), [], "a down node is not reported down again");
-    await second.nodes.hello("node-a", "outbox-1", "0.1.0");
-    const up = await second.nodes.heartbeat("node-a");
-    assert.equal(up?.state, "alive");
+    assert.equal(second.nodes.get("node-a")!.state, "alive");
+    assert.equal(second.nodes.get("node-a")!.ackedSeq, 42);
+    await beat(second.nodes, clock, "node-a", 3);
     assert.equal((await storedNode(second.storage, "node-a"))!.state, "alive");
   } finally {
     await second.storage.close();

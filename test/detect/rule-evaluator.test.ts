@@ -48,6 +48,7 @@ test("a series crossing the threshold is observed active, and inactive once it g
     active: true,
     value: 0.95,
     forMs: 30_000,
+    keepFiringMs: 0,
   });
 
   clock.advance(1000);
@@ -81,6 +82,7 @@ test("a series that stops reporting while active gives one inactive observation,
       active: false,
       value: null,
       forMs: 30_000,
+    keepFiringMs: 0,
     },
   ]);
   clock.advance(1000);
@@ -165,4 +167,33 @@ test("an observer that throws does not stop the other observations", () => {
   ]);
   assert.throws(() => evaluator.evaluate(), (err: unknown) => err instanceof AggregateError && err.errors.length === 1);
   assert.deepEqual(seen.sort(), ["a", "b"]);
+});
+
+test("hysteresis: a series stays active between resolveBelow and above, and the evaluator remembers it per series", () => {
+  const { clock, report, evaluate } = setup([{ ...highCpu, resolveBelow: 0.8 }]);
+  const step = (values: Record<string, number>) => {
+    clock.advance(1000);
+    for (const [node, value] of Object.entries(values)) report(node, value);
+    return Object.fromEntries(evaluate().map((o) => [o.labels.node, o.active]));
+  };
+  assert.deepEqual(step({ a: 0.95, b: 0.85 }), { a: true, b: false });
+  assert.deepEqual(step({ a: 0.85, b: 0.85 }), { a: true, b: false }, "a was active, so 0.85 keeps it so; b was not");
+  assert.deepEqual(step({ a: 0.79, b: 0.85 }), { a: false, b: false });
+  assert.deepEqual(step({ a: 0.85, b: 0.85 }), { a: false, b: false }, "once resolved, 0.85 does not break the rule again");
+});
+
+test("a series that went stale forgets its hysteresis: coming back between the thresholds is inactive", () => {
+  const { clock, report, evaluate } = setup([{ ...highCpu, resolveBelow: 0.8 }]);
+  report("a", 0.95);
+  assert.deepEqual(evaluate().map((o) => o.active), [true]);
+  clock.advance(STALE_AFTER_MS + 1);
+  assert.deepEqual(evaluate().map((o) => [o.active, o.value]), [[false, null]]);
+  report("a", 0.85);
+  assert.deepEqual(evaluate().map((o) => o.active), [false]);
+});
+
+test("observations carry the rule's keepFiringFor", () => {
+  const { report, evaluate } = setup([{ ...highCpu, keepFiringFor: "2m" }]);
+  report("a", 0.95);
+  assert.deepEqual(evaluate().map((o) => [o.forMs, o.keepFiringMs]), [[30_000, 120_000]]);
 });

@@ -5,7 +5,9 @@ import {
   evaluateThreshold,
   ruleAlertLabels,
   ruleAnnotations,
+  thresholdBreach,
   thresholdRuleProblem,
+  type Breach,
 } from "../../src/detect/threshold-rule.js";
 import type { LatestSample } from "../../src/tsdb/series-store.js";
 
@@ -96,4 +98,36 @@ test("rule annotations are kept and templated too; rule.summary wins over annota
   assert.deepEqual(ruleAnnotations(r, sample(0.95)), { runbook: "https://runbooks/cpu#a", summary: "from annotations 0.95" });
   const withSummary = rule({ above: 0.9, summary: "from summary", annotations: { summary: "ignored" } });
   assert.equal(ruleAnnotations(withSummary, sample(0.95)).summary, "from summary");
+});
+
+/** The breaches along a series of values, each evaluation seeing the previous one's breach. */
+function breaches(r: RuleConfig, values: number[]): Breach[] {
+  let previous: Breach = null;
+  return values.map((value) => (previous = thresholdBreach(r, value, previous)));
+}
+
+test("hysteresis: an above rule with resolveBelow stays breached until the value drops below it", () => {
+  const r = rule({ above: 0.9, resolveBelow: 0.8 });
+  assert.deepEqual(breaches(r, [0.85, 0.95, 0.85, 0.9, 0.8, 0.79, 0.85, 0.91]), [null, "above", "above", "above", "above", null, null, "above"]);
+  // Without resolveBelow the rule resolves as soon as it is no longer above (no hysteresis).
+  assert.deepEqual(breaches(rule({ above: 0.9 }), [0.95, 0.9, 0.95]), ["above", null, "above"]);
+});
+
+test("hysteresis: a below rule with resolveAbove stays breached until the value rises above it", () => {
+  const r = rule({ below: 0.1, resolveAbove: 0.2 });
+  assert.deepEqual(breaches(r, [0.15, 0.05, 0.15, 0.2, 0.21, 0.15]), [null, "below", "below", "below", null, null]);
+});
+
+test("hysteresis in a band holds only the side that was breached", () => {
+  const r = rule({ above: 0.9, resolveBelow: 0.7, below: 0.1, resolveAbove: 0.3 });
+  assert.deepEqual(breaches(r, [0.95, 0.75, 0.5, 0.05, 0.25, 0.75]), ["above", "above", null, "below", "below", null]);
+  assert.equal(thresholdBreach(r, Number.NaN, "above"), null, "NaN neither holds nor breaks a rule");
+});
+
+test("resolve thresholds on the wrong side are refused for rules built in code", () => {
+  const valid = rule({ above: 0.9, resolveBelow: 0.8 });
+  assert.match(thresholdRuleProblem({ ...valid, resolveBelow: 0.95 }) ?? "", /resolveBelow \(0\.95\) needs above and must not exceed it/);
+  const low = rule({ below: 0.1, resolveAbove: 0.2 });
+  assert.match(thresholdRuleProblem({ ...low, resolveAbove: 0.05 }) ?? "", /resolveAbove \(0\.05\) needs below and must not be under it/);
+  assert.equal(thresholdRuleProblem(valid), null);
 });

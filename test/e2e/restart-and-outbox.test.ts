@@ -29,8 +29,6 @@ before(async () => {
   config = writeConfig(
     dir.path,
     `
-server:
-  heartbeatTimeout: 2s
 agent:
   collectInterval: 200ms
 services:

@@ -33,8 +33,6 @@ before(async () => {
   const config = writeConfig(
     dir.path,
     `
-server:
-  heartbeatTimeout: 2s
 services:
   - name: web
     node: node-1
@@ -50,6 +48,9 @@ playbooks:
   quick:
     steps: [restart, { verify: { healthyFor: 500ms, within: 20s } }, escalate]
 notify:
+  # The outage lasts less than the default groupWait (1s); with it, Alertmanager's grouping
+  # would send nothing at all (fired and resolved before the group's first flush).
+  groupWait: 0s
   receivers:
     hook: { webhook: { url: "${hook.url}" } }
   routes:

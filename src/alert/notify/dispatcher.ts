@@ -1,15 +1,21 @@
 // The notification queue's delivery loop. Notifications are stored before they are sent, so a
 // restart resends whatever was not delivered; each receiver's queue is delivered strictly in
-// order, one request at a time, retried with exponential backoff up to its maxAttempts.
+// order, one attempt at a time, through the notifier of the receiver's kind, retried with
+// exponential backoff up to its maxAttempts. Every attempt is journalled (notify.attempt).
+//
+// Delivery is at least once: an attempt is marked in flight in storage before it starts and
+// marked sent as soon as the receiver accepted it. If Vigil dies between the receiver's
+// acceptance and that write (the answer in transit plus one SQLite write), the notification is
+// sent again after the restart, with the same delivery key so the receiver can drop the duplicate.
 import type { VigilConfig } from "../../config/schema.js";
 import type { Journal } from "../../storage/journal.js";
 import type { NotificationRecord, Storage } from "../../storage/storage.js";
 import type { Clock, TimerHandle } from "../../util/clock.js";
 import type { Logger } from "../../util/logger.js";
+import { DeliveryError, deliverySettings, isRetryable, type Notifier } from "./notifier.js";
+import { createNotifier, type NotifierOptions } from "./notifiers.js";
 import { retryDelay, type RetryBackoff } from "./retry-backoff.js";
-import { sendWebhook, type WebhookTarget } from "./webhook.js";
-
-export type SendWebhook = (target: WebhookTarget, body: string) => Promise<void>;
+import { checkWebhookPayload, type WebhookPayload } from "./webhook-payload.js";
 
 export interface NotificationDispatcherOptions {
   storage: Storage;
@@ -17,10 +23,19 @@ export interface NotificationDispatcherOptions {
   receivers: VigilConfig["notify"]["receivers"];
   journal: Journal;
   logger: Logger;
-  send?: SendWebhook;
+  /** Notifiers by receiver name, used instead of the ones built from the receivers' config. */
+  notifiers?: Record<string, Notifier>;
+  /** Passed on to createNotifier (e.g. TLS settings of email receivers). */
+  notifierOptions?: Omit<NotifierOptions, "logger">;
   /** Delay between attempts; defaults to retryDelay's (1s doubling up to 60s). */
   backoff?: Partial<RetryBackoff>;
 }
+
+/** lastError of a notification while an attempt is running; found after a restart, it means that attempt was cut off. */
+const IN_FLIGHT = "in flight:";
+
+/** A receiver's notifier, or why it could not be built (every delivery to it then fails with that). */
+type ReceiverDelivery = { notifier: Notifier; maxAttempts: number } | { broken: string };
 
 /** Pending notifications read per scan: far above any sane backlog, a bound against a runaway one. */
 const PENDING_SCAN_LIMIT = 100_000;
@@ -31,7 +46,7 @@ export class NotificationDispatcher {
   private readonly receivers: VigilConfig["notify"]["receivers"];
   private readonly journal: Journal;
   private readonly logger: Logger;
-  private readonly send: SendWebhook;
+  private readonly deliveries = new Map<string, ReceiverDelivery>();
   private readonly backoff: Partial<RetryBackoff>;
 
   private started = false;
@@ -42,6 +57,10 @@ export class NotificationDispatcher {
   private readonly workers = new Map<string, Promise<void>>();
   /** After a storage error in a receiver's worker: no new worker before this time (no hot loop). */
   private readonly heldUntil = new Map<string, number>();
+  /** Notifications whose attempt is running in this process (their IN_FLIGHT mark is current). */
+  private readonly inFlight = new Set<number>();
+  /** Whether the attempts a previous run left in flight have been found and journalled. */
+  private interruptedRecovered = false;
 
   constructor(options: NotificationDispatcherOptions) {
     this.storage = options.storage;
@@ -49,17 +68,35 @@ export class NotificationDispatcher {
     this.receivers = options.receivers;
     this.journal = options.journal;
     this.logger = options.logger.child({ component: "notify" });
-    this.send = options.send ?? sendWebhook;
     this.backoff = options.backoff ?? {};
+    for (const [name, config] of Object.entries(this.receivers)) {
+      try {
+        const notifier =
+          options.notifiers?.[name] ?? createNotifier(name, config, { ...options.notifierOptions, logger: this.logger });
+        this.deliveries.set(name, { notifier, maxAttempts: deliverySettings(name, config).maxAttempts });
+      } catch (err) {
+        const broken = err instanceof Error ? err.message : String(err);
+        this.deliveries.set(name, { broken });
+        this.logger.error({ receiver: name, error: broken }, "receiver cannot be used; its notifications will fail");
+      }
+    }
   }
 
-  /** Stores a notification for `receiver` (delivered even across a restart) and wakes the loop. */
-  async enqueue(receiver: string, payload: object): Promise<NotificationRecord> {
+  /**
+   * Stores a notification for `receiver` (delivered even across a restart) and wakes the loop.
+   * `payload` is the Alertmanager webhook v4 object that webhookPayload builds.
+   */
+  async enqueue(receiver: string, payload: WebhookPayload): Promise<NotificationRecord> {
     if (this.receivers[receiver] === undefined) {
       const known = Object.keys(this.receivers);
       throw new Error(
         `cannot notify receiver "${receiver}": it is not configured (notify.receivers has ${known.length ? known.join(", ") : "none"})`,
       );
+    }
+    try {
+      checkWebhookPayload(payload);
+    } catch (err) {
+      throw new Error(`cannot notify receiver "${receiver}": ${(err as Error).message}`);
     }
     const now = this.clock.now();
     const record = await this.storage.enqueueNotification({
@@ -128,6 +165,10 @@ export class NotificationDispatcher {
 
   /** Starts a worker for each receiver whose oldest notification is due; sets the timer for the next one. */
   private async scan(): Promise<void> {
+    if (!this.interruptedRecovered) {
+      await this.recoverInterrupted();
+      this.interruptedRecovered = true;
+    }
     const heads = await this.pendingHeads();
     if (!this.started) return;
     const now = this.clock.now();
@@ -174,37 +215,82 @@ export class NotificationDispatcher {
   private async attempt(notification: NotificationRecord): Promise<void> {
     this.heldUntil.delete(notification.receiver);
     const about = describePayload(notification.payload);
-    const receiver = this.receivers[notification.receiver];
-    const attempts = notification.attempts + 1;
-    if (receiver === undefined) {
-      const error = `receiver "${notification.receiver}" is no longer configured`;
+    const receiver = notification.receiver;
+    const delivery = this.deliveries.get(receiver);
+    if (delivery === undefined) {
+      const error = `receiver "${receiver}" is no longer configured`;
+      await this.storage.updateNotification({ ...notification, state: "failed", lastError: error });
+      await this.journalOutcome("notify.failed", notification, about, { attempts: notification.attempts, error });
+      return;
+    }
+    const maxAttempts = "broken" in delivery ? 1 : delivery.maxAttempts;
+    if (notification.attempts >= maxAttempts) {
+      // Its last attempt was cut off by a restart (or maxAttempts was lowered): give up as that attempt would have.
+      const error = notification.lastError ?? "no attempts left";
       await this.storage.updateNotification({ ...notification, state: "failed", lastError: error });
       await this.journalOutcome("notify.failed", notification, about, { attempts: notification.attempts, error });
       return;
     }
 
+    const attempt = notification.attempts + 1;
+    const startedAt = this.clock.now();
+    await this.storage.updateNotification({
+      ...notification,
+      attempts: attempt,
+      lastError: `${IN_FLIGHT} attempt ${attempt} started at ${new Date(startedAt).toISOString()}`,
+    });
+    this.inFlight.add(notification.id);
     let error: string | null = null;
+    let retryable = true;
     try {
-      await this.send(receiver.webhook, notification.payload);
+      if ("broken" in delivery) throw new DeliveryError(delivery.broken, { retryable: false });
+      const payload = parseStoredPayload(notification.payload);
+      await delivery.notifier.send(payload, { key: deliveryKey(notification), attempt });
     } catch (err) {
       error = err instanceof Error ? err.message : String(err);
+      retryable = isRetryable(err);
+    } finally {
+      this.inFlight.delete(notification.id);
     }
     const now = this.clock.now();
+    const attemptEvent = { receiver, notificationId: notification.id, attempt, ok: error === null, durationMs: now - startedAt };
 
     if (error === null) {
-      await this.storage.updateNotification({ ...notification, state: "sent", attempts, sentAt: now });
-      await this.journalOutcome("notify.sent", notification, about, { attempts });
+      // First the mark, then anything else: this write is all that stands between a delivered
+      // notification and its duplicate after a crash.
+      await this.storage.updateNotification({ ...notification, state: "sent", attempts: attempt, sentAt: now });
+      await this.journal.record("notify.attempt", { data: attemptEvent });
+      await this.journalOutcome("notify.sent", notification, about, { attempts: attempt });
       return;
     }
-    if (attempts >= receiver.webhook.maxAttempts) {
-      await this.storage.updateNotification({ ...notification, state: "failed", attempts, lastError: error });
-      await this.journalOutcome("notify.failed", notification, about, { attempts, error });
-      this.logger.error({ receiver: notification.receiver, id: notification.id, attempts, error }, "notification given up");
+    if (!retryable || attempt >= maxAttempts) {
+      await this.storage.updateNotification({ ...notification, state: "failed", attempts: attempt, lastError: error });
+      await this.journal.record("notify.attempt", { data: { ...attemptEvent, error } });
+      await this.journalOutcome("notify.failed", notification, about, { attempts: attempt, error });
+      this.logger.error({ receiver, id: notification.id, attempts: attempt, error }, "notification given up");
       return;
     }
-    const nextAttemptAt = now + retryDelay(attempts, this.backoff);
-    await this.storage.updateNotification({ ...notification, attempts, lastError: error, nextAttemptAt });
-    this.logger.warn({ receiver: notification.receiver, id: notification.id, attempts, error, nextAttemptAt }, "notification failed; will retry");
+    const nextAttemptAt = now + retryDelay(attempt, this.backoff);
+    await this.storage.updateNotification({ ...notification, attempts: attempt, lastError: error, nextAttemptAt });
+    await this.journal.record("notify.attempt", { data: { ...attemptEvent, error } });
+    this.logger.warn({ receiver, id: notification.id, attempts: attempt, error, nextAttemptAt }, "notification failed; will retry");
+  }
+
+  /**
+   * Attempts a previous run left in flight were cut off: the receiver may or may not have the
+   * notification. Each is journalled as a failed attempt and retried (at least once, never lost).
+   */
+  private async recoverInterrupted(): Promise<void> {
+    const pending = await this.storage.listNotifications({ state: "pending", limit: PENDING_SCAN_LIMIT });
+    for (const notification of pending) {
+      if (!notification.lastError?.startsWith(IN_FLIGHT) || this.inFlight.has(notification.id)) continue;
+      const error = `attempt ${notification.attempts} interrupted: Vigil stopped before the outcome was stored, so the receiver may already have this notification and the next attempt may be a duplicate`;
+      await this.storage.updateNotification({ ...notification, lastError: error });
+      await this.journal.record("notify.attempt", {
+        data: { receiver: notification.receiver, notificationId: notification.id, attempt: notification.attempts, ok: false, error, interrupted: true },
+      });
+      this.logger.warn({ receiver: notification.receiver, id: notification.id, attempt: notification.attempts }, "notification attempt was interrupted by a restart; retrying");
+    }
   }
 
   private async journalOutcome(
@@ -231,6 +317,20 @@ export class NotificationDispatcher {
       if (head === undefined || n.id < head.id) heads.set(n.receiver, n);
     }
     return heads;
+  }
+}
+
+/** The same for every attempt of a notification, and unique per notification of this data directory. */
+export function deliveryKey(notification: Pick<NotificationRecord, "id" | "createdAt">): string {
+  return `${notification.id}.${notification.createdAt}`;
+}
+
+/** The stored body as a payload; one that is not (written by a bug or another version) can never be delivered. */
+function parseStoredPayload(text: string): WebhookPayload {
+  try {
+    return checkWebhookPayload(JSON.parse(text));
+  } catch (err) {
+    throw new DeliveryError(`stored notification cannot be sent: ${(err as Error).message}`, { retryable: false });
   }
 }
 

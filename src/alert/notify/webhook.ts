@@ -1,6 +1,9 @@
-// Delivers one notification body to a webhook receiver: an HTTP POST of JSON that succeeds
-// on 2xx. Errors name the status or the network failure, never a credential (header values,
-// a URL's user:password).
+// The webhook receiver kind: an HTTP POST of the Alertmanager webhook v4 payload, exactly as
+// stored, that succeeds on 2xx. Errors name the status or the network failure, never a
+// credential (header values, a URL's user:password). Slack posts through sendWebhook too.
+import type { ReceiverConfig } from "../../config/schema.js";
+import { DeliveryError, type DeliveryContext, type Notifier } from "./notifier.js";
+import type { WebhookPayload } from "./webhook-payload.js";
 
 export interface WebhookTarget {
   url: string;
@@ -12,9 +15,36 @@ export interface WebhookTarget {
 /** How much of a refusing receiver's response body goes into the error, for diagnosis. */
 const ERROR_BODY_CHARS = 200;
 
-export async function sendWebhook(target: WebhookTarget, body: string): Promise<void> {
+export interface WebhookSendOptions {
+  /** Sent as the Idempotency-Key header (IETF httpapi draft): the same on every attempt of a notification. */
+  idempotencyKey?: string;
+  /** How errors name the receiver instead of its URL (a Slack URL is itself the secret). */
+  describeAs?: string;
+}
+
+export type WebhookConfig = NonNullable<ReceiverConfig["webhook"]>;
+
+export class WebhookNotifier implements Notifier {
+  readonly kind = "webhook";
+
+  constructor(private readonly config: WebhookConfig) {}
+
+  send(notification: WebhookPayload, delivery?: DeliveryContext): Promise<void> {
+    return sendWebhook(this.config, JSON.stringify(notification), {
+      ...(delivery !== undefined && { idempotencyKey: delivery.key }),
+    });
+  }
+}
+
+/**
+ * POSTs `body` as JSON. Rejects with a DeliveryError, retryable unless the receiver refused
+ * the body itself (400, 413, 414, 415, 422): that answer would come again for the same body,
+ * and retrying it would hold up the receiver's later notifications. Everything else (network
+ * errors, timeouts, 5xx, but also 401/403/404, often a proxy or token being fixed) is retried.
+ */
+export async function sendWebhook(target: WebhookTarget, body: string, options: WebhookSendOptions = {}): Promise<void> {
   const { url, basicAuth } = splitCredentials(target.url);
-  const where = url;
+  const where = options.describeAs ?? url;
   const secrets = { ...target.headers, ...(basicAuth && { basicAuth }) };
   let response: Response;
   try {
@@ -24,13 +54,14 @@ export async function sendWebhook(target: WebhookTarget, body: string): Promise<
         "content-type": "application/json",
         "user-agent": "Vigil",
         ...(basicAuth && { authorization: basicAuth }),
+        ...(options.idempotencyKey !== undefined && { "idempotency-key": options.idempotencyKey }),
         ...target.headers,
       },
       body,
       signal: AbortSignal.timeout(target.timeout),
     });
   } catch (err) {
-    throw new Error(redact(`POST ${where} failed: ${networkReason(err, target.timeout)}`, secrets));
+    throw new DeliveryError(redact(`POST ${where} failed: ${networkReason(err, target.timeout)}`, secrets), { retryable: true });
   }
   if (response.status >= 200 && response.status < 300) {
     await response.body?.cancel();
@@ -40,7 +71,16 @@ export async function sendWebhook(target: WebhookTarget, body: string): Promise<
     (text) => text.trim().slice(0, ERROR_BODY_CHARS),
     () => "",
   );
-  throw new Error(redact(`HTTP ${response.status} from ${where}${detail ? `: ${detail}` : ""}`, secrets));
+  throw new DeliveryError(redact(`HTTP ${response.status} from ${where}${detail ? `: ${detail}` : ""}`, secrets), {
+    retryable: retryableStatus(response.status),
+  });
+}
+
+/** Statuses that reject the request body itself, so the same body gets them again. */
+const BODY_REFUSED = new Set([400, 413, 414, 415, 422]);
+
+function retryableStatus(status: number): boolean {
+  return !BODY_REFUSED.has(status);
 }
 
 function networkReason(err: unknown, timeout: number): string {

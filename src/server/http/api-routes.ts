@@ -63,12 +63,29 @@ export function registerApiRoutes(http: FastifyInstance, server: VigilServer): v
       services: count(server.services.all().map((s) => s.health)),
       alerts: count(alerts.map((a) => a.state)),
       incidents: { open: server.incidents.openIncidents().length },
+      freeze: server.nodes.detector.freezeStatus(server.clock.now()),
       series: server.store.stats(),
     };
   });
 
   http.get("/api/v1/nodes", async () => ({
-    nodes: server.nodes.all().map((n) => ({ ...n, connected: server.hub.connectedNodes().includes(n.name) })),
+    nodes: server.nodes.all().map((n) => {
+      const liveness = server.nodes.status(n.name);
+      return {
+        ...n,
+        connected: server.hub.connectedNodes().includes(n.name),
+        ...(liveness && {
+          liveness: {
+            phi: Number.isFinite(liveness.phi) ? liveness.phi : null,
+            suspectAfterMs: liveness.suspectAfterMs,
+            meanIntervalMs: liveness.meanIntervalMs,
+            lastSeen: liveness.lastSeen,
+            heldBack: liveness.heldBack,
+            probing: liveness.probing !== null,
+          },
+        }),
+      };
+    }),
   }));
 
   http.get("/api/v1/services", async () => ({

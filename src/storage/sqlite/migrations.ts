@@ -95,6 +95,37 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX notifications_state_next_attempt_at ON notifications (state, next_attempt_at);
     `,
   },
+  {
+    version: 2,
+    name: "notification log and keepFiringFor deadlines",
+    up: `
+      CREATE TABLE notification_log (
+        receiver  TEXT    NOT NULL,
+        group_key TEXT    NOT NULL,
+        firing    TEXT    NOT NULL,
+        resolved  TEXT    NOT NULL,
+        sent_at   INTEGER NOT NULL,
+        PRIMARY KEY (receiver, group_key)
+      );
+      ALTER TABLE alerts ADD COLUMN keep_firing_until INTEGER;
+    `,
+  },
+  {
+    version: 3,
+    name: "silences",
+    up: `
+      CREATE TABLE silences (
+        id         INTEGER PRIMARY KEY AUTOINCREMENT,
+        matchers   TEXT    NOT NULL,
+        starts_at  INTEGER NOT NULL,
+        ends_at    INTEGER NOT NULL,
+        created_by TEXT    NOT NULL,
+        comment    TEXT    NOT NULL,
+        created_at INTEGER NOT NULL,
+        expired_at INTEGER
+      );
+    `,
+  },
 ];
 
 /** The schema version this build of Vigil writes: the last migration's version. */

@@ -15,12 +15,15 @@ import type {
   NewIncident,
   NewJournalEvent,
   NewNotification,
+  NewSilence,
+  NotificationLogEntry,
   NodeRecord,
   NodeState,
   NotificationRecord,
   NotificationState,
   ServiceHealth,
   ServiceRecord,
+  SilenceRecord,
   Storage,
 } from "../storage.js";
 import { applyMigrations } from "./migrations.js";
@@ -69,6 +72,7 @@ interface AlertRow {
   resolved_at: number | null;
   value: number | null;
   updated_at: number;
+  keep_firing_until: number | null;
 }
 interface IncidentRow {
   id: number;
@@ -96,6 +100,25 @@ interface NotificationRow {
   last_error: string | null;
   created_at: number;
   sent_at: number | null;
+}
+
+interface NotificationLogRow {
+  receiver: string;
+  group_key: string;
+  firing: string;
+  resolved: string;
+  sent_at: number;
+}
+
+interface SilenceRow {
+  id: number;
+  matchers: string;
+  starts_at: number;
+  ends_at: number;
+  created_by: string;
+  comment: string;
+  created_at: number;
+  expired_at: number | null;
 }
 
 type Params = Record<string, string | number | null>;
@@ -151,6 +174,12 @@ export class SqliteStorage implements Storage {
   private readonly selectNextNotificationDue: ParamlessStmt<{ due: number | null }>;
   private readonly selectNotifications: Stmt<NotificationRow>;
   private readonly selectNotificationsByState: Stmt<NotificationRow>;
+  private readonly selectNotificationLog: Stmt<NotificationLogRow>;
+  private readonly upsertNotificationLog: Stmt;
+
+  private readonly insertSilence: Stmt;
+  private readonly updateSilenceStmt: Stmt;
+  private readonly selectSilences: ParamlessStmt<SilenceRow>;
 
   /** Takes a database whose schema is current (see openSqliteStorage). */
   constructor(private readonly db: Database.Database) {
@@ -175,12 +204,14 @@ export class SqliteStorage implements Storage {
     );
     this.selectServices = db.prepare("SELECT * FROM services ORDER BY name");
     this.upsertAlertStmt = db.prepare(
-      `INSERT INTO alerts (fingerprint, labels, annotations, state, active_at, fired_at, resolved_at, value, updated_at)
-       VALUES (@fingerprint, @labels, @annotations, @state, @activeAt, @firedAt, @resolvedAt, @value, @updatedAt)
+      `INSERT INTO alerts (fingerprint, labels, annotations, state, active_at, fired_at, resolved_at, value, updated_at,
+         keep_firing_until)
+       VALUES (@fingerprint, @labels, @annotations, @state, @activeAt, @firedAt, @resolvedAt, @value, @updatedAt,
+         @keepFiringUntil)
        ON CONFLICT (fingerprint) DO UPDATE SET
          labels = excluded.labels, annotations = excluded.annotations, state = excluded.state,
          active_at = excluded.active_at, fired_at = excluded.fired_at, resolved_at = excluded.resolved_at,
-         value = excluded.value, updated_at = excluded.updated_at`,
+         value = excluded.value, updated_at = excluded.updated_at, keep_firing_until = excluded.keep_firing_until`,
     );
     this.selectActiveAlerts = db.prepare(
       "SELECT * FROM alerts WHERE state != 'resolved' ORDER BY active_at, fingerprint",
@@ -231,6 +262,25 @@ export class SqliteStorage implements Storage {
     this.selectNotifications = db.prepare("SELECT * FROM notifications ORDER BY id DESC LIMIT @limit");
     this.selectNotificationsByState = db.prepare(
       "SELECT * FROM notifications WHERE state = @state ORDER BY id DESC LIMIT @limit",
+    );
+    this.insertSilence = db.prepare(
+      `INSERT INTO silences (matchers, starts_at, ends_at, created_by, comment, created_at, expired_at)
+       VALUES (@matchers, @startsAt, @endsAt, @createdBy, @comment, @createdAt, @expiredAt)`,
+    );
+    this.updateSilenceStmt = db.prepare(
+      `UPDATE silences SET matchers = @matchers, starts_at = @startsAt, ends_at = @endsAt, created_by = @createdBy,
+         comment = @comment, created_at = @createdAt, expired_at = @expiredAt
+       WHERE id = @id`,
+    );
+    this.selectSilences = db.prepare("SELECT * FROM silences ORDER BY id");
+    this.selectNotificationLog = db.prepare(
+      "SELECT * FROM notification_log WHERE receiver = @receiver AND group_key = @groupKey",
+    );
+    this.upsertNotificationLog = db.prepare(
+      `INSERT INTO notification_log (receiver, group_key, firing, resolved, sent_at)
+       VALUES (@receiver, @groupKey, @firing, @resolved, @sentAt)
+       ON CONFLICT (receiver, group_key) DO UPDATE SET
+         firing = excluded.firing, resolved = excluded.resolved, sent_at = excluded.sent_at`,
     );
   }
 
@@ -344,6 +394,7 @@ export class SqliteStorage implements Storage {
         resolvedAt: alert.resolvedAt,
         value: alert.value,
         updatedAt: alert.updatedAt,
+        keepFiringUntil: alert.keepFiringUntil ?? null,
       });
     });
   }
@@ -454,6 +505,48 @@ export class SqliteStorage implements Storage {
     });
   }
 
+  getNotificationLog(receiver: string, groupKey: string): Promise<NotificationLogEntry | null> {
+    return this.attempt(`getNotificationLog(${printable(receiver)}, ${printable(groupKey)})`, () => {
+      const row = this.selectNotificationLog.get({ receiver, groupKey });
+      return row ? notificationLogFromRow(row) : null;
+    });
+  }
+
+  putNotificationLog(entry: NotificationLogEntry): Promise<void> {
+    return this.attempt(`putNotificationLog(${printable(entry?.receiver)}, ${printable(entry?.groupKey)})`, () => {
+      for (const field of ["firing", "resolved"] as const) {
+        if (!Array.isArray(entry[field]) || !entry[field].every((f) => typeof f === "string")) {
+          throw new Error(`entry.${field} must be an array of fingerprints`);
+        }
+      }
+      this.upsertNotificationLog.run({
+        receiver: entry.receiver,
+        groupKey: entry.groupKey,
+        firing: JSON.stringify(entry.firing),
+        resolved: JSON.stringify(entry.resolved),
+        sentAt: entry.sentAt,
+      });
+    });
+  }
+
+  createSilence(silence: NewSilence): Promise<SilenceRecord> {
+    return this.attempt("createSilence", () => {
+      const result = this.insertSilence.run(silenceParams(silence));
+      return silenceFromRow({ id: Number(result.lastInsertRowid), ...silenceRowFields(silence) });
+    });
+  }
+
+  updateSilence(silence: SilenceRecord): Promise<void> {
+    return this.attempt(`updateSilence(${printable(silence?.id)})`, () => {
+      const result = this.updateSilenceStmt.run({ id: silence.id, ...silenceParams(silence) });
+      if (result.changes === 0) throw new Error(`no silence with id ${silence.id}`);
+    });
+  }
+
+  listSilences(): Promise<SilenceRecord[]> {
+    return this.attempt("listSilences", () => this.selectSilences.all().map(silenceFromRow));
+  }
+
   close(): Promise<void> {
     return this.attempt("close", () => {
       if (this.db.open) this.db.close();
@@ -518,6 +611,7 @@ function alertFromRow(row: AlertRow): AlertRecord {
     resolvedAt: row.resolved_at,
     value: row.value,
     updatedAt: row.updated_at,
+    ...(row.keep_firing_until !== null && { keepFiringUntil: row.keep_firing_until }),
   };
 }
 
@@ -574,6 +668,55 @@ function notificationFromRow(row: NotificationRow): NotificationRecord {
     lastError: row.last_error,
     createdAt: row.created_at,
     sentAt: row.sent_at,
+  };
+}
+
+function notificationLogFromRow(row: NotificationLogRow): NotificationLogEntry {
+  return {
+    receiver: row.receiver,
+    groupKey: row.group_key,
+    firing: JSON.parse(row.firing) as string[],
+    resolved: JSON.parse(row.resolved) as string[],
+    sentAt: row.sent_at,
+  };
+}
+
+function silenceRowFields(silence: NewSilence): Omit<SilenceRow, "id"> {
+  return {
+    matchers: JSON.stringify(silence.matchers),
+    starts_at: silence.startsAt,
+    ends_at: silence.endsAt,
+    created_by: silence.createdBy,
+    comment: silence.comment,
+    created_at: silence.createdAt,
+    expired_at: silence.expiredAt ?? null,
+  };
+}
+
+function silenceParams(silence: NewSilence): Params {
+  const row = silenceRowFields(silence);
+  return {
+    matchers: row.matchers,
+    startsAt: row.starts_at,
+    endsAt: row.ends_at,
+    createdBy: row.created_by,
+    comment: row.comment,
+    createdAt: row.created_at,
+    expiredAt: row.expired_at,
+  };
+}
+
+/** Built from the row, so what createSilence returns is what listSilences will. */
+function silenceFromRow(row: SilenceRow): SilenceRecord {
+  return {
+    id: row.id,
+    matchers: JSON.parse(row.matchers) as SilenceRecord["matchers"],
+    startsAt: row.starts_at,
+    endsAt: row.ends_at,
+    createdBy: row.created_by,
+    comment: row.comment,
+    createdAt: row.created_at,
+    ...(row.expired_at !== null && { expiredAt: row.expired_at }),
   };
 }
 

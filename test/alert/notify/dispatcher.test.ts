@@ -4,6 +4,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { NotificationDispatcher } from "../../../src/alert/notify/dispatcher.js";
+import type { DeliveryContext, Notifier } from "../../../src/alert/notify/notifier.js";
+import type { WebhookPayload } from "../../../src/alert/notify/webhook-payload.js";
 import type { VigilConfig } from "../../../src/config/schema.js";
 import { Journal } from "../../../src/storage/journal.js";
 import { openSqliteStorage } from "../../../src/storage/sqlite/sqlite-storage.js";
@@ -11,6 +13,7 @@ import type { Storage } from "../../../src/storage/storage.js";
 import { ManualClock } from "../../../src/util/clock.js";
 import { silentLogger } from "../../../src/util/logger.js";
 import { WebhookReceiver } from "../webhook-receiver.js";
+import { sampleNotification } from "./sample-notification.js";
 
 type Receivers = VigilConfig["notify"]["receivers"];
 
@@ -18,8 +21,8 @@ function receiversFor(url: string, maxAttempts = 10): Receivers {
   return { oncall: { webhook: { url, timeout: 5000, maxAttempts, headers: {} } } };
 }
 
-function payload(status: "firing" | "resolved", alertname = "HighCpu") {
-  return { receiver: "oncall", status, alerts: [{ status, labels: { alertname } }], version: "4" };
+function payload(status: "firing" | "resolved", alertname = "HighCpu"): WebhookPayload {
+  return sampleNotification(status, [{ alertname }]);
 }
 
 interface Setup {
@@ -29,9 +32,16 @@ interface Setup {
   dispatcher: NotificationDispatcher;
 }
 
-function setup(storage: Storage, clock: ManualClock, receivers: Receivers): Setup {
+function setup(storage: Storage, clock: ManualClock, receivers: Receivers, notifiers?: Record<string, Notifier>): Setup {
   const journal = new Journal(storage, clock);
-  const dispatcher = new NotificationDispatcher({ storage, clock, receivers, journal, logger: silentLogger() });
+  const dispatcher = new NotificationDispatcher({
+    storage,
+    clock,
+    receivers,
+    journal,
+    logger: silentLogger(),
+    ...(notifiers !== undefined && { notifiers }),
+  });
   return { storage, clock, journal, dispatcher };
 }
 
@@ -95,6 +105,21 @@ test("a receiver that answers 503 twice gets the notification retried with backo
     alertnames: ["HighCpu"],
     attempts: 3,
   });
+  const attempts = await storage.listEvents({ kinds: ["notify.attempt"] });
+  assert.deepEqual(
+    attempts.map((e) => e.data),
+    [
+      { receiver: "oncall", notificationId: queued.id, attempt: 1, ok: false, durationMs: 0, error: `HTTP 503 from ${receiver.url}` },
+      { receiver: "oncall", notificationId: queued.id, attempt: 2, ok: false, durationMs: 0, error: `HTTP 503 from ${receiver.url}` },
+      { receiver: "oncall", notificationId: queued.id, attempt: 3, ok: true, durationMs: 0 },
+    ],
+    "every attempt is journalled, timed on the dispatcher's clock",
+  );
+  assert.deepEqual(
+    receiver.requests.map((r) => r.headers["idempotency-key"]),
+    [`${queued.id}.${enqueuedAt}`, `${queued.id}.${enqueuedAt}`, `${queued.id}.${enqueuedAt}`],
+    "every attempt carries the same delivery key",
+  );
 });
 
 test("a resolved notification never overtakes its firing one, even while the firing one is in backoff", async (t) => {
@@ -208,20 +233,25 @@ test("a send that throws synchronously is a failed attempt, not a crash; one req
   let inFlight = 0;
   let maxInFlight = 0;
   let calls = 0;
+  const notifier: Notifier = {
+    kind: "webhook",
+    send: (() => {
+      calls++;
+      if (calls === 1) throw new Error("boom");
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      return new Promise<void>((resolve) => setTimeout(resolve, 5)).then(() => {
+        inFlight--;
+      });
+    }) as Notifier["send"],
+  };
   const dispatcher = new NotificationDispatcher({
     storage,
     clock,
     journal,
     logger: silentLogger(),
     receivers: receiversFor("http://127.0.0.1:9/unused"),
-    send: async () => {
-      calls++;
-      if (calls === 1) throw new Error("boom");
-      inFlight++;
-      maxInFlight = Math.max(maxInFlight, inFlight);
-      await new Promise((resolve) => setTimeout(resolve, 5));
-      inFlight--;
-    },
+    notifiers: { oncall: notifier },
   });
   dispatcher.start();
   t.after(async () => {
@@ -241,4 +271,148 @@ test("a send that throws synchronously is a failed attempt, not a crash; one req
 test("enqueueing for a receiver that is not configured is refused with the known ones listed", async (t) => {
   const { dispatcher } = await started(t, (url) => receiversFor(url));
   await assert.rejects(dispatcher.enqueue("pager", payload("firing")), /receiver "pager": it is not configured \(notify.receivers has oncall\)/);
+});
+
+test("a payload that is not a webhook v4 notification is refused at enqueue, naming the field", async (t) => {
+  const { dispatcher, storage } = await started(t, (url) => receiversFor(url));
+  const broken = { ...payload("firing"), alerts: [] } as WebhookPayload;
+  await assert.rejects(dispatcher.enqueue("oncall", broken), /cannot notify receiver "oncall": not an Alertmanager webhook v4 payload: alerts: /);
+  const noLabels = payload("firing");
+  delete (noLabels.alerts[0] as Partial<WebhookPayload["alerts"][number]>).labels;
+  await assert.rejects(dispatcher.enqueue("oncall", noLabels), /alerts\[0\]\.labels: /);
+  assert.equal((await storage.listNotifications()).length, 0);
+});
+
+test("a receiver refusing the body itself (HTTP 400) fails that notification at once; the next one goes through", async (t) => {
+  const { dispatcher, storage, receiver } = await started(t, (url) => receiversFor(url));
+  receiver.script.push(400);
+  receiver.errorBody = "invalid_payload";
+  const first = await dispatcher.enqueue("oncall", payload("firing", "A"));
+  await dispatcher.enqueue("oncall", payload("firing", "B"));
+  await dispatcher.drain();
+  assert.deepEqual(receiver.bodies().map((b) => b.alerts[0].labels.alertname), ["A", "B"]);
+  const stored = await storage.listNotifications();
+  assert.deepEqual(stored.map((n) => [n.id, n.state, n.attempts]), [[first.id + 1, "sent", 1], [first.id, "failed", 1]]);
+  assert.equal(stored[1]!.lastError, `HTTP 400 from ${receiver.url}: invalid_payload`);
+  assert.equal((await storage.listEvents({ kinds: ["notify.failed"] })).length, 1);
+});
+
+test("a stored body that is not a notification fails without being sent, with a clear error", async (t) => {
+  const { dispatcher, storage, receiver, clock } = await started(t, (url) => receiversFor(url));
+  // As another version (or a bug) might have left it in the queue.
+  await storage.enqueueNotification({ receiver: "oncall", payload: '{"hello":1}', createdAt: clock.now(), nextAttemptAt: clock.now() });
+  await dispatcher.enqueue("oncall", payload("firing"));
+  await dispatcher.drain();
+  assert.equal(receiver.requests.length, 1, "only the valid notification reached the receiver");
+  const [, bad] = await storage.listNotifications();
+  assert.equal(bad!.state, "failed");
+  assert.match(bad!.lastError!, /^stored notification cannot be sent: not an Alertmanager webhook v4 payload: receiver: /);
+});
+
+test("a receiver whose notifier cannot be built fails its notifications with the reason; others are unaffected", async (t) => {
+  const receiver = await WebhookReceiver.start();
+  const storage = openSqliteStorage(":memory:");
+  const receivers: Receivers = {
+    broken: { slack: { url: "https://hooks.slack.com/services/T/B/x", timeout: 5000, maxAttempts: 10, title: "{{#if status}}unclosed" } },
+    oncall: { webhook: { url: receiver.url, timeout: 5000, maxAttempts: 10, headers: {} } },
+  };
+  const { dispatcher } = setup(storage, new ManualClock(), receivers);
+  dispatcher.start();
+  t.after(async () => {
+    await dispatcher.stop();
+    await storage.close();
+    await receiver.close();
+  });
+  await dispatcher.enqueue("broken", payload("firing"));
+  await dispatcher.enqueue("oncall", payload("firing"));
+  await dispatcher.drain();
+  assert.equal(receiver.requests.length, 1);
+  const failed = await storage.listEvents({ kinds: ["notify.failed"] });
+  assert.equal(failed.length, 1);
+  assert.equal(failed[0]!.data.receiver, "broken");
+  assert.match(String(failed[0]!.data.error), /^notify\.receivers\.broken\.slack\.title: template does not compile: Parse error on line 1/);
+});
+
+/** A notifier whose attempts never finish: the server "dies" while the request is out. */
+class HangingNotifier implements Notifier {
+  readonly kind = "webhook";
+  readonly calls: DeliveryContext[] = [];
+  send(_n: WebhookPayload, delivery?: DeliveryContext): Promise<void> {
+    this.calls.push(delivery!);
+    return new Promise(() => {});
+  }
+}
+
+test("an attempt cut off by a crash is journalled as interrupted and retried once with the same delivery key", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "vigil-dispatch-"));
+  const receiver = await WebhookReceiver.start();
+  const file = join(dir, "vigil.db");
+  const clock = new ManualClock();
+  const hanging = new HangingNotifier();
+  const crashed = setup(openSqliteStorage(file), clock, receiversFor(receiver.url), { oncall: hanging });
+  const second = setup(openSqliteStorage(file), clock, receiversFor(receiver.url));
+  t.after(async () => {
+    await second.dispatcher.stop();
+    await second.storage.close();
+    await crashed.storage.close();
+    await receiver.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  crashed.dispatcher.start();
+  const queued = await crashed.dispatcher.enqueue("oncall", payload("firing"));
+  for (let i = 0; i < 100 && hanging.calls.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+  assert.equal(hanging.calls.length, 1, "the first attempt is out");
+  let [stored] = await second.storage.listNotifications();
+  assert.equal(stored!.state, "pending");
+  assert.equal(stored!.attempts, 1, "the attempt is counted before it is made");
+  assert.match(stored!.lastError!, /^in flight: attempt 1 started at /);
+  // The crashed process never gets further; a new one opens the same file.
+
+  clock.advance(1000);
+  second.dispatcher.start();
+  await second.dispatcher.drain();
+  assert.equal(receiver.requests.length, 1, "the interrupted notification is sent again, once");
+  assert.equal(receiver.requests[0]!.headers["idempotency-key"], hanging.calls[0]!.key, "with the key of the cut-off attempt");
+  [stored] = await second.storage.listNotifications();
+  assert.equal(stored!.id, queued.id);
+  assert.equal(stored!.state, "sent");
+  assert.equal(stored!.attempts, 2);
+  const attempts = await second.storage.listEvents({ kinds: ["notify.attempt"] });
+  assert.equal(attempts.length, 2);
+  assert.deepEqual(
+    { ...attempts[0]!.data, error: undefined },
+    { receiver: "oncall", notificationId: queued.id, attempt: 1, ok: false, interrupted: true, error: undefined },
+  );
+  assert.match(String(attempts[0]!.data.error), /attempt 1 interrupted: .*may already have this notification/);
+  assert.deepEqual(attempts[1]!.data, { receiver: "oncall", notificationId: queued.id, attempt: 2, ok: true, durationMs: 0 });
+});
+
+test("an interrupted last attempt leaves no attempts: the notification fails after the restart instead of looping", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "vigil-dispatch-"));
+  const receiver = await WebhookReceiver.start();
+  const file = join(dir, "vigil.db");
+  const clock = new ManualClock();
+  const hanging = new HangingNotifier();
+  const crashed = setup(openSqliteStorage(file), clock, receiversFor(receiver.url, 1), { oncall: hanging });
+  const second = setup(openSqliteStorage(file), clock, receiversFor(receiver.url, 1));
+  t.after(async () => {
+    await second.dispatcher.stop();
+    await second.storage.close();
+    await crashed.storage.close();
+    await receiver.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  crashed.dispatcher.start();
+  await crashed.dispatcher.enqueue("oncall", payload("firing"));
+  for (let i = 0; i < 100 && hanging.calls.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+  assert.equal(hanging.calls.length, 1);
+
+  second.dispatcher.start();
+  await second.dispatcher.drain();
+  assert.equal(receiver.requests.length, 0);
+  const [stored] = await second.storage.listNotifications();
+  assert.equal(stored!.state, "failed");
+  assert.match(stored!.lastError!, /^attempt 1 interrupted/);
+  assert.equal((await second.storage.listEvents({ kinds: ["notify.failed"] })).length, 1);
 });

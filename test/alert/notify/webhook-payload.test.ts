@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { webhookPayload } from "../../../src/alert/notify/webhook-payload.js";
+import { checkWebhookPayload, webhookPayload } from "../../../src/alert/notify/webhook-payload.js";
 import type { AlertRecord } from "../../../src/storage/storage.js";
 
 const activeAt = Date.UTC(2024, 0, 2, 3, 4, 5);
@@ -93,4 +93,28 @@ test("a payload without alerts is refused with the receiver named", () => {
     () => webhookPayload({ receiver: "oncall", status: "firing", alerts: [], externalURL: "http://v" }),
     /receiver "oncall": expected at least one alert/,
   );
+});
+
+test("a route's group labels and group key, when given, replace the alertname default", () => {
+  const payload = webhookPayload({
+    receiver: "oncall",
+    status: "firing",
+    alerts: [alert({})],
+    externalURL: "http://v",
+    groupLabels: { alertname: "HighCpu", node: "node-a" },
+    groupKey: '{}/{severity="critical"}:{alertname="HighCpu", node="node-a"}',
+  });
+  assert.deepEqual(payload.groupLabels, { alertname: "HighCpu", node: "node-a" });
+  assert.equal(payload.groupKey, '{}/{severity="critical"}:{alertname="HighCpu", node="node-a"}');
+});
+
+test("checkWebhookPayload returns the very object (extra fields kept) or names the first wrong field", () => {
+  const payload = { ...webhookPayload({ receiver: "r", status: "firing", alerts: [alert({})], externalURL: "http://v" }), extra: 1 };
+  assert.equal(checkWebhookPayload(payload), payload);
+  assert.throws(() => checkWebhookPayload({ ...payload, version: "3" }), /^Error: not an Alertmanager webhook v4 payload: version: /);
+  assert.throws(
+    () => checkWebhookPayload({ ...payload, alerts: [{ ...payload.alerts[0], status: "pending" }] }),
+    /not an Alertmanager webhook v4 payload: alerts\[0\]\.status: /,
+  );
+  assert.throws(() => checkWebhookPayload("text"), /^Error: not an Alertmanager webhook v4 payload: Invalid input: expected object, received string$/);
 });

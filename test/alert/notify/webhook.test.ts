@@ -2,8 +2,10 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { sendWebhook } from "../../../src/alert/notify/webhook.js";
+import { DeliveryError } from "../../../src/alert/notify/notifier.js";
+import { sendWebhook, WebhookNotifier } from "../../../src/alert/notify/webhook.js";
 import { WebhookReceiver } from "../webhook-receiver.js";
+import { sampleNotification } from "./sample-notification.js";
 
 const secret = "Bearer s3cr3t-token-value";
 
@@ -75,6 +77,42 @@ test("user:password in the URL becomes Basic auth and stays out of error message
   receiver.script.push(503);
   await assert.rejects(sendWebhook({ url, timeout: 5000, headers: {} }, "{}"), (err: Error) => {
     assert.equal(err.message, `HTTP 503 from ${receiver.url}`);
+    return true;
+  });
+});
+
+test("the webhook notifier posts the stored notification exactly, with the delivery key as Idempotency-Key", async (t) => {
+  const receiver = await WebhookReceiver.start();
+  t.after(() => receiver.close());
+  const notifier = new WebhookNotifier({ url: receiver.url, timeout: 5000, maxAttempts: 3, headers: { "x-team": "ops" } });
+  const notification = sampleNotification("firing", [{ node: "node-a" }, { node: "node-b" }]);
+  await notifier.send(notification, { key: "12.1700000000000", attempt: 1 });
+  assert.equal(receiver.requests[0]!.body, JSON.stringify(notification));
+  assert.equal(receiver.requests[0]!.headers["idempotency-key"], "12.1700000000000");
+  assert.equal(receiver.requests[0]!.headers["x-team"], "ops");
+});
+
+test("only a refusal of the body itself (400, 413, 414, 415, 422) is final; other statuses and network errors are retried", async (t) => {
+  const receiver = await WebhookReceiver.start();
+  t.after(() => receiver.close());
+  const statuses = [400, 401, 404, 408, 413, 414, 415, 422, 429, 500, 503];
+  receiver.script.push(...statuses);
+  const retryable: Record<number, boolean> = {};
+  for (const status of statuses) {
+    await sendWebhook({ url: receiver.url, timeout: 5000, headers: {} }, "{}").then(
+      () => assert.fail(`HTTP ${status} resolved`),
+      (err: unknown) => {
+        assert.ok(err instanceof DeliveryError);
+        retryable[status] = err.retryable;
+      },
+    );
+  }
+  assert.deepEqual(retryable, {
+    400: false, 401: true, 404: true, 408: true, 413: false, 414: false, 415: false, 422: false, 429: true, 500: true, 503: true,
+  });
+  await receiver.close();
+  await assert.rejects(sendWebhook({ url: receiver.url, timeout: 5000, headers: {} }, "{}"), (err: unknown) => {
+    assert.ok(err instanceof DeliveryError && err.retryable);
     return true;
   });
 });

@@ -1,0 +1,125 @@
+// Automatic inhibition from the topology: while a service or node is down, the alerts of the
+// services that depend on it (transitively) or run on it are not notified, so one fault
+// pages once, for its root. db → api → web with db down: only db's alerts are notified.
+import type { VigilConfig } from "../config/schema.js";
+import type { MuteReason, MuteStage } from "./mute.js";
+
+export interface ServiceTopology {
+  name: string;
+  /** The node that runs it. */
+  node: string;
+  dependsOn: readonly string[];
+}
+
+/** The services of the config with their nodes (`node ?? localNode`, as the server assigns them). */
+export function serviceTopology(config: Pick<VigilConfig, "services">, localNode: string): ServiceTopology[] {
+  return config.services.map((s) => ({ name: s.name, node: s.node ?? localNode, dependsOn: [...s.dependsOn] }));
+}
+
+/** What is down at the bottom of a service's trouble. */
+export type DependencyRoot =
+  | { kind: "service"; service: string }
+  /** `via`: the service on that node through which the alerted service is affected (itself or a dependency). */
+  | { kind: "node"; node: string; via: string };
+
+export interface DependencyInhibitionOptions {
+  services: readonly ServiceTopology[];
+  /** Whether the service is unhealthy now. */
+  serviceDown: (service: string) => boolean;
+  /** Whether the node is down now. */
+  nodeDown: (node: string) => boolean;
+}
+
+export class DependencyInhibitionStage implements MuteStage {
+  readonly kind = "inhibition" as const;
+  private readonly byName: Map<string, ServiceTopology>;
+  /** Each service's transitive dependencies, nearest first (breadth-first), without itself. */
+  private readonly closure = new Map<string, string[]>();
+
+  constructor(private readonly o: DependencyInhibitionOptions) {
+    this.byName = new Map(o.services.map((s) => [s.name, s]));
+    for (const s of o.services) this.closure.set(s.name, this.transitiveDependencies(s.name));
+  }
+
+  /**
+   * An alert with a `service` label is inhibited while that service's node is down or a
+   * service it depends on (transitively) is down. Alerts without a `service` label (NodeDown,
+   * host metrics) are never inhibited here, and neither is the root: a down service whose
+   * dependencies and node are all up is what must page.
+   */
+  muted(labels: Record<string, string>, _now: number): MuteReason | null {
+    const service = labels.service;
+    if (service === undefined) return null;
+    const roots = this.byName.has(service)
+      ? this.rootsOf(service)
+      : // A service Vigil does not know (an alert from Prometheus, say): only its node label can tell.
+        labels.node !== undefined && this.o.nodeDown(labels.node)
+        ? [{ kind: "node" as const, node: labels.node, via: service }]
+        : [];
+    if (roots.length === 0) return null;
+    return {
+      kind: "inhibition",
+      id: roots.map((r) => (r.kind === "service" ? `service:${r.service}` : `node:${r.node}`)).join(","),
+      detail: `inhibited: ${roots.map((r) => describeRoot(r, service)).join("; ")}`,
+    };
+  }
+
+  /**
+   * The roots of what is wrong beneath `service`: the down nodes that run it or any of its
+   * dependencies, and the down dependencies that nothing further down explains (whose node
+   * is up and whose own dependencies are all up). Empty when nothing beneath it is down.
+   */
+  rootsOf(service: string): DependencyRoot[] {
+    const self = this.byName.get(service);
+    if (!self) return [];
+    const roots: DependencyRoot[] = [];
+    const seenNodes = new Set<string>();
+    const addNode = (node: string, via: string) => {
+      if (seenNodes.has(node) || !this.o.nodeDown(node)) return;
+      seenNodes.add(node);
+      roots.push({ kind: "node", node, via });
+    };
+    addNode(self.node, service);
+    const dependencies = this.closure.get(service) ?? [];
+    const downDependencies: string[] = [];
+    for (const dependency of dependencies) {
+      const node = this.byName.get(dependency)!.node;
+      addNode(node, dependency);
+      if (this.o.nodeDown(node)) continue;
+      if (this.o.serviceDown(dependency)) downDependencies.push(dependency);
+    }
+    for (const dependency of downDependencies) {
+      if (!this.explainedBelow(dependency)) roots.push({ kind: "service", service: dependency });
+    }
+    // A dependency cycle (the config refuses them) could leave down services with no root: name the nearest.
+    if (roots.length === 0 && downDependencies.length > 0) roots.push({ kind: "service", service: downDependencies[0]! });
+    return roots;
+  }
+
+  /** Whether something beneath a down service (its node, or a dependency) is down too. */
+  private explainedBelow(service: string): boolean {
+    return (this.closure.get(service) ?? []).some(
+      (d) => this.o.serviceDown(d) || this.o.nodeDown(this.byName.get(d)!.node),
+    );
+  }
+
+  private transitiveDependencies(service: string): string[] {
+    const order: string[] = [];
+    const seen = new Set([service]);
+    const queue = [...(this.byName.get(service)?.dependsOn ?? [])];
+    while (queue.length > 0) {
+      const next = queue.shift()!;
+      if (seen.has(next) || !this.byName.has(next)) continue;
+      seen.add(next);
+      order.push(next);
+      queue.push(...this.byName.get(next)!.dependsOn);
+    }
+    return order;
+  }
+}
+
+function describeRoot(root: DependencyRoot, service: string): string {
+  if (root.kind === "service") return `depends on ${root.service}, which is down`;
+  if (root.via === service) return `runs on ${root.node}, which is down`;
+  return `depends on ${root.via}, whose node ${root.node} is down`;
+}

@@ -1,0 +1,621 @@
+// The persistent, compressed series store: per series an open head chunk and closed chunks
+// (Gorilla-style, chunk/), downsampled 1-minute and 1-hour rows computed on append,
+// retention per level, a memory bound that sends the oldest closed chunks to disk only,
+// and checkpoints every few seconds that make appends durable (appendGeneration →
+// durableGeneration) so the server acknowledges only what a kill -9 cannot take back.
+import type { Sample } from "../protocol/messages.js";
+import { systemClock, type Clock } from "../util/clock.js";
+import { silentLogger, type Logger } from "../util/logger.js";
+import { isValidTimestamp } from "./chunk/chunk-format.js";
+import { CheckpointScheduler, type CheckpointFigures, type CheckpointRun } from "./checkpoint-scheduler.js";
+import { BUCKET_STATE_SIZE, ROLLUP_COLUMNS } from "./downsample/rollup-bucket.js";
+import { LabelSetIndex } from "./label-set-index.js";
+import { matchesLabelMatch } from "./labels.js";
+import { EvictionQueue } from "./memory/eviction-queue.js";
+import { decodeHeadSnapshot, encodeHeadSnapshot } from "./persistence/head-snapshot.js";
+import { TsdbFile } from "./persistence/tsdb-file.js";
+import { RangeReader, planSegments, type LevelHorizons } from "./query/range-reader.js";
+import { columnsToPoints } from "./query/columns.js";
+import { checkStep, stepColumns } from "./query/step.js";
+import {
+  AGGREGATES,
+  QueryLimitError,
+  type AppendResult,
+  type DurableSeriesStore,
+  type LabelMatch,
+  type Labels,
+  type LatestSample,
+  type RangeOptions,
+  type SeriesColumns,
+  type SeriesPoints,
+  type SeriesRef,
+} from "./series-store.js";
+import { RAW_LEVEL, SeriesState, type ChunkLimits } from "./series-state.js";
+
+export interface DownsampleLevelOptions {
+  resolutionMs: number;
+  retentionMs: number;
+}
+
+export interface CompressedStoreOptions {
+  /** The SQLite file, e.g. `<data>/tsdb.db`; ":memory:" keeps nothing across restarts (tests). */
+  path: string;
+  clock?: Clock;
+  logger?: Logger;
+  /** Raw samples are kept this long, measured on the clock. Default 7 days. */
+  retentionMs?: number;
+  /** Downsampled levels, finest first. Default 1 minute kept 30 days, 1 hour kept 365 days. */
+  downsampling?: DownsampleLevelOptions[];
+  /** Time between checkpoints: what a kill -9 can lose. Default 5 s, at most 10 s. */
+  checkpointIntervalMs?: number;
+  /** Memory bound: beyond it the oldest closed chunks leave memory (they stay on disk). Default 256 MiB. */
+  maxMemoryBytes?: number;
+  /** Samples further in the future than this are rejected (a wrong agent clock). Default 10 minutes. */
+  futureToleranceMs?: number;
+  /** A head chunk closes at this many samples (raw and downsampled). Default 1024. */
+  chunkMaxSamples?: number;
+  /** A raw head chunk closes when the next sample is this long after its first. Default 2 h. */
+  chunkMaxSpanMs?: number;
+  /** Target length of one synchronous checkpoint slice. Default 10 ms. */
+  checkpointSliceMs?: number;
+}
+
+export const DEFAULT_TSDB_OPTIONS = {
+  retentionMs: 7 * 86_400_000,
+  downsampling: [
+    { resolutionMs: 60_000, retentionMs: 30 * 86_400_000 },
+    { resolutionMs: 3_600_000, retentionMs: 365 * 86_400_000 },
+  ],
+  checkpointIntervalMs: 5000,
+  maxMemoryBytes: 256 * 1024 * 1024,
+  futureToleranceMs: 600_000,
+  chunkMaxSamples: 1024,
+  chunkMaxSpanMs: 2 * 3_600_000,
+  checkpointSliceMs: 10,
+} as const;
+
+const MAX_CHECKPOINT_INTERVAL_MS = 10_000;
+/** Rows deleted per statement when retention expires chunks on disk. */
+const DELETE_BATCH = 500;
+/**
+ * Memory of a series besides its chunk bytes: the state objects, three chunk appenders, the
+ * closed-chunk arrays, labels and index entries (measured in bench/tsdb.ts: ~2.3 KB).
+ */
+const SERIES_OVERHEAD_BYTES = 2400;
+/** Memory per closed chunk besides its bytes: bounds, count, size and a slot. */
+const CHUNK_METADATA_BYTES = 32;
+const EMPTY = new Uint8Array(0);
+
+export interface TsdbStats {
+  series: number;
+  /** Raw samples held (in memory or on disk). */
+  samples: number;
+  rejected: number;
+  /** Closed chunks per level (raw, then each downsampled level). */
+  closedChunks: number[];
+  /** Closed raw chunks' bytes and samples: their ratio is the compression achieved. */
+  rawClosedBytes: number;
+  rawClosedSamples: number;
+  /** The memory estimate the bound applies to, and its part that is closed chunks' bytes. */
+  memoryBytes: number;
+  residentChunkBytes: number;
+  maxMemoryBytes: number;
+  appendGeneration: number;
+  durableGeneration: number;
+  checkpoints: CheckpointFigures;
+}
+
+export class CompressedSeriesStore implements DurableSeriesStore {
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly retentionMs: number[];
+  private readonly resolutionsMs: number[];
+  private readonly maxMemoryBytes: number;
+  private readonly futureToleranceMs: number;
+  private readonly rawLimits: ChunkLimits;
+  private readonly rollupLimits: ChunkLimits;
+  private readonly index = new LabelSetIndex<SeriesState>();
+  private readonly byName = new Map<string, Set<SeriesState>>();
+  private readonly evictionQueues: EvictionQueue[];
+  private readonly reader: RangeReader;
+  private readonly scheduler: CheckpointScheduler;
+  private readonly rollupRow = new Float64Array(ROLLUP_COLUMNS);
+  private nextSeriesId = 1;
+  private seriesCount = 0;
+  private rawSamples = 0;
+  private rejectedTotal = 0;
+  /** Bytes of closed chunks in memory, all levels. */
+  private residentBytes = 0;
+  private generation = 0;
+  /** Series appended to (or trimmed) since the checkpoint that last wrote them. */
+  private dirty: SeriesState[] = [];
+  /** Ids of persisted series that retention emptied: their rows go at the next checkpoint. */
+  private forgottenIds: number[] = [];
+  private closed = false;
+
+  private constructor(
+    private readonly file: TsdbFile,
+    o: CompressedStoreOptions,
+  ) {
+    this.clock = o.clock ?? systemClock;
+    this.logger = o.logger ?? silentLogger();
+    const downsampling = o.downsampling ?? DEFAULT_TSDB_OPTIONS.downsampling;
+    this.retentionMs = [o.retentionMs ?? DEFAULT_TSDB_OPTIONS.retentionMs, ...downsampling.map((d) => d.retentionMs)];
+    this.resolutionsMs = [0, ...downsampling.map((d) => d.resolutionMs)];
+    this.maxMemoryBytes = o.maxMemoryBytes ?? DEFAULT_TSDB_OPTIONS.maxMemoryBytes;
+    this.futureToleranceMs = o.futureToleranceMs ?? DEFAULT_TSDB_OPTIONS.futureToleranceMs;
+    const maxSamples = o.chunkMaxSamples ?? DEFAULT_TSDB_OPTIONS.chunkMaxSamples;
+    this.rawLimits = { maxSamples, maxSpanMs: o.chunkMaxSpanMs ?? DEFAULT_TSDB_OPTIONS.chunkMaxSpanMs };
+    this.rollupLimits = { maxSamples, maxSpanMs: Infinity };
+    this.evictionQueues = this.retentionMs.map(() => new EvictionQueue());
+    this.reader = new RangeReader((series, level, minTs) => this.loadChunk(series, level, minTs));
+    this.scheduler = new CheckpointScheduler({
+      clock: this.clock,
+      intervalMs: o.checkpointIntervalMs ?? DEFAULT_TSDB_OPTIONS.checkpointIntervalMs,
+      sliceBudgetMs: o.checkpointSliceMs ?? DEFAULT_TSDB_OPTIONS.checkpointSliceMs,
+      generation: () => this.generation,
+      begin: () => this.beginCheckpoint(),
+      afterRun: () => this.evictToBound(),
+      onError: (err) => this.logger.error({ err }, "series store checkpoint failed; appends stay not durable until one succeeds"),
+    });
+  }
+
+  /**
+   * Opens the store at `options.path`, loading the series index, every closed chunk's
+   * bounds (their bytes stay on disk until a query needs them) and the heads of the last
+   * checkpoint, then checkpoints every `checkpointIntervalMs`. Throws on invalid options or
+   * an unreadable file, naming the problem.
+   */
+  static open(options: CompressedStoreOptions): CompressedSeriesStore {
+    validateOptions(options);
+    const file = TsdbFile.open(options.path);
+    try {
+      const store = new CompressedSeriesStore(file, options);
+      store.load();
+      store.scheduler.start();
+      return store;
+    } catch (err) {
+      file.close();
+      throw err;
+    }
+  }
+
+  get appendGeneration(): number {
+    return this.generation;
+  }
+
+  get durableGeneration(): number {
+    return this.scheduler.durableGeneration;
+  }
+
+  onDurable(listener: (generation: number) => void): () => void {
+    return this.scheduler.onDurable(listener);
+  }
+
+  flush(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    return this.scheduler.flush();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.scheduler.stop();
+    try {
+      await this.scheduler.flush();
+    } finally {
+      this.closed = true;
+      this.file.close();
+    }
+  }
+
+  /**
+   * Appends each sample to its series and takes the next generation. Rejected (counted,
+   * never merged): a ts not after the series' last one (out of order or duplicate), older
+   * than raw retention, further ahead of the clock than futureToleranceMs, or not an integer
+   * ms in [0, 2^53).
+   */
+  append(samples: Sample[]): AppendResult {
+    if (this.closed) throw new Error("the series store is closed");
+    this.generation++;
+    const now = this.clock.now();
+    const horizon = now - this.retentionMs[RAW_LEVEL]!;
+    const futureLimit = now + this.futureToleranceMs;
+    let accepted = 0;
+    let rejected = 0;
+    for (let i = 0; i < samples.length; i++) {
+      const sample = samples[i]!;
+      const ts = sample.ts;
+      if (!(ts >= horizon && ts <= futureLimit) || !isValidTimestamp(ts)) {
+        rejected++;
+        continue;
+      }
+      let series = this.index.get(sample.name, sample.labels);
+      if (series === undefined) series = this.createSeries(sample.name, sample.labels);
+      else if (ts <= series.lastTs) {
+        rejected++;
+        continue;
+      }
+      this.appendToSeries(series, ts, sample.value);
+      accepted++;
+    }
+    this.rejectedTotal += rejected;
+    return { accepted, rejected };
+  }
+
+  /** Series the store holds data of (raw or downsampled) whose name and labels match. */
+  find(name?: string, match: LabelMatch = {}): SeriesRef[] {
+    const refs: SeriesRef[] = [];
+    for (const series of this.candidates(name, match)) refs.push({ name: series.ref.name, labels: series.ref.labels });
+    return refs;
+  }
+
+  latest(name: string, match: LabelMatch, notBefore: number): LatestSample[] {
+    const threshold = Math.max(notBefore, this.clock.now() - this.retentionMs[RAW_LEVEL]!);
+    const out: LatestSample[] = [];
+    for (const series of this.candidates(name, match)) {
+      if (series.lastTs >= threshold) out.push({ name, labels: series.ref.labels, ts: series.lastTs, value: series.lastValue });
+    }
+    return out;
+  }
+
+  /**
+   * Points of each matching series in [from, to]: raw samples where raw data is kept, and
+   * for older parts downsampled buckets (at their start ts, valued by `options.aggregate`,
+   * default avg). With `options.step`, one point per step (see query/step.ts).
+   */
+  range(name: string, match: LabelMatch, from: number, to: number, options: RangeOptions = {}): SeriesPoints[] {
+    return this.rangeColumns(name, match, from, to, options).map((s) => ({ name: s.name, labels: s.labels, points: columnsToPoints(s) }));
+  }
+
+  rangeColumns(name: string, match: LabelMatch, from: number, to: number, options: RangeOptions = {}): SeriesColumns[] {
+    if (Number.isNaN(from) || Number.isNaN(to)) throw new RangeError(`range: from and to must be numbers (ms), got from=${from}, to=${to}`);
+    const aggregate = options.aggregate ?? "avg";
+    if (!AGGREGATES.includes(aggregate)) throw new RangeError(`range: aggregate must be one of ${AGGREGATES.join(", ")}, got ${aggregate}`);
+    const step = options.step;
+    if (step !== undefined) checkStep(from, to, step);
+    const maxPoints = options.maxPoints ?? Infinity;
+    const limits = this.levelHorizons();
+    const readFrom = step === undefined ? from : from - step + 1;
+    const out: SeriesColumns[] = [];
+    let total = 0;
+    for (const series of this.candidates(name, match)) {
+      // Without a step the points are the answer, so the limit applies while reading;
+      // with one, only the steps are, and MAX_STEPS bounds them.
+      let columns = this.reader.read(series, planSegments(series, readFrom, to, limits), aggregate, step === undefined ? maxPoints - total : Infinity);
+      if (step !== undefined) columns = stepColumns(columns, from, to, step);
+      total += columns.ts.length;
+      if (total > maxPoints) throw new QueryLimitError(maxPoints);
+      if (columns.ts.length > 0) out.push({ name: series.ref.name, labels: series.ref.labels, ts: columns.ts, values: columns.values });
+    }
+    return out;
+  }
+
+  stats(): TsdbStats {
+    const closedChunks = this.retentionMs.map(() => 0);
+    let rawClosedBytes = 0;
+    let rawClosedSamples = 0;
+    for (const series of this.allSeries()) {
+      series.levels.forEach((level, l) => (closedChunks[l]! += level.closed.length));
+      const raw = series.levels[RAW_LEVEL]!.closed;
+      for (let i = 0; i < raw.length; i++) {
+        rawClosedBytes += raw.sizeAt(i);
+        rawClosedSamples += raw.countAt(i);
+      }
+    }
+    return {
+      series: this.seriesCount,
+      samples: this.rawSamples,
+      rejected: this.rejectedTotal,
+      closedChunks,
+      rawClosedBytes,
+      rawClosedSamples,
+      memoryBytes: this.memoryBytes(),
+      residentChunkBytes: this.residentBytes,
+      maxMemoryBytes: this.maxMemoryBytes,
+      appendGeneration: this.generation,
+      durableGeneration: this.durableGeneration,
+      checkpoints: { ...this.scheduler.figures },
+    };
+  }
+
+  // ---- appending ----
+
+  private createSeries(name: string, labels: Labels): SeriesState {
+    const ref = { name, labels: Object.freeze({ ...labels }) };
+    const series = new SeriesState(this.nextSeriesId++, ref, this.rawLimits, this.rollupLimits, this.resolutionsMs.slice(1));
+    this.indexSeries(series);
+    return series;
+  }
+
+  private indexSeries(series: SeriesState): void {
+    this.index.set(series.ref.name, series.ref.labels, series);
+    let ofName = this.byName.get(series.ref.name);
+    if (ofName === undefined) this.byName.set(series.ref.name, (ofName = new Set()));
+    ofName.add(series);
+    this.seriesCount++;
+  }
+
+  private appendToSeries(series: SeriesState, ts: number, value: number): void {
+    const raw = series.levels[RAW_LEVEL]!;
+    this.residentBytes += raw.closeIfFull(ts);
+    raw.head.append(ts, value);
+    series.lastTs = ts;
+    series.lastValue = value;
+    this.rawSamples++;
+    const buckets = series.buckets;
+    for (let b = 0; b < buckets.length; b++) {
+      const bucket = buckets[b]!;
+      const start = bucket.startOf(ts);
+      if (start !== bucket.start) {
+        if (bucket.count > 0) {
+          const level = series.levels[b + 1]!;
+          this.residentBytes += level.closeIfFull(bucket.start);
+          level.head.appendRow(bucket.start, bucket.row(this.rollupRow));
+        }
+        bucket.open(start);
+      }
+      bucket.add(value);
+    }
+    if (!series.dirty) {
+      series.dirty = true;
+      this.dirty.push(series);
+    }
+  }
+
+  // ---- reading ----
+
+  private *candidates(name: string | undefined, match: LabelMatch): Iterable<SeriesState> {
+    const pools = name === undefined ? this.byName.values() : [this.byName.get(name) ?? []];
+    for (const pool of pools) {
+      for (const series of pool) if (matchesLabelMatch(series.ref.labels, match)) yield series;
+    }
+  }
+
+  private *allSeries(): Iterable<SeriesState> {
+    for (const pool of this.byName.values()) yield* pool;
+  }
+
+  private levelHorizons(): LevelHorizons {
+    const now = this.clock.now();
+    return { horizons: this.retentionMs.map((r) => now - r), resolutionsMs: this.resolutionsMs };
+  }
+
+  private loadChunk(series: SeriesState, level: number, minTs: number): Uint8Array {
+    const bytes = this.file.readChunk(series.id, level, minTs);
+    if (bytes === undefined) throw new Error(`chunk ${minTs} of series ${series.id} (level ${level}) is missing from the series store file`);
+    return bytes;
+  }
+
+  // ---- retention and memory ----
+
+  /** Drops what each level's retention passed; forgets series left with nothing. O(series). */
+  private sweep(now: number): void {
+    const horizons = this.retentionMs.map((r) => now - r);
+    for (const [name, pool] of this.byName) {
+      for (const series of pool) {
+        let changed = false;
+        series.levels.forEach((level, l) => {
+          const dropped = level.dropBefore(horizons[l]!);
+          this.residentBytes -= dropped.residentBytes;
+          if (l === RAW_LEVEL) this.rawSamples -= dropped.samples;
+          if (dropped.samples > 0) changed = true;
+        });
+        series.buckets.forEach((bucket, b) => {
+          if (bucket.count > 0 && bucket.start < horizons[b + 1]!) {
+            bucket.open(Number.NaN);
+            changed = true;
+          }
+        });
+        if (series.isEmpty) {
+          pool.delete(series);
+          this.index.delete(name, series.ref.labels);
+          this.seriesCount--;
+          series.forgotten = true;
+          if (series.persisted) this.forgottenIds.push(series.id);
+        } else if (changed && !series.dirty) {
+          series.dirty = true;
+          this.dirty.push(series);
+        }
+      }
+      if (pool.size === 0) this.byName.delete(name);
+    }
+  }
+
+  /** The estimate the memory bound applies to: closed chunks in memory plus per-series structures and heads. */
+  private memoryBytes(): number {
+    let bytes = this.residentBytes;
+    for (const series of this.allSeries()) {
+      bytes += SERIES_OVERHEAD_BYTES;
+      for (const level of series.levels) bytes += level.head.allocatedBytes + CHUNK_METADATA_BYTES * level.closed.length;
+    }
+    return bytes;
+  }
+
+  /** Evicts persisted closed chunks, raw first and oldest first, until under the bound (or none is left). */
+  private evictToBound(): void {
+    let excess = this.memoryBytes() - this.maxMemoryBytes;
+    for (let level = 0; level < this.evictionQueues.length && excess > 0; level++) {
+      const queue = this.evictionQueues[level]!;
+      while (excess > 0) {
+        const entry = queue.shift();
+        if (entry === undefined) break;
+        if (entry.series.forgotten) continue;
+        const closed = entry.series.levels[level]!.closed;
+        const i = closed.indexOfMinTs(entry.minTs);
+        if (i < 0) continue;
+        const freed = closed.evict(i);
+        this.residentBytes -= freed;
+        excess -= freed;
+      }
+    }
+  }
+
+  // ---- persistence ----
+
+  private beginCheckpoint(): CheckpointRun {
+    const now = this.clock.now();
+    this.sweep(now);
+    const work = this.dirty;
+    this.dirty = [];
+    const forgotten = this.forgottenIds;
+    this.forgottenIds = [];
+    const expiries = this.retentionMs.map((retention, level) => ({ level, horizon: now - retention, done: false }));
+    let next = 0;
+    return {
+      slice: (overBudget) => {
+        const written: SeriesState[] = [];
+        try {
+          this.file.transaction(() => {
+            while (forgotten.length > 0 && !overBudget()) {
+              this.file.deleteSeries(forgotten.at(-1)!);
+              forgotten.pop();
+            }
+            for (const expiry of expiries) {
+              while (!expiry.done && !overBudget()) {
+                expiry.done = this.file.deleteChunksEndingBefore(expiry.level, expiry.horizon, DELETE_BATCH) < DELETE_BATCH;
+              }
+            }
+            while (next < work.length && !overBudget()) {
+              const series = work[next++]!;
+              if (series.forgotten) continue;
+              series.dirty = false;
+              written.push(series);
+              this.writeSeries(series);
+            }
+          });
+        } catch (err) {
+          for (const series of written) this.markDirty(series);
+          throw err;
+        }
+        for (const series of written) this.persisted(series);
+        return next >= work.length && forgotten.length === 0 && expiries.every((e) => e.done);
+      },
+      abandon: () => {
+        for (let i = next; i < work.length; i++) if (work[i]!.dirty) this.dirty.push(work[i]!);
+        this.forgottenIds.push(...forgotten);
+      },
+    };
+  }
+
+  private markDirty(series: SeriesState): void {
+    if (series.dirty || series.forgotten) return;
+    series.dirty = true;
+    this.dirty.push(series);
+  }
+
+  private writeSeries(series: SeriesState): void {
+    const buckets = new Float64Array(series.buckets.length * BUCKET_STATE_SIZE);
+    series.buckets.forEach((bucket, b) => bucket.save(buckets, b * BUCKET_STATE_SIZE));
+    const head = encodeHeadSnapshot({
+      lastTs: series.lastTs,
+      lastValue: series.lastValue,
+      buckets,
+      heads: series.levels.map((level) => (level.head.count > 0 ? level.head.bytes() : EMPTY)),
+    });
+    if (series.persisted) this.file.writeHead(series.id, head);
+    else this.file.insertSeries(series.id, series.ref.name, JSON.stringify(series.ref.labels), head);
+    series.levels.forEach((level, l) => {
+      for (const chunk of level.closed.unpersistedChunks()) this.file.insertChunk(series.id, l, chunk.minTs, chunk.maxTs, chunk.count, chunk.bytes);
+    });
+  }
+
+  /** After the commit that wrote the series: its new closed chunks may now leave memory. */
+  private persisted(series: SeriesState): void {
+    series.persisted = true;
+    series.levels.forEach((level, l) => {
+      const closed = level.closed;
+      for (const chunk of closed.unpersistedChunks()) this.evictionQueues[l]!.push(series, chunk.minTs);
+      closed.markPersisted(closed.unpersisted);
+    });
+  }
+
+  private load(): void {
+    const byId = new Map<number, SeriesState>();
+    for (const row of this.file.loadSeries()) {
+      const labels = parseLabels(row.labels, row.id);
+      const series = new SeriesState(row.id, { name: row.name, labels }, this.rawLimits, this.rollupLimits, this.resolutionsMs.slice(1));
+      series.persisted = true;
+      if (row.head !== null) this.restoreHead(series, row.head);
+      this.indexSeries(series);
+      byId.set(row.id, series);
+      this.nextSeriesId = Math.max(this.nextSeriesId, row.id + 1);
+    }
+    for (const chunk of this.file.loadChunkIndex()) {
+      const series = byId.get(chunk.series_id);
+      const level = series?.levels[chunk.level];
+      if (series === undefined || level === undefined) continue;
+      const head = level.head;
+      // A closed chunk is always older than its level's head; one that is not is left out.
+      if (head.count > 0 && chunk.max_ts >= head.minTs) continue;
+      level.closed.push(chunk.min_ts, chunk.max_ts, chunk.samples, chunk.size, undefined, true);
+      if (chunk.level === RAW_LEVEL) {
+        this.rawSamples += chunk.samples;
+        if (chunk.max_ts > series.lastTs) series.lastTs = chunk.max_ts;
+      }
+    }
+    for (const series of byId.values()) this.rawSamples += series.levels[RAW_LEVEL]!.head.count;
+    this.sweep(this.clock.now());
+  }
+
+  private restoreHead(series: SeriesState, blob: Uint8Array): void {
+    try {
+      const snapshot = decodeHeadSnapshot(blob);
+      series.lastTs = snapshot.lastTs;
+      series.lastValue = snapshot.lastValue;
+      series.levels.forEach((level, l) => {
+        const bytes = snapshot.heads[l];
+        if (bytes !== undefined && bytes.length > 0) level.head.restore(bytes);
+      });
+      series.buckets.forEach((bucket, b) => {
+        if ((b + 1) * BUCKET_STATE_SIZE <= snapshot.buckets.length) bucket.restore(snapshot.buckets, b * BUCKET_STATE_SIZE);
+      });
+    } catch (err) {
+      // One damaged head costs that series its last (unclosed) samples, not the whole store.
+      this.logger.error({ err, series: series.id, name: series.ref.name }, "series store: a head chunk could not be read; its samples are lost");
+      series.levels.forEach((level) => level.head.clear());
+      series.buckets.forEach((bucket) => bucket.open(Number.NaN));
+    }
+  }
+}
+
+function parseLabels(text: string, id: number): Labels {
+  let labels: unknown;
+  try {
+    labels = JSON.parse(text);
+  } catch {
+    labels = undefined;
+  }
+  if (typeof labels !== "object" || labels === null || Object.values(labels).some((v) => typeof v !== "string")) {
+    throw new Error(`series ${id} in the series store file has invalid labels: ${text.slice(0, 100)}`);
+  }
+  return Object.freeze(labels as Labels);
+}
+
+function validateOptions(o: CompressedStoreOptions): void {
+  const positive = (name: string, value: number | undefined, max = Infinity): void => {
+    if (value === undefined) return;
+    if (!(typeof value === "number" && value > 0 && value <= max && Number.isFinite(value))) {
+      throw new RangeError(`series store: ${name} must be a positive number${max < Infinity ? ` ≤ ${max}` : ""}, got ${value}`);
+    }
+  };
+  if (typeof o.path !== "string" || o.path === "") throw new RangeError("series store: path must be a file path or \":memory:\"");
+  positive("retentionMs", o.retentionMs);
+  positive("checkpointIntervalMs", o.checkpointIntervalMs, MAX_CHECKPOINT_INTERVAL_MS);
+  positive("maxMemoryBytes", o.maxMemoryBytes);
+  positive("futureToleranceMs", o.futureToleranceMs);
+  positive("chunkMaxSpanMs", o.chunkMaxSpanMs);
+  positive("checkpointSliceMs", o.checkpointSliceMs);
+  if (o.chunkMaxSamples !== undefined && !(Number.isInteger(o.chunkMaxSamples) && o.chunkMaxSamples >= 2 && o.chunkMaxSamples <= 0xffff)) {
+    throw new RangeError(`series store: chunkMaxSamples must be an integer in 2..65535, got ${o.chunkMaxSamples}`);
+  }
+  const levels = o.downsampling ?? [];
+  if (levels.length > 8) throw new RangeError(`series store: at most 8 downsampling levels, got ${levels.length}`);
+  levels.forEach((level, i) => {
+    positive(`downsampling[${i}].resolutionMs`, level.resolutionMs);
+    positive(`downsampling[${i}].retentionMs`, level.retentionMs);
+    if (!Number.isInteger(level.resolutionMs)) throw new RangeError(`series store: downsampling[${i}].resolutionMs must be whole ms, got ${level.resolutionMs}`);
+    if (i > 0 && level.resolutionMs <= levels[i - 1]!.resolutionMs) {
+      throw new RangeError(`series store: downsampling[${i}].resolutionMs must be coarser than downsampling[${i - 1}]'s`);
+    }
+  });
+}

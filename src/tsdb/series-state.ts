@@ -1,0 +1,100 @@
+// One series in the compressed store: its raw samples and its downsampled rows, each a level
+// of an open head chunk plus closed chunks, and the open downsampling buckets. Appending,
+// closing chunks at their size or time bound, and dropping what retention passed happen here.
+import { ChunkList } from "./chunk/chunk-list.js";
+import { XorChunkAppender } from "./chunk/xor-appender.js";
+import { ROLLUP_COLUMNS, RollupBucket } from "./downsample/rollup-bucket.js";
+import type { SeriesRef } from "./series-store.js";
+
+/** When a head chunk is closed: at `maxSamples` samples, or when the next sample is `maxSpanMs` after its first. */
+export interface ChunkLimits {
+  maxSamples: number;
+  maxSpanMs: number;
+}
+
+/** One resolution of a series: the head chunk being appended to and the closed chunks before it. */
+export class SeriesLevel {
+  readonly head: XorChunkAppender;
+  readonly closed = new ChunkList();
+
+  constructor(
+    columns: number,
+    private readonly limits: ChunkLimits,
+  ) {
+    this.head = new XorChunkAppender(columns);
+  }
+
+  /** Oldest ts held; Infinity when empty. */
+  get firstTs(): number {
+    if (this.closed.length > 0) return this.closed.firstTs;
+    return this.head.count > 0 ? this.head.minTs : Infinity;
+  }
+
+  get isEmpty(): boolean {
+    return this.closed.length === 0 && this.head.count === 0;
+  }
+
+  /** Closes the head first when it is full; returns the closed chunk's size, or 0. */
+  closeIfFull(ts: number): number {
+    const head = this.head;
+    if (head.count === 0 || (head.count < this.limits.maxSamples && ts - head.minTs < this.limits.maxSpanMs)) return 0;
+    return this.close();
+  }
+
+  /** Moves the head's samples into a closed (not yet persisted) chunk; returns its size. */
+  close(): number {
+    const head = this.head;
+    if (head.count === 0) return 0;
+    const bytes = head.bytes();
+    this.closed.push(head.minTs, head.maxTs, head.count, bytes.length, bytes, false);
+    head.clear();
+    return bytes.length;
+  }
+
+  /**
+   * Drops what ends before `horizon`: closed chunks, and the head when all of it is older.
+   * Returns the samples and the in-memory bytes that left, and whether the head went.
+   */
+  dropBefore(horizon: number): { samples: number; residentBytes: number; headDropped: boolean } {
+    const dropped = this.closed.dropEndingBefore(horizon);
+    let headDropped = false;
+    if (this.head.count > 0 && this.head.maxTs < horizon) {
+      dropped.samples += this.head.count;
+      this.head.clear();
+      headDropped = true;
+    }
+    return { samples: dropped.samples, residentBytes: dropped.residentBytes, headDropped };
+  }
+}
+
+/** The chunk levels of a series: index 0 is raw, then one per downsampling resolution. */
+export const RAW_LEVEL = 0;
+
+export class SeriesState {
+  readonly levels: SeriesLevel[];
+  readonly buckets: RollupBucket[];
+  /** The newest accepted sample; lastTs -1 before the first. */
+  lastTs = -1;
+  lastValue = Number.NaN;
+  /** A row in the file exists for it. */
+  persisted = false;
+  /** Appended to (or trimmed) since its last checkpoint write. */
+  dirty = false;
+  /** Dropped by retention: no longer indexed. */
+  forgotten = false;
+
+  constructor(
+    readonly id: number,
+    readonly ref: SeriesRef,
+    rawLimits: ChunkLimits,
+    rollupLimits: ChunkLimits,
+    resolutionsMs: readonly number[],
+  ) {
+    this.levels = [new SeriesLevel(1, rawLimits), ...resolutionsMs.map(() => new SeriesLevel(ROLLUP_COLUMNS, rollupLimits))];
+    this.buckets = resolutionsMs.map((resolution) => new RollupBucket(resolution));
+  }
+
+  get isEmpty(): boolean {
+    return this.levels.every((level) => level.isEmpty) && this.buckets.every((bucket) => bucket.count === 0);
+  }
+}
