@@ -3,6 +3,7 @@
 import { resolve } from "node:path";
 import { configSchema, type VigilConfig } from "../config/schema.js";
 import { defaultRules } from "../config/defaults.js";
+import { defaultForecastRules } from "../detect/forecast/default-forecast-rules.js";
 import { findDefaultConfig, loadConfigFile } from "../config/load.js";
 
 export interface CommonFlags {
@@ -27,7 +28,9 @@ export function loadCommandConfig(flags: CommonFlags, options: { zeroConfig?: bo
   const file = flags.config ?? process.env.VIGIL_CONFIG ?? findDefaultConfig(process.cwd());
   if (file) return { config: loadConfigFile(resolve(file)), file: resolve(file) };
   const config = configSchema.parse({});
-  if (options.zeroConfig) config.rules = defaultRules();
+  if (options.zeroConfig) {
+    config.rules = [...defaultRules(), ...defaultForecastRules().map((rule) => ({ ...rule, kind: "forecast" as const }))];
+  }
   return { config, file: null };
 }
 

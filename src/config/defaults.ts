@@ -1,6 +1,7 @@
 // What Vigil does when the config says nothing: the default playbook every service with a
 // health check gets (restart, verify, escalate, rate-limited with crash-loop backoff like
 // Kubernetes' restartPolicy Always), and the host rules `vigil up` starts with.
+import { rulesOfKind } from "./rule-kinds.js";
 import { configSchema, type PlaybookConfig, type RuleConfig, type VigilConfig } from "./schema.js";
 
 /** The playbook a service gets without `recovery:`; a `playbooks: { default: ... }` entry replaces it. */
@@ -68,7 +69,7 @@ export function defaultPlaybook(): PlaybookConfig {
 
 /** Host rules for `vigil up` without a config: CPU, memory, disk and swap pressure. */
 export function defaultRules(): RuleConfig[] {
-  return configSchema.parse({ rules: DEFAULT_RULES_SOURCE }).rules;
+  return rulesOfKind(configSchema.parse({ rules: DEFAULT_RULES_SOURCE }).rules, "threshold");
 }
 
 /**

@@ -98,10 +98,14 @@ const playbookSchema = z.strictObject({
     .prefault({}),
 });
 
+const metricName = z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, "expected a metric name such as node_cpu_usage_ratio");
+const severity = z.enum(["info", "warning", "critical"]).default("warning");
+
 const ruleSchema = z
   .strictObject({
     name,
-    metric: z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, "expected a metric name such as node_cpu_usage_ratio"),
+    kind: z.literal("threshold"),
+    metric: metricName,
     /** Only series whose labels equal these. */
     labels: labels.default({}),
     above: z.number().optional(),
@@ -127,6 +131,63 @@ const ruleSchema = z
   .refine((r) => r.resolveAbove === undefined || (r.below !== undefined && r.resolveAbove >= r.below), {
     message: "resolveAbove needs below and must not be under it",
   });
+
+/** An anomaly rule: the series compared with its own history (src/detect/anomaly/). */
+const anomalyRuleSchema = z.strictObject({
+  name,
+  kind: z.literal("anomaly"),
+  metric: metricName,
+  labels: labels.default({}),
+  /** high: probability ≥ 0.5, medium: ≥ 0.9, low: ≥ 0.99; or a number s in (0, 1): ≥ 1 − s. */
+  sensitivity: z.union([z.enum(["low", "medium", "high"]), z.number().gt(0).lt(1)]).default("medium"),
+  for: duration.default(0),
+  keepFiringFor: duration.default(0),
+  /** Accept a new level after this long (0: keep firing while beyond the old range). */
+  settleAfter: duration.default(0),
+  severity,
+  summary: z.string().optional(),
+  annotations: labels.default({}),
+});
+
+/** A forecast rule: warns before a resource runs out (src/detect/forecast/). */
+const forecastRuleSchema = z.strictObject({
+  name,
+  kind: z.literal("forecast"),
+  forecast: z
+    .strictObject({
+      metric: metricName,
+      labels: labels.default({}),
+      limit: z.number(),
+      direction: z.enum(["down", "up"]).optional(),
+      /** Active when the limit is projected to be reached within this. */
+      within: duration,
+      /** History the trend is fitted to. */
+      window: duration.default(1_800_000),
+      minConfidence: z.number().min(0).max(1).default(0.5),
+    })
+    .refine((f) => f.direction !== undefined || f.limit === 0, {
+      message: 'direction ("down" or "up") is required when limit is not 0',
+    }),
+  for: duration.default(0),
+  keepFiringFor: duration.default(0),
+  severity,
+  summary: z.string().optional(),
+  annotations: labels.default({}),
+});
+
+/**
+ * A rule is a threshold rule unless it says `kind: anomaly` or has a `forecast:` section;
+ * the kind is filled in first so that errors come from the rule kind that was meant.
+ */
+const anyRuleSchema = z.preprocess(
+  (v) =>
+    v !== null && typeof v === "object" && !Array.isArray(v) && !("kind" in v)
+      ? { ...(v as object), kind: "forecast" in v ? "forecast" : "threshold" }
+      : v,
+  z.discriminatedUnion("kind", [ruleSchema, anomalyRuleSchema, forecastRuleSchema], {
+    error: 'expected kind "threshold", "anomaly" or "forecast"',
+  }),
+);
 
 const webhookSchema = z.strictObject({
   url: z.url({ protocol: /^https?$/, error: 'expected a URL such as "http://127.0.0.1:9000/hook"' }),
@@ -277,8 +338,10 @@ const maintenanceSchema = z
 const serverSchema = z.strictObject({
   listen: listenAddress.default("127.0.0.1:7070"),
   data: z.string().default("./vigil-data"),
-  /** How often threshold rules are evaluated. */
+  /** How often threshold and anomaly rules are evaluated. */
   evaluationInterval: duration.default(1000),
+  /** How often forecast rules fit their trends. */
+  forecastInterval: duration.default(15_000),
   /** The URL put into notifications (links back to Vigil); default http://<listen>. */
   externalURL: z.string().optional(),
 });
@@ -326,7 +389,7 @@ export const configSchema = z.strictObject({
   failureDetector: failureDetectorSchema.prefault({}),
   services: z.array(serviceSchema).default([]),
   playbooks: z.record(name, playbookSchema).default({}),
-  rules: z.array(ruleSchema).default([]),
+  rules: z.array(anyRuleSchema).default([]),
   notify: z
     .strictObject({
       receivers: z.record(name, receiverSchema).default({}),
@@ -361,7 +424,10 @@ export type HealthConfig = NonNullable<ServiceConfig["health"]>;
 export type RunConfig = NonNullable<ServiceConfig["run"]>;
 export type PlaybookConfig = VigilConfig["playbooks"][string];
 export type PlaybookStep = PlaybookConfig["steps"][number];
-export type RuleConfig = VigilConfig["rules"][number];
+export type AnyRuleConfig = VigilConfig["rules"][number];
+export type RuleConfig = Extract<AnyRuleConfig, { kind: "threshold" }>;
+export type AnomalyRuleConfig = Extract<AnyRuleConfig, { kind: "anomaly" }>;
+export type ForecastRuleConfig = Extract<AnyRuleConfig, { kind: "forecast" }>;
 export type ReceiverConfig = VigilConfig["notify"]["receivers"][string];
 export type RouteConfig = RouteOutput;
 export type InhibitRuleConfig = VigilConfig["notify"]["inhibitRules"][number];

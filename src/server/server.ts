@@ -17,7 +17,10 @@ import type { FailureDetectorOutput } from "../detect/failure/failure-detector.j
 import { failureDetectorOptions } from "../detect/failure/from-config.js";
 import type { LivenessVerdict } from "../detect/failure/node-liveness.js";
 import type { FreezeChange } from "../detect/failure/partition-guard.js";
-import { RuleEvaluator } from "../detect/rule-evaluator.js";
+import { RuleEvaluator, type RuleObservation } from "../detect/rule-evaluator.js";
+import { AnomalyRuleEvaluator } from "../detect/anomaly/anomaly-rule.js";
+import { ForecastRuleEvaluator } from "../detect/forecast/forecast-rule.js";
+import { rulesOfKind } from "../config/rule-kinds.js";
 import { AlertManager } from "../alert/alert-manager.js";
 import { NotificationDispatcher } from "../alert/notify/dispatcher.js";
 import { DependencyInhibitionStage, serviceTopology } from "../alert/dependency-inhibition.js";
@@ -318,18 +321,18 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
     onOutput: onLiveness,
   });
 
-  // ---- rules ----
-  const rules = new RuleEvaluator({
-    rules: config.rules,
-    store,
-    clock,
-    staleAfterMs: Math.max(3 * config.agent.collectInterval, 2 * config.server.evaluationInterval),
-    observe: (r) => {
-      alerts.observe({ labels: r.labels, annotations: r.annotations, active: r.active, value: r.value, forMs: r.forMs }).catch((err) =>
-        logger.error({ err, rule: r.rule }, "rule alert failed"),
-      );
-    },
-  });
+  // ---- rules: threshold, anomaly and forecast, all level-triggered into the alert manager ----
+  const staleAfterMs = Math.max(3 * config.agent.collectInterval, 2 * config.server.evaluationInterval);
+  const observeRule = (r: RuleObservation): void => {
+    alerts
+      .observe({ labels: r.labels, annotations: r.annotations, active: r.active, value: r.value, forMs: r.forMs, keepFiringMs: r.keepFiringMs ?? 0 })
+      .catch((err) => logger.error({ err, rule: r.rule }, "rule alert failed"));
+  };
+  const ruleEvaluators = [
+    new RuleEvaluator({ rules: rulesOfKind(config.rules, "threshold"), store, clock, staleAfterMs, observe: observeRule }),
+    new AnomalyRuleEvaluator({ rules: rulesOfKind(config.rules, "anomaly"), store, clock, staleAfterMs, observe: observeRule }),
+  ];
+  const forecasts = new ForecastRuleEvaluator({ rules: rulesOfKind(config.rules, "forecast"), store, clock, staleAfterMs, observe: observeRule });
 
   // ---- HTTP ----
   const http = Fastify({ logger: false, forceCloseConnections: true });
@@ -355,6 +358,7 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
       announcer.stop();
       recovery.stop();
       hub.close();
+      await alerts.stop();
       await dispatcher.stop();
       await http.close();
       await storage.close();
@@ -379,12 +383,22 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
         .catch((err) => logger.error({ err }, "failure detector tick failed"));
     }, config.failureDetector.tick),
     clock.setInterval(() => {
-      try {
-        rules.evaluate();
-      } catch (err) {
-        logger.error({ err }, "rule evaluation failed");
+      for (const evaluator of ruleEvaluators) {
+        try {
+          evaluator.evaluate();
+        } catch (err) {
+          logger.error({ err }, "rule evaluation failed");
+        }
       }
     }, config.server.evaluationInterval),
+    // Trend fits over a window are heavier than threshold checks, and trends move slowly.
+    clock.setInterval(() => {
+      try {
+        forecasts.evaluate();
+      } catch (err) {
+        logger.error({ err }, "forecast evaluation failed");
+      }
+    }, config.server.forecastInterval),
   ];
   dispatcher.start();
   await announcer.start();

@@ -155,7 +155,10 @@ export class CompressedSeriesStore implements DurableSeriesStore {
       sliceBudgetMs: o.checkpointSliceMs ?? DEFAULT_TSDB_OPTIONS.checkpointSliceMs,
       generation: () => this.generation,
       begin: () => this.beginCheckpoint(),
-      afterRun: () => this.evictToBound(),
+      afterRun: () => {
+        this.evictToBound();
+        this.file.checkpointWal();
+      },
       onError: (err) => this.logger.error({ err }, "series store checkpoint failed; appends stay not durable until one succeeds"),
     });
   }
@@ -168,14 +171,14 @@ export class CompressedSeriesStore implements DurableSeriesStore {
    */
   static open(options: CompressedStoreOptions): CompressedSeriesStore {
     validateOptions(options);
-    const file = TsdbFile.open(options.path);
+    const file = TsdbFile.open(options.path, options.logger);
     try {
       const store = new CompressedSeriesStore(file, options);
       store.load();
       store.scheduler.start();
       return store;
     } catch (err) {
-      file.close();
+      void file.close().catch(() => undefined);
       throw err;
     }
   }
@@ -204,7 +207,7 @@ export class CompressedSeriesStore implements DurableSeriesStore {
       await this.scheduler.flush();
     } finally {
       this.closed = true;
-      this.file.close();
+      await this.file.close();
     }
   }
 

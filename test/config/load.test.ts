@@ -32,7 +32,7 @@ function withTempDir(run: (dir: string) => void): void {
 test("the DESIGN.md example validates and carries every default, durations in ms", () => {
   const config = parseConfig(readFileSync(designExample, "utf8"), { file: designExample, env: {} });
   assert.deepEqual(config, {
-    server: { listen: "127.0.0.1:7070", data: "./vigil-data", evaluationInterval: 1000 },
+    server: { listen: "127.0.0.1:7070", data: "./vigil-data", evaluationInterval: 1000, forecastInterval: 15_000 },
     agent: { heartbeatInterval: 500, collectInterval: 1000, outboxMaxMessages: 100_000 },
     services: [
       {
@@ -66,6 +66,7 @@ test("the DESIGN.md example validates and carries every default, durations in ms
     rules: [
       {
         name: "HighCpu",
+        kind: "threshold",
         metric: "node_cpu_usage_ratio",
         labels: {},
         above: 0.9,
@@ -188,7 +189,7 @@ test("the error message lists each problem as file:line:column: path: message", 
         error.message,
         [
           'vigil.yaml:3:23: server.evaluationInterval: expected a duration such as "1s", got "5x"',
-          'vigil.yaml:4:3: server: unknown key "extra" (expected one of: listen, data, evaluationInterval, externalURL)',
+          'vigil.yaml:4:3: server: unknown key "extra" (expected one of: listen, data, evaluationInterval, forecastInterval, externalURL)',
         ].join("\n"),
       );
       return true;
@@ -372,5 +373,31 @@ test("a receiver template that does not compile is a config error at its positio
   assert.throws(
     () => parseConfig(text, { file: "vigil.yaml" }),
     (err: Error) => /vigil\.yaml:4:\d+: notify\.receivers\.chat\.slack\.title: /.test(err.message),
+  );
+});
+
+
+test("rules of kind anomaly and forecast are read, and a broken one is explained in its own terms", () => {
+  const config = parseConfig(
+    [
+      "rules:",
+      "  - { name: HighCpu, metric: node_cpu_usage_ratio, above: 0.9 }",
+      "  - { name: LatencyAnomaly, kind: anomaly, metric: probe_seconds, sensitivity: high, for: 1m }",
+      "  - { name: DiskWillFill, forecast: { metric: node_filesystem_free_bytes, limit: 0, within: 1h } }",
+      "",
+    ].join("\n"),
+  );
+  assert.deepEqual(config.rules.map((r) => r.kind), ["threshold", "anomaly", "forecast"]);
+  const forecast = config.rules[2]!;
+  assert.ok(forecast.kind === "forecast");
+  assert.deepEqual(forecast.forecast, { metric: "node_filesystem_free_bytes", labels: {}, limit: 0, within: 3_600_000, window: 1_800_000, minConfidence: 0.5 });
+
+  assert.throws(
+    () => parseConfig("rules:\n  - { name: A, kind: anomaly, metric: m, sensitivity: extreme }\n", { file: "vigil.yaml" }),
+    (err: Error) => /vigil\.yaml:2:\d+: rules\[0\]\.sensitivity: /.test(err.message),
+  );
+  assert.throws(
+    () => parseConfig("rules:\n  - { name: B, forecast: { metric: m, limit: 5, within: 1h } }\n", { file: "vigil.yaml" }),
+    (err: Error) => /rules\[0\]\.forecast: direction \("down" or "up"\) is required when limit is not 0/.test(err.message),
   );
 });

@@ -1,3 +1,4 @@
+import { rulesOfKind } from "../../src/config/rule-kinds.js";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { configSchema } from "../../src/config/schema.js";
@@ -13,7 +14,7 @@ function setup(rules: Record<string, unknown>[]) {
   const observations: RuleObservation[] = [];
   const config = configSchema.parse({ rules });
   const evaluator = new RuleEvaluator({
-    rules: config.rules,
+    rules: rulesOfKind(config.rules, "threshold"),
     store,
     clock,
     staleAfterMs: STALE_AFTER_MS,
@@ -138,7 +139,7 @@ test("rule labels select series; each rule observes on its own", () => {
 
 test("a rule whose band can never hold is refused at construction, naming the rule", () => {
   // The config schema already refuses this; the evaluator still guards rules built in code.
-  const valid = configSchema.parse({ rules: [{ name: "Backwards", metric: "m", above: 0.9, below: 0.1 }] }).rules[0]!;
+  const valid = rulesOfKind(configSchema.parse({ rules: [{ name: "Backwards", metric: "m", above: 0.9, below: 0.1 }] }).rules, "threshold")[0]!;
   const rules = [{ ...valid, above: 0.1, below: 0.9 }];
   assert.throws(
     () => new RuleEvaluator({ rules, store: new MemorySeriesStore(), clock: new ManualClock(), staleAfterMs: 1000, observe: () => {} }),
@@ -149,7 +150,7 @@ test("a rule whose band can never hold is refused at construction, naming the ru
 test("an observer that throws does not stop the other observations", () => {
   const clock = new ManualClock(1_000_000);
   const store = new MemorySeriesStore();
-  const rules = configSchema.parse({ rules: [highCpu] }).rules;
+  const rules = rulesOfKind(configSchema.parse({ rules: [highCpu] }).rules, "threshold");
   const seen: string[] = [];
   const evaluator = new RuleEvaluator({
     rules,

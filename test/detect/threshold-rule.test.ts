@@ -1,3 +1,4 @@
+import { rulesOfKind } from "../../src/config/rule-kinds.js";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { configSchema, type RuleConfig } from "../../src/config/schema.js";
@@ -13,7 +14,7 @@ import type { LatestSample } from "../../src/tsdb/series-store.js";
 
 /** A rule as vigil.yaml would give it, defaults applied by the real schema. */
 function rule(fields: Record<string, unknown>): RuleConfig {
-  return configSchema.parse({ rules: [{ name: "HighCpu", metric: "node_cpu_usage_ratio", ...fields }] }).rules[0]!;
+  return rulesOfKind(configSchema.parse({ rules: [{ name: "HighCpu", metric: "node_cpu_usage_ratio", ...fields }] }).rules, "threshold")[0]!;
 }
 
 const sample = (value: number, labels: Record<string, string> = { node: "a" }): LatestSample => ({

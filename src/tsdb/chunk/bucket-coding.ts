@@ -38,9 +38,15 @@ export function writeBucketed(w: BitWriter, x: number, table: BucketTable): void
   for (let k = 0; k < widths.length; k++) {
     const half = halves[k]!;
     if (x >= -half && x < half) {
-      w.writeBits(controls[k]!, k + 2);
-      // Two's complement: x fits an int32 here and writeBits keeps its low `width` bits.
-      w.writeBits(x, widths[k]!);
+      const width = widths[k]!;
+      // Two's complement: x fits an int32 here and only its low `width` bits are written.
+      const payload = x & (2 * half - 1);
+      if (k + 2 + width <= 32) {
+        w.writeBits(((controls[k]! << width) | payload) >>> 0, k + 2 + width);
+      } else {
+        w.writeBits(controls[k]!, k + 2);
+        w.writeBits(payload, width);
+      }
       return;
     }
   }

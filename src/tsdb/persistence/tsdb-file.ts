@@ -6,6 +6,8 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
+import { silentLogger, type Logger } from "../../util/logger.js";
+import { WalCheckpointer } from "./wal-checkpointer.js";
 
 const SCHEMA_VERSION = 1;
 const BUSY_TIMEOUT_MS = 5000;
@@ -42,7 +44,14 @@ export class TsdbFile {
   private readonly deleteSeriesChunksStatement: Statement;
   private readonly deleteSeriesStatement: Statement;
 
-  private constructor(private readonly db: Database.Database) {
+  private readonly walCheckpointer: WalCheckpointer | null;
+
+  private constructor(
+    private readonly db: Database.Database,
+    path: string,
+    logger: Logger,
+  ) {
+    this.walCheckpointer = path === ":memory:" ? null : new WalCheckpointer(db, path, logger);
     this.insertSeriesStatement = db.prepare("INSERT OR REPLACE INTO series (id, name, labels, head) VALUES (?, ?, ?, ?)");
     this.writeHeadStatement = db.prepare("UPDATE series SET head = ? WHERE id = ?");
     this.insertChunkStatement = db.prepare(
@@ -57,7 +66,7 @@ export class TsdbFile {
   }
 
   /** Opens (creating if needed) the file; throws an Error naming the path when it cannot. */
-  static open(path: string): TsdbFile {
+  static open(path: string, logger: Logger = silentLogger()): TsdbFile {
     let db: Database.Database | undefined;
     try {
       if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
@@ -88,7 +97,7 @@ export class TsdbFile {
         `);
         db.pragma(`user_version = ${SCHEMA_VERSION}`);
       }
-      return new TsdbFile(db);
+      return new TsdbFile(db, path, logger);
     } catch (err) {
       db?.close();
       throw new Error(`cannot open the series store at ${path}: ${(err as Error).message}`, { cause: err });
@@ -144,7 +153,13 @@ export class TsdbFile {
     return pages * pageSize;
   }
 
-  close(): void {
+  /** After a store checkpoint: copy the WAL into the file, in the background. */
+  checkpointWal(): void {
+    this.walCheckpointer?.request();
+  }
+
+  async close(): Promise<void> {
+    await this.walCheckpointer?.close();
     this.db.close();
   }
 }
