@@ -5,6 +5,7 @@ import { agentCommand } from "./agent-command.js";
 import { registerAnomalyCommand } from "./anomaly-command.js";
 import { serverCommand } from "./server-command.js";
 import { registerSilenceCommand } from "./silence-command.js";
+import { nodesCommand } from "./nodes-command.js";
 import { statusCommand } from "./status-command.js";
 import { upCommand } from "./up-command.js";
 import { validateCommand } from "./validate-command.js";
@@ -48,6 +49,14 @@ program
   .option("--config <file>", "config file")
   .action((file, flags) => {
     process.exitCode = validateCommand(file, flags);
+  });
+
+program
+  .command("nodes")
+  .description("each node's liveness: state, φ, the silence after which it would be suspected, risk")
+  .option("--server <url>", "server URL (default: $VIGIL_SERVER or http://127.0.0.1:7070)")
+  .action(async (flags) => {
+    process.exitCode = await nodesCommand(flags);
   });
 
 program

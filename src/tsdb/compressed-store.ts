@@ -78,10 +78,11 @@ const MAX_CHECKPOINT_INTERVAL_MS = 10_000;
 /** Rows deleted per statement when retention expires chunks on disk. */
 const DELETE_BATCH = 500;
 /**
- * Memory of a series besides its chunk bytes: the state objects, three chunk appenders, the
- * closed-chunk arrays, labels and index entries (measured in bench/tsdb.ts: ~2.3 KB).
+ * Memory of a series besides its chunk bytes and head buffers: the state objects, three
+ * chunk appenders, the closed-chunk arrays, labels and index paths (bench/tsdb.ts measures
+ * ~5.1 KB a series with its head buffers, ~0.6 KB of which the heads count themselves).
  */
-const SERIES_OVERHEAD_BYTES = 2400;
+const SERIES_OVERHEAD_BYTES = 4500;
 /** Memory per closed chunk besides its bytes: bounds, count, size and a slot. */
 const CHUNK_METADATA_BYTES = 32;
 const EMPTY = new Uint8Array(0);
@@ -126,6 +127,9 @@ export class CompressedSeriesStore implements DurableSeriesStore {
   private rejectedTotal = 0;
   /** Bytes of closed chunks in memory, all levels. */
   private residentBytes = 0;
+  /** Closed raw chunks (in memory or not): their bytes and samples, the compression achieved. */
+  private rawClosedBytes = 0;
+  private rawClosedSamples = 0;
   private generation = 0;
   /** Series appended to (or trimmed) since the checkpoint that last wrote them. */
   private dirty: SeriesState[] = [];
@@ -295,23 +299,14 @@ export class CompressedSeriesStore implements DurableSeriesStore {
 
   stats(): TsdbStats {
     const closedChunks = this.retentionMs.map(() => 0);
-    let rawClosedBytes = 0;
-    let rawClosedSamples = 0;
-    for (const series of this.allSeries()) {
-      series.levels.forEach((level, l) => (closedChunks[l]! += level.closed.length));
-      const raw = series.levels[RAW_LEVEL]!.closed;
-      for (let i = 0; i < raw.length; i++) {
-        rawClosedBytes += raw.sizeAt(i);
-        rawClosedSamples += raw.countAt(i);
-      }
-    }
+    for (const series of this.allSeries()) series.levels.forEach((level, l) => (closedChunks[l]! += level.closed.length));
     return {
       series: this.seriesCount,
       samples: this.rawSamples,
       rejected: this.rejectedTotal,
       closedChunks,
-      rawClosedBytes,
-      rawClosedSamples,
+      rawClosedBytes: this.rawClosedBytes,
+      rawClosedSamples: this.rawClosedSamples,
       memoryBytes: this.memoryBytes(),
       residentChunkBytes: this.residentBytes,
       maxMemoryBytes: this.maxMemoryBytes,
@@ -340,7 +335,12 @@ export class CompressedSeriesStore implements DurableSeriesStore {
 
   private appendToSeries(series: SeriesState, ts: number, value: number): void {
     const raw = series.levels[RAW_LEVEL]!;
-    this.residentBytes += raw.closeIfFull(ts);
+    const closedBytes = raw.closeIfFull(ts);
+    if (closedBytes > 0) {
+      this.residentBytes += closedBytes;
+      this.rawClosedBytes += closedBytes;
+      this.rawClosedSamples += raw.closed.countAt(raw.closed.length - 1);
+    }
     raw.head.append(ts, value);
     series.lastTs = ts;
     series.lastValue = value;
@@ -400,7 +400,11 @@ export class CompressedSeriesStore implements DurableSeriesStore {
         series.levels.forEach((level, l) => {
           const dropped = level.dropBefore(horizons[l]!);
           this.residentBytes -= dropped.residentBytes;
-          if (l === RAW_LEVEL) this.rawSamples -= dropped.samples;
+          if (l === RAW_LEVEL) {
+            this.rawSamples -= dropped.samples;
+            this.rawClosedSamples -= dropped.closedSamples;
+            this.rawClosedBytes -= dropped.closedBytes;
+          }
           if (dropped.samples > 0) changed = true;
         });
         series.buckets.forEach((bucket, b) => {
@@ -543,9 +547,11 @@ export class CompressedSeriesStore implements DurableSeriesStore {
       byId.set(row.id, series);
       this.nextSeriesId = Math.max(this.nextSeriesId, row.id + 1);
     }
+    let unknownLevels = false;
     for (const chunk of this.file.loadChunkIndex()) {
       const series = byId.get(chunk.series_id);
       const level = series?.levels[chunk.level];
+      if (chunk.level >= this.retentionMs.length) unknownLevels = true;
       if (series === undefined || level === undefined) continue;
       const head = level.head;
       // A closed chunk is always older than its level's head; one that is not is left out.
@@ -553,10 +559,16 @@ export class CompressedSeriesStore implements DurableSeriesStore {
       level.closed.push(chunk.min_ts, chunk.max_ts, chunk.samples, chunk.size, undefined, true);
       if (chunk.level === RAW_LEVEL) {
         this.rawSamples += chunk.samples;
+        this.rawClosedSamples += chunk.samples;
+        this.rawClosedBytes += chunk.size;
         if (chunk.max_ts > series.lastTs) series.lastTs = chunk.max_ts;
       }
     }
     for (const series of byId.values()) this.rawSamples += series.levels[RAW_LEVEL]!.head.count;
+    if (unknownLevels) {
+      const dropped = this.file.deleteLevelsFrom(this.retentionMs.length);
+      this.logger.warn({ chunks: dropped, levels: this.retentionMs.length }, "series store: dropped the chunks of downsampling levels no longer configured");
+    }
     this.sweep(this.clock.now());
   }
 

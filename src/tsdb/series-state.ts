@@ -53,17 +53,17 @@ export class SeriesLevel {
 
   /**
    * Drops what ends before `horizon`: closed chunks, and the head when all of it is older.
-   * Returns the samples and the in-memory bytes that left, and whether the head went.
+   * Returns what left: samples (closed and head), the closed chunks' samples and bytes, and
+   * their bytes that were in memory.
    */
-  dropBefore(horizon: number): { samples: number; residentBytes: number; headDropped: boolean } {
+  dropBefore(horizon: number): { samples: number; closedSamples: number; closedBytes: number; residentBytes: number } {
     const dropped = this.closed.dropEndingBefore(horizon);
-    let headDropped = false;
+    let headSamples = 0;
     if (this.head.count > 0 && this.head.maxTs < horizon) {
-      dropped.samples += this.head.count;
+      headSamples = this.head.count;
       this.head.clear();
-      headDropped = true;
     }
-    return { samples: dropped.samples, residentBytes: dropped.residentBytes, headDropped };
+    return { samples: dropped.samples + headSamples, closedSamples: dropped.samples, closedBytes: dropped.bytes, residentBytes: dropped.residentBytes };
   }
 }
 

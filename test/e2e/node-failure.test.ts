@@ -4,7 +4,8 @@
 // declared down at once (closed connection + failed direct probe), its peer untouched.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { api, freePort, startAgent, startServer, startWebhookReceiver, tempDir, waitFor, writeConfig, type VigilProcess, type WebhookReceiver } from "./harness.js";
+import { spawnSync } from "node:child_process";
+import { CLI, api, freePort, startAgent, startServer, startWebhookReceiver, tempDir, waitFor, writeConfig, type VigilProcess, type WebhookReceiver } from "./harness.js";
 
 let dir: ReturnType<typeof tempDir>;
 let hook: WebhookReceiver;
@@ -83,4 +84,18 @@ test("an agent killed with SIGKILL is declared down within moments, with NodeDow
     10_000,
     "the NodeDown webhook",
   );
+});
+
+test("vigil nodes shows each node's state, φ and risk; the API carries the same", async () => {
+  const out = spawnSync(process.execPath, [CLI, "nodes", "--server", server.url], { encoding: "utf8" });
+  assert.equal(out.status, 0, out.stderr);
+  assert.match(out.stdout, /^NODE\s+STATE\s+FOR\s+PHI\s+SUSPECT AFTER\s+LAST SEEN\s+RISK/);
+  assert.match(out.stdout, /node-1\s+down/);
+  assert.match(out.stdout, /node-2\s+alive\s+\S+\s+\d+\.\d\d/);
+  const nodes = (await api(server.url, "/api/v1/nodes")).nodes;
+  const down = nodes.find((n: { name: string }) => n.name === "node-1");
+  const alive = nodes.find((n: { name: string }) => n.name === "node-2");
+  assert.ok(down.risk.score > alive.risk.score, `a down node is riskier (${down.risk.score} vs ${alive.risk.score})`);
+  assert.ok(down.risk.factors.some((f: { factor: string }) => f.factor === "unhealthy"));
+  assert.ok(typeof alive.liveness.phi === "number" && alive.liveness.suspectAfterMs > 0);
 });

@@ -15,7 +15,7 @@ test("over maxMemoryBytes the oldest closed chunks leave memory, stay on disk an
   const dir = mkdtempSync(join(tmpdir(), "vigil-tsdb-"));
   const path = join(dir, "tsdb.db");
   const clock = new ManualClock(T0);
-  const maxMemoryBytes = 150_000;
+  const maxMemoryBytes = 200_000;
   const store = CompressedSeriesStore.open({ path, clock, maxMemoryBytes, chunkMaxSamples: 64, downsampling: [] });
   try {
     const random = seededRandom(3);

@@ -5,6 +5,7 @@ import { z } from "zod";
 import { incidentFigures } from "../../incident/incident-figures.js";
 import type { IncidentRecord } from "../../storage/storage.js";
 import type { VigilServer } from "../server.js";
+import { assessRisk } from "../risk-view.js";
 
 const VERSION = "0.1.0";
 
@@ -69,8 +70,9 @@ export function registerApiRoutes(http: FastifyInstance, server: VigilServer): v
   });
 
   http.get("/api/v1/nodes", async () => ({
-    nodes: server.nodes.all().map((n) => {
+    nodes: await Promise.all(server.nodes.all().map(async (n) => {
       const liveness = server.nodes.status(n.name);
+      const health = n.state === "down" ? "unhealthy" : n.state === "alive" ? "healthy" : "unknown";
       return {
         ...n,
         connected: server.hub.connectedNodes().includes(n.name),
@@ -84,15 +86,23 @@ export function registerApiRoutes(http: FastifyInstance, server: VigilServer): v
             probing: liveness.probing !== null,
           },
         }),
+        risk: await assessRisk({ kind: "node", name: n.name, health }, server.alerts.active(), server.storage, server.clock.now()),
       };
-    }),
+    })),
   }));
 
   http.get("/api/v1/services", async () => ({
-    services: server.services.all().map((s) => {
-      const config = server.config.services.find((c) => c.name === s.name);
-      return { ...s, dependsOn: config?.dependsOn ?? [], recovery: config?.recovery ?? "default" };
-    }),
+    services: await Promise.all(
+      server.services.all().map(async (s) => {
+        const config = server.config.services.find((c) => c.name === s.name);
+        return {
+          ...s,
+          dependsOn: config?.dependsOn ?? [],
+          recovery: config?.recovery ?? "default",
+          risk: await assessRisk({ kind: "service", name: s.name, health: s.health }, server.alerts.active(), server.storage, server.clock.now()),
+        };
+      }),
+    ),
   }));
 
   http.get("/api/v1/alerts", async (req, reply) => {

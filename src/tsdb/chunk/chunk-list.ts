@@ -125,14 +125,16 @@ export class ChunkList {
 
   /**
    * Drops the chunks that end before `horizon` (all their samples are older), oldest first.
-   * Returns what left: chunks, samples, and bytes that were in memory.
+   * Returns what left: chunks, samples, bytes, and the bytes of those that were in memory.
    */
-  dropEndingBefore(horizon: number): { chunks: number; samples: number; residentBytes: number } {
+  dropEndingBefore(horizon: number): { chunks: number; samples: number; bytes: number; residentBytes: number } {
     let chunks = 0;
     let samples = 0;
+    let bytes = 0;
     let residentBytes = 0;
     while (this.start < this.end && this.maxTs[this.start]! < horizon) {
       samples += this.counts[this.start]!;
+      bytes += this.sizes[this.start]!;
       residentBytes += this.data[this.start]?.length ?? 0;
       this.data[this.start] = undefined;
       this.start++;
@@ -140,7 +142,7 @@ export class ChunkList {
     }
     // Unpersisted chunks are the newest: if retention reached them, they need not be written.
     this.unpersistedCount = Math.min(this.unpersistedCount, this.length);
-    return { chunks, samples, residentBytes };
+    return { chunks, samples, bytes, residentBytes };
   }
 
   /** Every chunk's bytes that are in memory, summed. */

@@ -141,6 +141,11 @@ export class TsdbFile {
     return this.deleteExpiredStatement.run(level, horizon, limit).changes;
   }
 
+  /** Drops the chunks of levels the store no longer has (its downsampling was configured shorter). */
+  deleteLevelsFrom(level: number): number {
+    return this.db.prepare("DELETE FROM chunks WHERE level >= ?").run(level).changes;
+  }
+
   deleteSeries(id: number): void {
     this.deleteSeriesChunksStatement.run(id);
     this.deleteSeriesStatement.run(id);
