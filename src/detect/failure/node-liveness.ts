@@ -93,6 +93,12 @@ interface NodeEntry {
   reason: string;
   lastSeen: number;
   connectionClosed: boolean;
+  /**
+   * A direct probe asked at a tick because the connection is closed although the node
+   * answered: the answer may have come from a process still dying (its listener not yet
+   * closed), so it is checked again every tick until the agent reconnects.
+   */
+  closedRecheckOutstanding: boolean;
   round: ProbeRound | null;
   /** Unreachable nodes only: when the next probe round starts. */
   recheckAt: number | null;
@@ -174,6 +180,8 @@ export class NodeLiveness {
     const out = noOutput();
     const entry = this.nodes.get(node);
     if (!entry) return out;
+    const closedRecheck = entry.closedRecheckOutstanding;
+    entry.closedRecheckOutstanding = false;
     if (ok) {
       // An answer proves life at t whatever round asked for it; φ now runs from here.
       entry.lastSeen = Math.max(entry.lastSeen, t);
@@ -188,7 +196,12 @@ export class NodeLiveness {
     const round = entry.round;
     // A failure only counts for a probe this round asked for: a late failure of an old
     // round says nothing about now.
-    if (!round || !round.directOutstanding) return out;
+    if (!round || !round.directOutstanding) {
+      if (closedRecheck && entry.state === "alive" && entry.connectionClosed) {
+        this.conclude(out, entry, t, "agent connection closed and the direct probe failed");
+      }
+      return out;
+    }
     round.directOutstanding = false;
     round.directFailed = true;
     if (entry.connectionClosed) this.conclude(out, entry, t, "agent connection closed and the direct probe failed");
@@ -215,6 +228,10 @@ export class NodeLiveness {
     for (const entry of this.nodes.values()) {
       switch (entry.state) {
         case "alive": {
+          if (entry.connectionClosed && !entry.closedRecheckOutstanding) {
+            entry.closedRecheckOutstanding = true;
+            out.requests.push({ kind: "direct-probe", node: entry.name });
+          }
           const suspectAfter = entry.phi.elapsedAtPhi(this.options.suspectPhi);
           const silent = t - entry.lastSeen;
           if (silent >= suspectAfter) {
@@ -308,6 +325,7 @@ export class NodeLiveness {
       reason: "first heartbeat",
       lastSeen: t,
       connectionClosed: false,
+      closedRecheckOutstanding: false,
       round: null,
       recheckAt: null,
       heldBack: false,

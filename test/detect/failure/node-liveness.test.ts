@@ -192,6 +192,31 @@ test("a closed connection makes the node suspect at once; an answered direct pro
   assert.equal(answered.verdicts[0]?.reason, "agent connection closed but the node answers a direct probe: a reconnect, not a death");
 });
 
+test("while the connection stays closed the answering node is probed again every tick: a dying agent is dead one tick later", () => {
+  const cluster = warmCluster();
+  cluster.silence("a");
+  cluster.input((l, now) => l.connectionClosed("a", now));
+  // The first probe reached the listener of a process that was still dying.
+  cluster.input((l, now) => l.directProbeResult("a", true, now));
+  const answeredAt = cluster.clock.now();
+  cluster.clock.advance(100); // the next tick asks again
+  const again = cluster.requestsFor("a", answeredAt + 1);
+  assert.deepEqual(again, [{ kind: "direct-probe", node: "a" }]);
+  const dead = cluster.input((l, now) => l.directProbeResult("a", false, now));
+  assert.equal(dead.verdicts[0]?.state, "dead");
+  assert.equal(dead.verdicts[0]?.reason, "agent connection closed and the direct probe failed");
+  assert.ok(cluster.clock.now() - answeredAt <= 100);
+
+  // An agent that reconnects (a heartbeat) is not probed any more.
+  const b = warmCluster();
+  b.input((l, now) => l.connectionClosed("b", now));
+  b.input((l, now) => l.directProbeResult("b", true, now));
+  b.input((l, now) => l.heartbeat("b", now));
+  const since = b.clock.now();
+  b.clock.advance(1_000);
+  assert.deepEqual(b.requestsFor("b", since + 1), []);
+});
+
 test("a closed connection and a failed direct probe are strong evidence: dead at once, in either order", () => {
   const cluster = warmCluster();
   cluster.silent.add("a");
