@@ -1,0 +1,80 @@
+// A server restart between an alert's firing and its resolution: the receiver that was told
+// it fired is still told it resolved, once each, after the restart.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  HTTP_SERVICE,
+  freePort,
+  serviceState,
+  startAgent,
+  startServer,
+  startWebhookReceiver,
+  tempDir,
+  waitFor,
+  writeConfig,
+  type VigilProcess,
+  type WebhookReceiver,
+} from "./harness.js";
+
+let dir: ReturnType<typeof tempDir>;
+let hook: WebhookReceiver;
+let server: VigilProcess & { url: string };
+let agent: VigilProcess;
+let config: string;
+let port: number;
+
+before(async () => {
+  dir = tempDir();
+  hook = await startWebhookReceiver();
+  port = await freePort();
+  const svc = await freePort();
+  config = writeConfig(
+    dir.path,
+    `
+services:
+  - name: web
+    node: node-1
+    run: { command: "node ${HTTP_SERVICE} ${svc}" }
+    health: { http: "http://127.0.0.1:${svc}/", interval: 100ms, timeout: 300ms, failures: 2 }
+    recovery: none
+notify:
+  groupWait: 0s
+  groupInterval: 1s
+  receivers:
+    hook: { webhook: { url: "${hook.url}" } }
+  routes:
+    - { receiver: hook }
+`,
+  );
+  server = await startServer({ configFile: config, dataDir: `${dir.path}/server`, port });
+  agent = startAgent({ server: server.url, node: "node-1", dataDir: `${dir.path}/agent` });
+  await waitFor(async () => (await serviceState(server.url, "web"))?.health === "healthy", 30_000, "web healthy");
+});
+
+after(async () => {
+  await agent?.stop();
+  await server?.stop();
+  await hook?.close();
+  dir?.remove();
+});
+
+const serviceDown = (status: string) =>
+  hook.payloads.filter((p) => p.status === status && p.alerts.some((a: { labels: Record<string, string> }) => a.labels.alertname === "ServiceDown"));
+
+test("the resolved notification is sent after a restart that came between firing and resolved", async () => {
+  const web = await serviceState(server.url, "web");
+  process.kill(web.pid, "SIGKILL");
+  await waitFor(() => serviceDown("firing").length > 0, 20_000, "the firing notification");
+
+  // The server dies while the alert fires; when its agent reconnects, the agent starts the
+  // crashed service again (its desired state), so the alert resolves under the new server.
+  await server.stop("SIGKILL");
+  server = await startServer({ configFile: config, dataDir: `${dir.path}/server`, port });
+  await waitFor(async () => (await serviceState(server.url, "web"))?.health === "healthy", 30_000, "web healthy again");
+  await waitFor(() => serviceDown("resolved").length > 0, 20_000, "the resolved notification");
+  await new Promise((r) => setTimeout(r, 2000));
+  assert.equal(serviceDown("firing").length, 1, "the firing was not sent again after the restart");
+  assert.equal(serviceDown("resolved").length, 1);
+  const [firing, resolved] = [serviceDown("firing")[0], serviceDown("resolved")[0]];
+  assert.equal(resolved.alerts[0].fingerprint, firing.alerts[0].fingerprint);
+});
