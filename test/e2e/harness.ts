@@ -106,16 +106,31 @@ export interface WebhookReceiver {
   url: string;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   payloads: any[];
+  down(): void;
+  up(): void;
+  /** Requests answered 503 while down. */
+  refused(): number;
   close(): Promise<void>;
 }
 
-/** A real HTTP receiver that records every JSON body POSTed to it. */
+/**
+ * A real HTTP receiver that records every JSON body POSTed to it; with `down()`, it answers
+ * 503 (and records nothing) until `up()`.
+ */
 export async function startWebhookReceiver(): Promise<WebhookReceiver> {
   const payloads: unknown[] = [];
+  let available = true;
+  let refused = 0;
   const server = createHttpServer((req: IncomingMessage, res) => {
     let body = "";
     req.on("data", (d) => (body += d));
     req.on("end", () => {
+      if (!available) {
+        refused++;
+        res.statusCode = 503;
+        res.end("down for maintenance");
+        return;
+      }
       payloads.push(JSON.parse(body));
       res.end("ok");
     });
@@ -126,6 +141,9 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
   return {
     url: `http://127.0.0.1:${port}/hook`,
     payloads: payloads as never[],
+    down: () => void (available = false),
+    up: () => void (available = true),
+    refused: () => refused,
     close: () => new Promise<void>((r) => server.close(() => r())),
   };
 }
