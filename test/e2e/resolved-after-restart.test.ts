@@ -4,6 +4,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import {
   HTTP_SERVICE,
+  api,
   freePort,
   serviceState,
   startAgent,
@@ -65,6 +66,9 @@ test("the resolved notification is sent after a restart that came between firing
   const web = await serviceState(server.url, "web");
   process.kill(web.pid, "SIGKILL");
   await waitFor(() => serviceDown("firing").length > 0, 20_000, "the firing notification");
+  // Delivery is at-least-once: a crash between the receiver's answer and storing "sent"
+  // would resend. This test is about a restart after delivery, so wait for "sent".
+  await waitFor(async () => (await api(server.url, "/api/v1/events?kind=notify.sent")).events.length > 0, 20_000, "notify.sent stored");
 
   // The server dies while the alert fires; when its agent reconnects, the agent starts the
   // crashed service again (its desired state), so the alert resolves under the new server.
