@@ -35,6 +35,7 @@ import type { Logger } from "../util/logger.js";
 import { AgentHub } from "./agent-hub.js";
 import { LivenessProber } from "./liveness-prober.js";
 import { ServerMetrics } from "./server-metrics.js";
+import { registerAlertmanagerRoutes } from "./http/alertmanager-routes.js";
 import { registerApiRoutes } from "./http/api-routes.js";
 import { registerMetricsRoute } from "./http/metrics-route.js";
 import { registerSilenceRoutes } from "./http/silence-routes.js";
@@ -367,6 +368,7 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
   http.get(AGENT_WS_PATH, { websocket: true }, (socket, req) => hub.accept(socket, req.socket.remoteAddress));
   registerApiRoutes(http, server);
   registerSilenceRoutes(http, { silences, maintenance, clock });
+  registerAlertmanagerRoutes(http, { alerts, clock, notify: config.notify, logger });
   registerMetricsRoute(http, server);
   await http.listen({ host, port });
   const address = http.server.address();
