@@ -8,11 +8,11 @@ import { systemClock, type Clock } from "../util/clock.js";
 import { silentLogger, type Logger } from "../util/logger.js";
 import { isValidTimestamp } from "./chunk/chunk-format.js";
 import { CheckpointScheduler, type CheckpointFigures, type CheckpointRun } from "./checkpoint-scheduler.js";
-import { BUCKET_STATE_SIZE, ROLLUP_COLUMNS } from "./downsample/rollup-bucket.js";
+import { ROLLUP_COLUMNS } from "./downsample/rollup-bucket.js";
 import { LabelSetIndex } from "./label-set-index.js";
 import { matchesLabelMatch } from "./labels.js";
 import { EvictionQueue } from "./memory/eviction-queue.js";
-import { decodeHeadSnapshot, encodeHeadSnapshot } from "./persistence/head-snapshot.js";
+import { markSeriesWritten, restoreSeriesHead, writeSeriesRows } from "./persistence/series-rows.js";
 import { TsdbFile } from "./persistence/tsdb-file.js";
 import { RangeReader, planSegments, type LevelHorizons } from "./query/range-reader.js";
 import { columnsToPoints } from "./query/columns.js";
@@ -31,50 +31,10 @@ import {
   type SeriesRef,
 } from "./series-store.js";
 import { RAW_LEVEL, SeriesState, type ChunkLimits } from "./series-state.js";
+import { DEFAULT_TSDB_OPTIONS, MAX_ROLLUP_ROWS, validateOptions, type CompressedStoreOptions } from "./store-options.js";
 
-export interface DownsampleLevelOptions {
-  resolutionMs: number;
-  retentionMs: number;
-}
+export { DEFAULT_TSDB_OPTIONS, type CompressedStoreOptions, type DownsampleLevelOptions } from "./store-options.js";
 
-export interface CompressedStoreOptions {
-  /** The SQLite file, e.g. `<data>/tsdb.db`; ":memory:" keeps nothing across restarts (tests). */
-  path: string;
-  clock?: Clock;
-  logger?: Logger;
-  /** Raw samples are kept this long, measured on the clock. Default 7 days. */
-  retentionMs?: number;
-  /** Downsampled levels, finest first. Default 1 minute kept 30 days, 1 hour kept 365 days. */
-  downsampling?: DownsampleLevelOptions[];
-  /** Time between checkpoints: what a kill -9 can lose. Default 5 s, at most 10 s. */
-  checkpointIntervalMs?: number;
-  /** Memory bound: beyond it the oldest closed chunks leave memory (they stay on disk). Default 256 MiB. */
-  maxMemoryBytes?: number;
-  /** Samples further in the future than this are rejected (a wrong agent clock). Default 10 minutes. */
-  futureToleranceMs?: number;
-  /** A head chunk closes at this many samples (raw and downsampled). Default 1024. */
-  chunkMaxSamples?: number;
-  /** A raw head chunk closes when the next sample is this long after its first. Default 2 h. */
-  chunkMaxSpanMs?: number;
-  /** Target length of one synchronous checkpoint slice. Default 10 ms. */
-  checkpointSliceMs?: number;
-}
-
-export const DEFAULT_TSDB_OPTIONS = {
-  retentionMs: 7 * 86_400_000,
-  downsampling: [
-    { resolutionMs: 60_000, retentionMs: 30 * 86_400_000 },
-    { resolutionMs: 3_600_000, retentionMs: 365 * 86_400_000 },
-  ],
-  checkpointIntervalMs: 5000,
-  maxMemoryBytes: 256 * 1024 * 1024,
-  futureToleranceMs: 600_000,
-  chunkMaxSamples: 1024,
-  chunkMaxSpanMs: 2 * 3_600_000,
-  checkpointSliceMs: 10,
-} as const;
-
-const MAX_CHECKPOINT_INTERVAL_MS = 10_000;
 /** Rows deleted per statement when retention expires chunks on disk. */
 const DELETE_BATCH = 500;
 /**
@@ -85,7 +45,6 @@ const DELETE_BATCH = 500;
 const SERIES_OVERHEAD_BYTES = 4500;
 /** Memory per closed chunk besides its bytes: bounds, count, size and a slot. */
 const CHUNK_METADATA_BYTES = 32;
-const EMPTY = new Uint8Array(0);
 
 export interface TsdbStats {
   series: number;
@@ -135,7 +94,9 @@ export class CompressedSeriesStore implements DurableSeriesStore {
   private dirty: SeriesState[] = [];
   /** Ids of persisted series that retention emptied: their rows go at the next checkpoint. */
   private forgottenIds: number[] = [];
+  /** Set when close() starts: appends are refused from then on. */
   private closed = false;
+  private closing: Promise<void> | null = null;
 
   private constructor(
     private readonly file: TsdbFile,
@@ -149,8 +110,9 @@ export class CompressedSeriesStore implements DurableSeriesStore {
     this.maxMemoryBytes = o.maxMemoryBytes ?? DEFAULT_TSDB_OPTIONS.maxMemoryBytes;
     this.futureToleranceMs = o.futureToleranceMs ?? DEFAULT_TSDB_OPTIONS.futureToleranceMs;
     const maxSamples = o.chunkMaxSamples ?? DEFAULT_TSDB_OPTIONS.chunkMaxSamples;
-    this.rawLimits = { maxSamples, maxSpanMs: o.chunkMaxSpanMs ?? DEFAULT_TSDB_OPTIONS.chunkMaxSpanMs };
-    this.rollupLimits = { maxSamples, maxSpanMs: Infinity };
+    const maxBytes = o.chunkMaxBytes ?? DEFAULT_TSDB_OPTIONS.chunkMaxBytes;
+    this.rawLimits = { maxSamples, maxBytes, maxSpanMs: o.chunkMaxSpanMs ?? DEFAULT_TSDB_OPTIONS.chunkMaxSpanMs };
+    this.rollupLimits = { maxSamples: Math.min(maxSamples, MAX_ROLLUP_ROWS), maxBytes, maxSpanMs: Infinity };
     this.evictionQueues = this.retentionMs.map(() => new EvictionQueue());
     this.reader = new RangeReader((series, level, minTs) => this.loadChunk(series, level, minTs));
     this.scheduler = new CheckpointScheduler({
@@ -204,15 +166,17 @@ export class CompressedSeriesStore implements DurableSeriesStore {
     return this.scheduler.flush();
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.scheduler.stop();
-    try {
-      await this.scheduler.flush();
-    } finally {
+  close(): Promise<void> {
+    this.closing ??= (async () => {
       this.closed = true;
-      await this.file.close();
-    }
+      this.scheduler.stop();
+      try {
+        await this.scheduler.flush();
+      } finally {
+        await this.file.close();
+      }
+    })();
+    return this.closing;
   }
 
   /**
@@ -341,21 +305,21 @@ export class CompressedSeriesStore implements DurableSeriesStore {
       this.rawClosedBytes += closedBytes;
       this.rawClosedSamples += raw.closed.countAt(raw.closed.length - 1);
     }
-    raw.head.append(ts, value);
+    raw.append(ts, value);
     series.lastTs = ts;
     series.lastValue = value;
     this.rawSamples++;
     const buckets = series.buckets;
     for (let b = 0; b < buckets.length; b++) {
       const bucket = buckets[b]!;
-      const start = bucket.startOf(ts);
-      if (start !== bucket.start) {
+      // Samples arrive in order, so a sample starts a new bucket exactly when it is past the open one's end.
+      if (!(ts < bucket.end)) {
         if (bucket.count > 0) {
           const level = series.levels[b + 1]!;
           this.residentBytes += level.closeIfFull(bucket.start);
-          level.head.appendRow(bucket.start, bucket.row(this.rollupRow));
+          level.appendRow(bucket.start, bucket.row(this.rollupRow));
         }
-        bucket.open(start);
+        bucket.open(bucket.startOf(ts));
       }
       bucket.add(value);
     }
@@ -487,14 +451,14 @@ export class CompressedSeriesStore implements DurableSeriesStore {
               if (series.forgotten) continue;
               series.dirty = false;
               written.push(series);
-              this.writeSeries(series);
+              writeSeriesRows(this.file, series);
             }
           });
         } catch (err) {
           for (const series of written) this.markDirty(series);
           throw err;
         }
-        for (const series of written) this.persisted(series);
+        for (const series of written) markSeriesWritten(series, (level, minTs) => this.evictionQueues[level]!.push(series, minTs));
         return next >= work.length && forgotten.length === 0 && expiries.every((e) => e.done);
       },
       abandon: () => {
@@ -510,31 +474,7 @@ export class CompressedSeriesStore implements DurableSeriesStore {
     this.dirty.push(series);
   }
 
-  private writeSeries(series: SeriesState): void {
-    const buckets = new Float64Array(series.buckets.length * BUCKET_STATE_SIZE);
-    series.buckets.forEach((bucket, b) => bucket.save(buckets, b * BUCKET_STATE_SIZE));
-    const head = encodeHeadSnapshot({
-      lastTs: series.lastTs,
-      lastValue: series.lastValue,
-      buckets,
-      heads: series.levels.map((level) => (level.head.count > 0 ? level.head.bytes() : EMPTY)),
-    });
-    if (series.persisted) this.file.writeHead(series.id, head);
-    else this.file.insertSeries(series.id, series.ref.name, JSON.stringify(series.ref.labels), head);
-    series.levels.forEach((level, l) => {
-      for (const chunk of level.closed.unpersistedChunks()) this.file.insertChunk(series.id, l, chunk.minTs, chunk.maxTs, chunk.count, chunk.bytes);
-    });
-  }
 
-  /** After the commit that wrote the series: its new closed chunks may now leave memory. */
-  private persisted(series: SeriesState): void {
-    series.persisted = true;
-    series.levels.forEach((level, l) => {
-      const closed = level.closed;
-      for (const chunk of closed.unpersistedChunks()) this.evictionQueues[l]!.push(series, chunk.minTs);
-      closed.markPersisted(closed.unpersisted);
-    });
-  }
 
   private load(): void {
     const byId = new Map<number, SeriesState>();
@@ -546,6 +486,16 @@ export class CompressedSeriesStore implements DurableSeriesStore {
       this.indexSeries(series);
       byId.set(row.id, series);
       this.nextSeriesId = Math.max(this.nextSeriesId, row.id + 1);
+    }
+    for (const row of this.file.loadRollupHeads()) {
+      const level = byId.get(row.series_id)?.levels[row.level];
+      if (level === undefined || row.level === RAW_LEVEL) continue;
+      try {
+        level.head.restore(row.data);
+      } catch (err) {
+        this.logger.error({ err, series: row.series_id, level: row.level }, "series store: a downsampled head chunk could not be read; its rows are lost");
+        level.head.clear();
+      }
     }
     let unknownLevels = false;
     for (const chunk of this.file.loadChunkIndex()) {
@@ -574,16 +524,7 @@ export class CompressedSeriesStore implements DurableSeriesStore {
 
   private restoreHead(series: SeriesState, blob: Uint8Array): void {
     try {
-      const snapshot = decodeHeadSnapshot(blob);
-      series.lastTs = snapshot.lastTs;
-      series.lastValue = snapshot.lastValue;
-      series.levels.forEach((level, l) => {
-        const bytes = snapshot.heads[l];
-        if (bytes !== undefined && bytes.length > 0) level.head.restore(bytes);
-      });
-      series.buckets.forEach((bucket, b) => {
-        if ((b + 1) * BUCKET_STATE_SIZE <= snapshot.buckets.length) bucket.restore(snapshot.buckets, b * BUCKET_STATE_SIZE);
-      });
+      restoreSeriesHead(series, blob);
     } catch (err) {
       // One damaged head costs that series its last (unclosed) samples, not the whole store.
       this.logger.error({ err, series: series.id, name: series.ref.name }, "series store: a head chunk could not be read; its samples are lost");
@@ -604,33 +545,4 @@ function parseLabels(text: string, id: number): Labels {
     throw new Error(`series ${id} in the series store file has invalid labels: ${text.slice(0, 100)}`);
   }
   return Object.freeze(labels as Labels);
-}
-
-function validateOptions(o: CompressedStoreOptions): void {
-  const positive = (name: string, value: number | undefined, max = Infinity): void => {
-    if (value === undefined) return;
-    if (!(typeof value === "number" && value > 0 && value <= max && Number.isFinite(value))) {
-      throw new RangeError(`series store: ${name} must be a positive number${max < Infinity ? ` ≤ ${max}` : ""}, got ${value}`);
-    }
-  };
-  if (typeof o.path !== "string" || o.path === "") throw new RangeError("series store: path must be a file path or \":memory:\"");
-  positive("retentionMs", o.retentionMs);
-  positive("checkpointIntervalMs", o.checkpointIntervalMs, MAX_CHECKPOINT_INTERVAL_MS);
-  positive("maxMemoryBytes", o.maxMemoryBytes);
-  positive("futureToleranceMs", o.futureToleranceMs);
-  positive("chunkMaxSpanMs", o.chunkMaxSpanMs);
-  positive("checkpointSliceMs", o.checkpointSliceMs);
-  if (o.chunkMaxSamples !== undefined && !(Number.isInteger(o.chunkMaxSamples) && o.chunkMaxSamples >= 2 && o.chunkMaxSamples <= 0xffff)) {
-    throw new RangeError(`series store: chunkMaxSamples must be an integer in 2..65535, got ${o.chunkMaxSamples}`);
-  }
-  const levels = o.downsampling ?? [];
-  if (levels.length > 8) throw new RangeError(`series store: at most 8 downsampling levels, got ${levels.length}`);
-  levels.forEach((level, i) => {
-    positive(`downsampling[${i}].resolutionMs`, level.resolutionMs);
-    positive(`downsampling[${i}].retentionMs`, level.retentionMs);
-    if (!Number.isInteger(level.resolutionMs)) throw new RangeError(`series store: downsampling[${i}].resolutionMs must be whole ms, got ${level.resolutionMs}`);
-    if (i > 0 && level.resolutionMs <= levels[i - 1]!.resolutionMs) {
-      throw new RangeError(`series store: downsampling[${i}].resolutionMs must be coarser than downsampling[${i - 1}]'s`);
-    }
-  });
 }

@@ -6,9 +6,10 @@ import { XorChunkAppender } from "./chunk/xor-appender.js";
 import { ROLLUP_COLUMNS, RollupBucket } from "./downsample/rollup-bucket.js";
 import type { SeriesRef } from "./series-store.js";
 
-/** When a head chunk is closed: at `maxSamples` samples, or when the next sample is `maxSpanMs` after its first. */
+/** When a head chunk is closed: at `maxSamples` samples or `maxBytes` encoded, or when the next sample is `maxSpanMs` after its first. */
 export interface ChunkLimits {
   maxSamples: number;
+  maxBytes: number;
   maxSpanMs: number;
 }
 
@@ -16,12 +17,25 @@ export interface ChunkLimits {
 export class SeriesLevel {
   readonly head: XorChunkAppender;
   readonly closed = new ChunkList();
+  /** Changes of the head's content, and the one the file has: a head is written only when they differ. */
+  version = 0;
+  writtenVersion = 0;
 
   constructor(
     columns: number,
     private readonly limits: ChunkLimits,
   ) {
     this.head = new XorChunkAppender(columns);
+  }
+
+  append(ts: number, value: number): void {
+    this.head.append(ts, value);
+    this.version++;
+  }
+
+  appendRow(ts: number, row: ArrayLike<number>): void {
+    this.head.appendRow(ts, row);
+    this.version++;
   }
 
   /** Oldest ts held; Infinity when empty. */
@@ -37,7 +51,8 @@ export class SeriesLevel {
   /** Closes the head first when it is full; returns the closed chunk's size, or 0. */
   closeIfFull(ts: number): number {
     const head = this.head;
-    if (head.count === 0 || (head.count < this.limits.maxSamples && ts - head.minTs < this.limits.maxSpanMs)) return 0;
+    const limits = this.limits;
+    if (head.count === 0 || (head.count < limits.maxSamples && head.byteLength < limits.maxBytes && ts - head.minTs < limits.maxSpanMs)) return 0;
     return this.close();
   }
 
@@ -48,6 +63,7 @@ export class SeriesLevel {
     const bytes = head.bytes();
     this.closed.push(head.minTs, head.maxTs, head.count, bytes.length, bytes, false);
     head.clear();
+    this.version++;
     return bytes.length;
   }
 
@@ -62,6 +78,7 @@ export class SeriesLevel {
     if (this.head.count > 0 && this.head.maxTs < horizon) {
       headSamples = this.head.count;
       this.head.clear();
+      this.version++;
     }
     return { samples: dropped.samples + headSamples, closedSamples: dropped.samples, closedBytes: dropped.bytes, residentBytes: dropped.residentBytes };
   }

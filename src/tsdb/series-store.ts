@@ -47,8 +47,8 @@ export interface AppendResult {
 }
 
 /** Which figure of a downsampled bucket becomes a point's value. */
-export type Aggregate = "avg" | "min" | "max" | "sum" | "count";
-export const AGGREGATES: readonly Aggregate[] = ["avg", "min", "max", "sum", "count"];
+export const AGGREGATES = ["avg", "min", "max", "sum", "count"] as const;
+export type Aggregate = (typeof AGGREGATES)[number];
 
 export interface RangeOptions {
   /**

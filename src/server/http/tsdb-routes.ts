@@ -48,7 +48,7 @@ const queryRangeQuery = z.object({
   from: z.coerce.number().int().nonnegative().optional(),
   to: z.coerce.number().int().nonnegative().optional(),
   step: msOrDuration.optional(),
-  aggregate: z.enum(AGGREGATES as [string, ...string[]]).optional(),
+  aggregate: z.enum(AGGREGATES).optional(),
 });
 
 function badRequest(reply: FastifyReply, message: string) {
@@ -133,7 +133,7 @@ export function registerTsdbRoutes(http: FastifyInstance, o: TsdbRoutesOptions):
       const series = o.store.rangeColumns(selector.name, [...selector.labelMatchers, ...matchers], from, to, {
         maxPoints,
         ...(q.data.step !== undefined && { step: q.data.step }),
-        ...(q.data.aggregate !== undefined && { aggregate: q.data.aggregate as (typeof AGGREGATES)[number] }),
+        ...(q.data.aggregate !== undefined && { aggregate: q.data.aggregate }),
       });
       return reply.type("application/json; charset=utf-8").send(seriesJson(series));
     } catch (err) {

@@ -15,6 +15,8 @@ export const BUCKET_STATE_SIZE = 5;
 export class RollupBucket {
   /** The bucket's start (a multiple of the resolution), NaN before the first sample. */
   start = Number.NaN;
+  /** start + resolution: a sample at or after it (or NaN before the first) begins the next bucket. */
+  end = Number.NaN;
   min = Infinity;
   max = -Infinity;
   sum = 0;
@@ -29,6 +31,7 @@ export class RollupBucket {
 
   open(start: number): void {
     this.start = start;
+    this.end = start + this.resolutionMs;
     this.min = Infinity;
     this.max = -Infinity;
     this.sum = 0;
@@ -62,6 +65,7 @@ export class RollupBucket {
 
   restore(from: Float64Array, offset: number): void {
     this.start = from[offset]!;
+    this.end = this.start + this.resolutionMs;
     this.min = from[offset + 1]!;
     this.max = from[offset + 2]!;
     this.sum = from[offset + 3]!;

@@ -1,5 +1,6 @@
-// What a checkpoint writes for a series besides its closed chunks: each level's head chunk,
-// the open downsampling buckets and the last sample (ts, and value as bits), as one blob:
+// What a checkpoint writes for a series at every change besides its closed chunks: the raw
+// head chunk, the open downsampling buckets and the last sample (ts, and value as bits), as
+// one blob (the store writes one level, raw; the format allows more):
 //   u8 version (1) | u8 levels L | u8 buckets B | f64 lastTs | u32 lo, u32 hi of lastValue
 //   | B × 5 f64 bucket state | L × (u32 length | head chunk bytes)
 // All numbers little-endian.

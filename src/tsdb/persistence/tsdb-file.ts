@@ -1,7 +1,8 @@
 // The series store on disk: one SQLite file (better-sqlite3), apart from vigil.db so that
 // ingest never contends with the journal. Tables: series (id, name, labels as JSON, and the
-// head snapshot of its last checkpoint) and chunks (closed chunks as blobs, by series, level
-// and first ts). WAL with synchronous=NORMAL: a commit survives the process being killed
+// head snapshot of its last checkpoint: last sample, open buckets, raw head chunk),
+// rollup_heads (the downsampled levels' head chunks, which change once a bucket) and chunks
+// (closed chunks as blobs, by series, level and first ts). WAL with synchronous=NORMAL: a commit survives the process being killed
 // (kill -9); a power cut may lose the last commits but never corrupts the file.
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
@@ -9,7 +10,7 @@ import Database from "better-sqlite3";
 import { silentLogger, type Logger } from "../../util/logger.js";
 import { WalCheckpointer } from "./wal-checkpointer.js";
 
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 const BUSY_TIMEOUT_MS = 5000;
 
 export interface StoredSeriesRow {
@@ -17,6 +18,12 @@ export interface StoredSeriesRow {
   name: string;
   labels: string;
   head: Uint8Array | null;
+}
+
+export interface StoredRollupHeadRow {
+  series_id: number;
+  level: number;
+  data: Uint8Array;
 }
 
 export interface StoredChunkRow {
@@ -43,6 +50,9 @@ export class TsdbFile {
   private readonly deleteExpiredStatement: Statement;
   private readonly deleteSeriesChunksStatement: Statement;
   private readonly deleteSeriesStatement: Statement;
+  private readonly writeRollupHeadStatement: Statement;
+  private readonly deleteRollupHeadStatement: Statement;
+  private readonly deleteSeriesRollupHeadsStatement: Statement;
 
   private readonly walCheckpointer: WalCheckpointer | null;
 
@@ -63,6 +73,9 @@ export class TsdbFile {
     );
     this.deleteSeriesChunksStatement = db.prepare("DELETE FROM chunks WHERE series_id = ?");
     this.deleteSeriesStatement = db.prepare("DELETE FROM series WHERE id = ?");
+    this.writeRollupHeadStatement = db.prepare("INSERT OR REPLACE INTO rollup_heads (series_id, level, data) VALUES (?, ?, ?)");
+    this.deleteRollupHeadStatement = db.prepare("DELETE FROM rollup_heads WHERE series_id = ? AND level = ?");
+    this.deleteSeriesRollupHeadsStatement = db.prepare("DELETE FROM rollup_heads WHERE series_id = ?");
   }
 
   /** Opens (creating if needed) the file; throws an Error naming the path when it cannot. */
@@ -94,6 +107,12 @@ export class TsdbFile {
           );
           CREATE UNIQUE INDEX IF NOT EXISTS chunks_by_series ON chunks (series_id, level, min_ts);
           CREATE INDEX IF NOT EXISTS chunks_by_age ON chunks (level, max_ts);
+          CREATE TABLE IF NOT EXISTS rollup_heads (
+            series_id INTEGER NOT NULL,
+            level INTEGER NOT NULL,
+            data BLOB NOT NULL,
+            PRIMARY KEY (series_id, level)
+          );
         `);
         db.pragma(`user_version = ${SCHEMA_VERSION}`);
       }
@@ -106,6 +125,10 @@ export class TsdbFile {
 
   loadSeries(): StoredSeriesRow[] {
     return this.db.prepare("SELECT id, name, labels, head FROM series ORDER BY id").all() as StoredSeriesRow[];
+  }
+
+  loadRollupHeads(): StoredRollupHeadRow[] {
+    return this.db.prepare("SELECT series_id, level, data FROM rollup_heads").all() as StoredRollupHeadRow[];
   }
 
   /** Every closed chunk's place and size, without its bytes, in (series, level, min_ts) order. */
@@ -132,6 +155,12 @@ export class TsdbFile {
     this.writeHeadStatement.run(asBuffer(head), id);
   }
 
+  /** A downsampled level's head chunk; empty bytes delete it. */
+  writeRollupHead(seriesId: number, level: number, data: Uint8Array): void {
+    if (data.length === 0) this.deleteRollupHeadStatement.run(seriesId, level);
+    else this.writeRollupHeadStatement.run(seriesId, level, asBuffer(data));
+  }
+
   insertChunk(seriesId: number, level: number, minTs: number, maxTs: number, samples: number, data: Uint8Array): void {
     this.insertChunkStatement.run(seriesId, level, minTs, maxTs, samples, asBuffer(data));
   }
@@ -143,11 +172,13 @@ export class TsdbFile {
 
   /** Drops the chunks of levels the store no longer has (its downsampling was configured shorter). */
   deleteLevelsFrom(level: number): number {
+    this.db.prepare("DELETE FROM rollup_heads WHERE level >= ?").run(level);
     return this.db.prepare("DELETE FROM chunks WHERE level >= ?").run(level).changes;
   }
 
   deleteSeries(id: number): void {
     this.deleteSeriesChunksStatement.run(id);
+    this.deleteSeriesRollupHeadsStatement.run(id);
     this.deleteSeriesStatement.run(id);
   }
 

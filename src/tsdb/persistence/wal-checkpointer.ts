@@ -1,6 +1,6 @@
 // Keeps the series store's write-ahead log short without blocking the event loop: SQLite's
 // automatic WAL checkpoint would run inside a commit on the main thread, copying megabytes
-// and fsyncing (measured: slices of 40–60 ms instead of ~10); instead a worker thread with
+// and fsyncing (bench/tsdb.ts: the p99 slice fell from 37 to 20 ms without it); a worker thread with
 // its own connection checkpoints after each store checkpoint. Should the worker fail, the
 // main connection checkpoints automatically again, slower but bounded.
 import { Worker } from "node:worker_threads";
