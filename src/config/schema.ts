@@ -383,10 +383,28 @@ const failureDetectorSchema = z.strictObject({
     .prefault({}),
 });
 
+/** The series store (src/tsdb/): compressed chunks in <data>/tsdb.db. */
+const tsdbSchema = z.strictObject({
+  /** Raw samples are kept this long. */
+  retention: duration.default(7 * 86_400_000),
+  /** Downsampled levels (min/max/avg/count), finest first, each coarser than the previous. */
+  downsampling: z
+    .array(z.strictObject({ resolution: duration, retention: duration }))
+    .prefault([
+      { resolution: "1m", retention: "30d" },
+      { resolution: "1h", retention: "365d" },
+    ]),
+  /** How often open chunks are checkpointed: what a kill -9 of the server can lose. */
+  checkpointInterval: duration.default(5000).refine((ms) => ms <= 10_000, { message: "expected at most 10s" }),
+  /** Beyond this, the oldest closed chunks leave memory (they stay on disk). */
+  maxMemoryBytes: z.number().int().min(1024 * 1024).default(256 * 1024 * 1024),
+});
+
 export const configSchema = z.strictObject({
   server: serverSchema.prefault({}),
   agent: agentSchema.prefault({}),
   failureDetector: failureDetectorSchema.prefault({}),
+  tsdb: tsdbSchema.prefault({}),
   services: z.array(serviceSchema).default([]),
   playbooks: z.record(name, playbookSchema).default({}),
   rules: z.array(anyRuleSchema).default([]),

@@ -2,6 +2,7 @@
 // agents → hub → (series store → rules) and (services, nodes) → alerts, incidents →
 // recovery → actions back to agents; every decision is journalled; the HTTP API reads it all.
 import { hostname } from "node:os";
+import { join } from "node:path";
 import Fastify, { type FastifyInstance } from "fastify";
 import websocket from "@fastify/websocket";
 import type { VigilConfig } from "../config/schema.js";
@@ -10,7 +11,7 @@ import { AGENT_WS_PATH, type AgentService } from "../protocol/messages.js";
 import { openStorage } from "../storage/open-storage.js";
 import { Journal } from "../storage/journal.js";
 import type { IncidentRecord, Storage } from "../storage/storage.js";
-import { MemorySeriesStore } from "../tsdb/memory-store.js";
+import { CompressedSeriesStore } from "../tsdb/compressed-store.js";
 import { NodeRegistry } from "../detect/node-registry.js";
 import { ServiceRegistry, type HealthTransition } from "../detect/service-registry.js";
 import type { FailureDetectorOutput } from "../detect/failure/failure-detector.js";
@@ -39,6 +40,7 @@ import { registerAlertmanagerRoutes } from "./http/alertmanager-routes.js";
 import { registerApiRoutes } from "./http/api-routes.js";
 import { registerMetricsRoute } from "./http/metrics-route.js";
 import { registerSilenceRoutes } from "./http/silence-routes.js";
+import { registerTsdbRoutes } from "./http/tsdb-routes.js";
 
 export interface ServerOptions {
   config: VigilConfig;
@@ -63,7 +65,7 @@ export interface VigilServer {
   services: ServiceRegistry;
   alerts: AlertManager;
   incidents: IncidentManager;
-  store: MemorySeriesStore;
+  store: CompressedSeriesStore;
   hub: AgentHub;
   metrics: ServerMetrics;
   http: FastifyInstance;
@@ -91,7 +93,16 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
   const storage = await openStorage(o.dataDir ?? config.server.data);
   const journal = new Journal(storage, clock);
   const metrics = new ServerMetrics();
-  const store = new MemorySeriesStore();
+  const dataDir = o.dataDir ?? config.server.data;
+  const store = CompressedSeriesStore.open({
+    path: join(dataDir, "tsdb.db"),
+    clock,
+    logger: logger.child({ component: "tsdb" }),
+    retentionMs: config.tsdb.retention,
+    downsampling: config.tsdb.downsampling.map((d) => ({ resolutionMs: d.resolution, retentionMs: d.retention })),
+    checkpointIntervalMs: config.tsdb.checkpointInterval,
+    maxMemoryBytes: config.tsdb.maxMemoryBytes,
+  });
   const hubRef: { hub?: AgentHub } = {};
   const nodes = new NodeRegistry(storage, clock, failureDetectorOptions(config), (node) => hubRef.hub?.probeAddressOf(node) != null);
   const services = new ServiceRegistry(storage, clock, [...nodeOf].map(([name, node]) => ({ name, node })));
@@ -362,12 +373,14 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
       await alerts.stop();
       await dispatcher.stop();
       await http.close();
+      await store.close();
       await storage.close();
     },
   };
   http.get(AGENT_WS_PATH, { websocket: true }, (socket, req) => hub.accept(socket, req.socket.remoteAddress));
   registerApiRoutes(http, server);
   registerSilenceRoutes(http, { silences, maintenance, clock });
+  registerTsdbRoutes(http, { store, clock });
   registerAlertmanagerRoutes(http, { alerts, clock, notify: config.notify, logger });
   registerMetricsRoute(http, server);
   await http.listen({ host, port });

@@ -100,6 +100,15 @@ test("the DESIGN.md example validates and carries every default, durations in ms
       unreachableRecheck: 5000,
       isolation: { share: 0.5, minNodes: 3 },
     },
+    tsdb: {
+      retention: 7 * 86_400_000,
+      downsampling: [
+        { resolution: 60_000, retention: 30 * 86_400_000 },
+        { resolution: 3_600_000, retention: 365 * 86_400_000 },
+      ],
+      checkpointInterval: 5000,
+      maxMemoryBytes: 256 * 1024 * 1024,
+    },
   });
 });
 

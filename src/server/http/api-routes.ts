@@ -26,17 +26,6 @@ const incidentsQuery = z.object({
   limit: z.coerce.number().int().min(1).max(10_000).default(100),
 });
 
-const queryRangeQuery = z.object({
-  metric: z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, "expected a metric name"),
-  /** Label matchers as name=value; repeat the parameter for several. */
-  match: z
-    .union([z.string(), z.array(z.string())])
-    .default([])
-    .transform((m) => (Array.isArray(m) ? m : [m])),
-  from: z.coerce.number().int().nonnegative(),
-  to: z.coerce.number().int().nonnegative(),
-});
-
 const alertsQuery = z.object({
   /** Also list alerts resolved within this many ms. */
   resolvedWithin: z.coerce.number().int().nonnegative().optional(),
@@ -129,19 +118,6 @@ export function registerApiRoutes(http: FastifyInstance, server: VigilServer): v
     if (!incident) return reply.code(404).send({ error: `no incident ${id}` });
     const timeline = await server.storage.listEvents({ incidentId: id, limit: 10_000 });
     return { incident: incidentView(incident), timeline };
-  });
-
-  http.get("/api/v1/query_range", async (req, reply) => {
-    const q = queryRangeQuery.safeParse(req.query);
-    if (!q.success) return badRequest(reply, q.error);
-    const match: Record<string, string> = {};
-    for (const m of q.data.match) {
-      const eq = m.indexOf("=");
-      if (eq <= 0) return reply.code(400).send({ error: `invalid query: match "${m}": expected name=value` });
-      match[m.slice(0, eq)] = m.slice(eq + 1);
-    }
-    const series = server.store.range(q.data.metric, match, q.data.from, q.data.to);
-    return { series: series.map((s) => ({ name: s.name, labels: s.labels, points: s.points.map((p) => [p.ts, p.value]) })) };
   });
 
   http.get("/api/v1/events", async (req, reply) => {
