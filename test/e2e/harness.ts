@@ -161,3 +161,49 @@ export function inOrder(kinds: string[], expected: string[]): boolean {
   for (const k of kinds) if (k === expected[i]) i++;
   return i === expected.length;
 }
+
+export interface Cluster {
+  dir: { path: string; remove(): void };
+  hook: WebhookReceiver;
+  /** The running server; replaced by restartServer(). */
+  server: VigilProcess & { url: string };
+  agents: Record<string, VigilProcess>;
+  /** Stops the server with `signal` and starts it again on the same port, config and data. */
+  restartServer(signal?: NodeJS.Signals): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A server and one agent per node as real processes, with a webhook receiver whose URL
+ * the config can use; waits until the `healthy` services are healthy.
+ */
+export async function startCluster(o: { config: (hookUrl: string) => string | Promise<string>; nodes?: string[]; healthy?: string[] }): Promise<Cluster> {
+  const dir = tempDir();
+  const hook = await startWebhookReceiver();
+  const configFile = writeConfig(dir.path, await o.config(hook.url));
+  const port = await freePort();
+  const serverOptions = { configFile, dataDir: join(dir.path, "server"), port };
+  const cluster: Cluster = {
+    dir,
+    hook,
+    server: await startServer(serverOptions),
+    agents: {},
+    async restartServer(signal = "SIGTERM") {
+      await cluster.server.stop(signal);
+      cluster.server = await startServer(serverOptions);
+    },
+    async stop() {
+      for (const agent of Object.values(cluster.agents)) await agent.stop();
+      await cluster.server.stop();
+      await hook.close();
+      dir.remove();
+    },
+  };
+  for (const node of o.nodes ?? ["node-1"]) {
+    cluster.agents[node] = startAgent({ server: cluster.server.url, node, dataDir: join(dir.path, node) });
+  }
+  for (const name of o.healthy ?? []) {
+    await waitFor(async () => (await serviceState(cluster.server.url, name))?.health === "healthy", 30_000, `${name} healthy`);
+  }
+  return cluster;
+}

@@ -3,29 +3,11 @@
 // their alerts from being notified: the receiver gets exactly one notification, for db.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import {
-  HTTP_SERVICE,
-  api,
-  freePort,
-  serviceState,
-  startAgent,
-  startServer,
-  startWebhookReceiver,
-  tempDir,
-  waitFor,
-  writeConfig,
-  type VigilProcess,
-  type WebhookReceiver,
-} from "./harness.js";
+import { HTTP_SERVICE, api, freePort, serviceState, startCluster, waitFor, type Cluster } from "./harness.js";
 
-let dir: ReturnType<typeof tempDir>;
-let hook: WebhookReceiver;
-let server: VigilProcess & { url: string };
-let agent: VigilProcess;
+let cluster: Cluster;
 
 before(async () => {
-  dir = tempDir();
-  hook = await startWebhookReceiver();
   const db = await freePort();
   const port = { api: await freePort(), web: await freePort() };
   // api and web run their own processes but are healthy only while db answers.
@@ -36,9 +18,9 @@ before(async () => {
     health: { http: "http://127.0.0.1:${db}/", interval: 100ms, timeout: 300ms, failures: 2 }
     dependsOn: [${dependsOn}]
     recovery: none`;
-  const config = writeConfig(
-    dir.path,
-    `
+  cluster = await startCluster({
+    healthy: ["db", "api", "web"],
+    config: (hookUrl) => `
 services:
   - name: db
     node: node-1
@@ -48,26 +30,17 @@ services:
 notify:
   groupWait: 1s
   receivers:
-    hook: { webhook: { url: "${hook.url}" } }
+    hook: { webhook: { url: "${hookUrl}" } }
   routes:
     - { receiver: hook }
 `,
-  );
-  server = await startServer({ configFile: config, dataDir: `${dir.path}/server`, port: await freePort() });
-  agent = startAgent({ server: server.url, node: "node-1", dataDir: `${dir.path}/agent` });
-  for (const name of ["db", "api", "web"]) {
-    await waitFor(async () => (await serviceState(server.url, name))?.health === "healthy", 30_000, `${name} healthy`);
-  }
+  });
 });
 
-after(async () => {
-  await agent?.stop();
-  await server?.stop();
-  await hook?.close();
-  dir?.remove();
-});
+after(() => cluster?.stop());
 
 test("db fails, api and web fail with it: exactly one notification, for db", async () => {
+  const { hook, server } = cluster;
   const db = await serviceState(server.url, "db");
   process.kill(db.pid, "SIGKILL");
   for (const name of ["api", "web"]) {

@@ -2,32 +2,15 @@
 // order: the crash's firing and its resolved, each exactly once.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import {
-  HTTP_SERVICE,
-  freePort,
-  serviceState,
-  startAgent,
-  startServer,
-  startWebhookReceiver,
-  tempDir,
-  waitFor,
-  writeConfig,
-  type VigilProcess,
-  type WebhookReceiver,
-} from "./harness.js";
+import { HTTP_SERVICE, freePort, serviceState, startCluster, waitFor, type Cluster } from "./harness.js";
 
-let dir: ReturnType<typeof tempDir>;
-let hook: WebhookReceiver;
-let server: VigilProcess & { url: string };
-let agent: VigilProcess;
+let cluster: Cluster;
 
 before(async () => {
-  dir = tempDir();
-  hook = await startWebhookReceiver();
   const svc = await freePort();
-  const config = writeConfig(
-    dir.path,
-    `
+  cluster = await startCluster({
+    healthy: ["web"],
+    config: (hookUrl) => `
 services:
   - name: web
     node: node-1
@@ -40,24 +23,17 @@ notify:
   groupWait: 0s
   groupInterval: 1s
   receivers:
-    hook: { webhook: { url: "${hook.url}" } }
+    hook: { webhook: { url: "${hookUrl}" } }
   routes:
     - { receiver: hook }
 `,
-  );
-  server = await startServer({ configFile: config, dataDir: `${dir.path}/server`, port: await freePort() });
-  agent = startAgent({ server: server.url, node: "node-1", dataDir: `${dir.path}/agent` });
-  await waitFor(async () => (await serviceState(server.url, "web"))?.health === "healthy", 30_000, "web healthy");
+  });
 });
 
-after(async () => {
-  await agent?.stop();
-  await server?.stop();
-  await hook?.close();
-  dir?.remove();
-});
+after(() => cluster?.stop());
 
 test("notifications queued while the receiver is down for 10 s arrive once each, in order, after it is back", async () => {
+  const { hook, server } = cluster;
   hook.down();
   const web = await serviceState(server.url, "web");
   process.kill(web.pid, "SIGKILL");

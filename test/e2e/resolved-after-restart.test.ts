@@ -2,36 +2,15 @@
 // it fired is still told it resolved, once each, after the restart.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import {
-  HTTP_SERVICE,
-  api,
-  freePort,
-  serviceState,
-  startAgent,
-  startServer,
-  startWebhookReceiver,
-  tempDir,
-  waitFor,
-  writeConfig,
-  type VigilProcess,
-  type WebhookReceiver,
-} from "./harness.js";
+import { HTTP_SERVICE, api, freePort, serviceState, startCluster, waitFor, type Cluster } from "./harness.js";
 
-let dir: ReturnType<typeof tempDir>;
-let hook: WebhookReceiver;
-let server: VigilProcess & { url: string };
-let agent: VigilProcess;
-let config: string;
-let port: number;
+let cluster: Cluster;
 
 before(async () => {
-  dir = tempDir();
-  hook = await startWebhookReceiver();
-  port = await freePort();
   const svc = await freePort();
-  config = writeConfig(
-    dir.path,
-    `
+  cluster = await startCluster({
+    healthy: ["web"],
+    config: (hookUrl) => `
 services:
   - name: web
     node: node-1
@@ -42,39 +21,30 @@ notify:
   groupWait: 0s
   groupInterval: 1s
   receivers:
-    hook: { webhook: { url: "${hook.url}" } }
+    hook: { webhook: { url: "${hookUrl}" } }
   routes:
     - { receiver: hook }
 `,
-  );
-  server = await startServer({ configFile: config, dataDir: `${dir.path}/server`, port });
-  agent = startAgent({ server: server.url, node: "node-1", dataDir: `${dir.path}/agent` });
-  await waitFor(async () => (await serviceState(server.url, "web"))?.health === "healthy", 30_000, "web healthy");
+  });
 });
 
-after(async () => {
-  await agent?.stop();
-  await server?.stop();
-  await hook?.close();
-  dir?.remove();
-});
+after(() => cluster?.stop());
 
 const serviceDown = (status: string) =>
-  hook.payloads.filter((p) => p.status === status && p.alerts.some((a: { labels: Record<string, string> }) => a.labels.alertname === "ServiceDown"));
+  cluster.hook.payloads.filter((p) => p.status === status && p.alerts.some((a: { labels: Record<string, string> }) => a.labels.alertname === "ServiceDown"));
 
 test("the resolved notification is sent after a restart that came between firing and resolved", async () => {
-  const web = await serviceState(server.url, "web");
+  const web = await serviceState(cluster.server.url, "web");
   process.kill(web.pid, "SIGKILL");
   await waitFor(() => serviceDown("firing").length > 0, 20_000, "the firing notification");
   // Delivery is at-least-once: a crash between the receiver's answer and storing "sent"
   // would resend. This test is about a restart after delivery, so wait for "sent".
-  await waitFor(async () => (await api(server.url, "/api/v1/events?kind=notify.sent")).events.length > 0, 20_000, "notify.sent stored");
+  await waitFor(async () => (await api(cluster.server.url, "/api/v1/events?kind=notify.sent")).events.length > 0, 20_000, "notify.sent stored");
 
   // The server dies while the alert fires; when its agent reconnects, the agent starts the
   // crashed service again (its desired state), so the alert resolves under the new server.
-  await server.stop("SIGKILL");
-  server = await startServer({ configFile: config, dataDir: `${dir.path}/server`, port });
-  await waitFor(async () => (await serviceState(server.url, "web"))?.health === "healthy", 30_000, "web healthy again");
+  await cluster.restartServer("SIGKILL");
+  await waitFor(async () => (await serviceState(cluster.server.url, "web"))?.health === "healthy", 30_000, "web healthy again");
   await waitFor(() => serviceDown("resolved").length > 0, 20_000, "the resolved notification");
   await new Promise((r) => setTimeout(r, 2000));
   assert.equal(serviceDown("firing").length, 1, "the firing was not sent again after the restart");
