@@ -3,36 +3,19 @@
 // detected, repaired by a restart, verified, and the incident resolved with its timeline.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import {
-  HTTP_SERVICE,
-  api,
-  freePort,
-  inOrder,
-  serviceState,
-  startAgent,
-  startServer,
-  startWebhookReceiver,
-  tempDir,
-  waitFor,
-  writeConfig,
-  type VigilProcess,
-  type WebhookReceiver,
-} from "./harness.js";
+import { HTTP_SERVICE, api, freePort, inOrder, serviceState, startCluster, waitFor, type Cluster, type VigilProcess, type WebhookReceiver } from "./harness.js";
 
-let dir: ReturnType<typeof tempDir>;
+let cluster: Cluster;
 let hook: WebhookReceiver;
 let server: VigilProcess & { url: string };
-let agent: VigilProcess;
 const ports = { web: 0, api: 0 };
 
 before(async () => {
-  dir = tempDir();
-  hook = await startWebhookReceiver();
   ports.web = await freePort();
   ports.api = await freePort();
-  const config = writeConfig(
-    dir.path,
-    `
+  cluster = await startCluster({
+    healthy: ["web", "api"],
+    config: (hookUrl) => `
 services:
   - name: web
     node: node-1
@@ -52,24 +35,15 @@ notify:
   # would send nothing at all (fired and resolved before the group's first flush).
   groupWait: 0s
   receivers:
-    hook: { webhook: { url: "${hook.url}" } }
+    hook: { webhook: { url: "${hookUrl}" } }
   routes:
     - { receiver: hook }
 `,
-  );
-  server = await startServer({ configFile: config, dataDir: `${dir.path}/server`, port: await freePort() });
-  agent = startAgent({ server: server.url, node: "node-1", dataDir: `${dir.path}/agent` });
-  for (const name of ["web", "api"]) {
-    await waitFor(async () => (await serviceState(server.url, name))?.health === "healthy", 30_000, `${name} healthy`);
-  }
+  });
+  ({ hook, server } = cluster);
 });
 
-after(async () => {
-  await agent?.stop();
-  await server?.stop();
-  await hook?.close();
-  dir?.remove();
-});
+after(() => cluster?.stop());
 
 async function resolvedIncidentOf(service: string, afterId = 0) {
   return waitFor(
