@@ -80,6 +80,11 @@ export class IncidentManager {
       resolvedAt: null,
       escalatedAt: null,
       rootCause: null,
+      rootKey: null,
+      cause: null,
+      confidence: null,
+      localizedAt: null,
+      members: [s.key],
       updatedAt: now,
     });
     this.open.set(s.key, incident);

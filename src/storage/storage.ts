@@ -99,7 +99,16 @@ export interface IncidentRecord {
   recoveredAt: number | null;
   resolvedAt: number | null;
   escalatedAt: number | null;
+  /** The localization's sentence: "root cause: db on node-b — memory exhausted (...); confidence 0.92". */
   rootCause: string | null;
+  /** The component judged the root ("service:db", "node:node-b"), its cause and the confidence in 0..1. */
+  rootKey: string | null;
+  cause: string | null;
+  confidence: number | null;
+  /** When the incident was first localized (MTTL is measured to it). */
+  localizedAt: number | null;
+  /** The components correlated into this incident ("service:api", "node:node-a"), its own key first. */
+  members: string[];
   updatedAt: number;
 }
 export type NewIncident = Omit<IncidentRecord, "id">;

@@ -186,10 +186,10 @@ test("load after a restart restores the open incidents, not the resolved ones", 
 test("figures: MTTD from first signal to detection, MTTR from detection to recovery", () =>
   withManager(async ({ clock, incidents }) => {
     const { incident } = await incidents.report(apiDown(START - 1_500));
-    assert.deepEqual(incidentFigures(incident), { mttdMs: 1_500, mttrMs: null, timeToResolveMs: null });
+    assert.deepEqual(incidentFigures(incident), { mttdMs: 1_500, mttlMs: null, mttrMs: null, timeToResolveMs: null });
     clock.advance(8_000);
     await incidents.resolve(incident, START + 6_000, "recovery verified");
-    assert.deepEqual(incidentFigures(incident), { mttdMs: 1_500, mttrMs: 6_000, timeToResolveMs: 8_000 });
+    assert.deepEqual(incidentFigures(incident), { mttdMs: 1_500, mttlMs: null, mttrMs: 6_000, timeToResolveMs: 8_000 });
   }));
 
 test("a recovery reported before detection counts as recovered at detection", () =>

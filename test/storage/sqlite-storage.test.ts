@@ -56,6 +56,11 @@ function incident(overrides: Partial<NewIncident> = {}): NewIncident {
     resolvedAt: null,
     escalatedAt: null,
     rootCause: null,
+    rootKey: null,
+    cause: null,
+    confidence: null,
+    localizedAt: null,
+    members: ["service:api"],
     updatedAt: 1_500,
     ...overrides,
   };
@@ -217,7 +222,12 @@ describe("SqliteStorage records", () => {
         state: "resolved",
         recoveredAt: 4_000,
         resolvedAt: 6_000,
-        rootCause: "service:db memory",
+        rootCause: "root cause: db on node-b — memory exhausted; confidence 0.9",
+        rootKey: "service:db",
+        cause: "memory",
+        confidence: 0.9,
+        localizedAt: 2_000,
+        members: ["service:api", "service:db"],
         updatedAt: 6_000,
       };
       await storage.updateIncident(resolved);

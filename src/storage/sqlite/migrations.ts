@@ -126,6 +126,17 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 4,
+    name: "incident localization and correlated members",
+    up: `
+      ALTER TABLE incidents ADD COLUMN root_key     TEXT;
+      ALTER TABLE incidents ADD COLUMN cause        TEXT;
+      ALTER TABLE incidents ADD COLUMN confidence   REAL;
+      ALTER TABLE incidents ADD COLUMN localized_at INTEGER;
+      ALTER TABLE incidents ADD COLUMN members      TEXT NOT NULL DEFAULT '[]';
+    `,
+  },
 ];
 
 /** The schema version this build of Vigil writes: the last migration's version. */

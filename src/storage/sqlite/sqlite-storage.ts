@@ -88,6 +88,11 @@ interface IncidentRow {
   resolved_at: number | null;
   escalated_at: number | null;
   root_cause: string | null;
+  root_key: string | null;
+  cause: string | null;
+  confidence: number | null;
+  localized_at: number | null;
+  members: string;
   updated_at: number;
 }
 interface NotificationRow {
@@ -222,15 +227,16 @@ export class SqliteStorage implements Storage {
     );
     this.insertIncident = db.prepare(
       `INSERT INTO incidents (key, kind, target, node, state, title, first_signal_at, detected_at,
-         recovered_at, resolved_at, escalated_at, root_cause, updated_at)
+         recovered_at, resolved_at, escalated_at, root_cause, root_key, cause, confidence, localized_at, members, updated_at)
        VALUES (@key, @kind, @target, @node, @state, @title, @firstSignalAt, @detectedAt,
-         @recoveredAt, @resolvedAt, @escalatedAt, @rootCause, @updatedAt)`,
+         @recoveredAt, @resolvedAt, @escalatedAt, @rootCause, @rootKey, @cause, @confidence, @localizedAt, @members, @updatedAt)`,
     );
     this.updateIncidentStmt = db.prepare(
       `UPDATE incidents SET key = @key, kind = @kind, target = @target, node = @node, state = @state,
          title = @title, first_signal_at = @firstSignalAt, detected_at = @detectedAt,
          recovered_at = @recoveredAt, resolved_at = @resolvedAt, escalated_at = @escalatedAt,
-         root_cause = @rootCause, updated_at = @updatedAt
+         root_cause = @rootCause, root_key = @rootKey, cause = @cause, confidence = @confidence,
+         localized_at = @localizedAt, members = @members, updated_at = @updatedAt
        WHERE id = @id`,
     );
     this.selectIncident = db.prepare("SELECT * FROM incidents WHERE id = @id");
@@ -616,7 +622,7 @@ function alertFromRow(row: AlertRow): AlertRecord {
 }
 
 function incidentParams(incident: NewIncident): Params {
-  return { ...copyIncidentFields(incident) };
+  return { ...copyIncidentFields(incident), members: JSON.stringify(incident.members) };
 }
 
 /** The NewIncident fields only, so extra properties of the caller's object are not echoed back. */
@@ -634,6 +640,11 @@ function copyIncidentFields(incident: NewIncident): NewIncident {
     resolvedAt: incident.resolvedAt,
     escalatedAt: incident.escalatedAt,
     rootCause: incident.rootCause,
+    rootKey: incident.rootKey,
+    cause: incident.cause,
+    confidence: incident.confidence,
+    localizedAt: incident.localizedAt,
+    members: [...incident.members],
     updatedAt: incident.updatedAt,
   };
 }
@@ -653,6 +664,11 @@ function incidentFromRow(row: IncidentRow): IncidentRecord {
     resolvedAt: row.resolved_at,
     escalatedAt: row.escalated_at,
     rootCause: row.root_cause,
+    rootKey: row.root_key,
+    cause: row.cause,
+    confidence: row.confidence,
+    localizedAt: row.localized_at,
+    members: JSON.parse(row.members) as string[],
     updatedAt: row.updated_at,
   };
 }
