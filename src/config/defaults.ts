@@ -1,5 +1,5 @@
 // What Vigil does when the config says nothing: the default playbook every service with a
-// health check gets (restart, verify, escalate, rate-limited with crash-loop backoff like
+// health check gets (failover / kill / restart as the cause asks, verified, then escalate, rate-limited with crash-loop backoff like
 // Kubernetes' restartPolicy Always), and the host rules `vigil up` starts with.
 import { rulesOfKind } from "./rule-kinds.js";
 import { configSchema, type PlaybookConfig, type RuleConfig, type VigilConfig } from "./schema.js";
@@ -13,8 +13,16 @@ export const NO_RECOVERY = "none";
 // Written as a user would write them and parsed by the schema, so that every default the
 // schema fills in (and every later one) is present, and durations are ms like everywhere else.
 const DEFAULT_PLAYBOOK_SOURCE = {
-  steps: ["restart", { verify: { healthyFor: "2s", within: "30s" } }, "escalate"],
-  limits: { attempts: 3, within: "10m", backoff: { initial: "1s", max: "5m" } },
+  steps: [
+    { do: "failover", when: { cause: "node-down" } },
+    { verify: { healthyFor: "2s", within: "30s" } },
+    { do: "kill", when: { cause: "hang" } },
+    { verify: { healthyFor: "2s", within: "30s" } },
+    "restart",
+    { verify: { healthyFor: "2s", within: "30s" } },
+    "escalate",
+  ],
+  limits: { attempts: 3, within: "10m", backoff: { initial: "10s", max: "5m" } },
 };
 
 const DEFAULT_RULES_SOURCE = [
@@ -60,7 +68,10 @@ const DEFAULT_RULES_SOURCE = [
   },
 ];
 
-/** restart → verify (healthy for 2s within 30s) → escalate; at most 3 attempts in 10m, backoff from 1s up to 5m. */
+/**
+ * failover (node down, with a standby) or kill (hang) or restart, each verified (healthy for
+ * 2s within 30s), then escalate; at most 3 attempts in 10m, backoff 10s doubling up to 5m.
+ */
 export function defaultPlaybook(): PlaybookConfig {
   return configSchema.parse({ playbooks: { [DEFAULT_PLAYBOOK_NAME]: DEFAULT_PLAYBOOK_SOURCE } }).playbooks[
     DEFAULT_PLAYBOOK_NAME

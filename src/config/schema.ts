@@ -74,28 +74,77 @@ const serviceSchema = z.strictObject({
 });
 
 const verifyStep = z.strictObject({
+  form: z.literal("verify"),
   verify: z.strictObject({
     healthyFor: duration.default(2000),
     within: duration.default(30_000),
   }),
 });
-export const stepSchema = z.union(
-  [z.enum(["restart", "stop", "start", "escalate"]), verifyStep],
-  { error: 'expected one of restart, stop, start, escalate or { verify: { healthyFor, within } }' },
+
+/** What the localization may name as an incident's cause (src/incident/localization/). */
+export const causes = ["crash", "hang", "restarting", "memory", "cpu", "disk", "fds", "network", "node-down", "dependency", "unknown"] as const;
+export type Cause = (typeof causes)[number];
+const cause = z.enum(causes, { error: `expected a cause: one of ${causes.join(", ")}` });
+
+/** The repairs a playbook step can name; failover is the server's, the others go to the service's agent. */
+export const recoveryActions = ["restart", "stop", "start", "kill", "failover", "restore", "exec", "clean-disk"] as const;
+export type RecoveryAction = (typeof recoveryActions)[number];
+
+/** `{ do: kill, when: { cause: hang } }`, `{ do: exec, command: flush-cache, approve: true }`. */
+const actionStep = z
+  .strictObject({
+    form: z.literal("do"),
+    do: z.enum(recoveryActions, { error: `expected an action: one of ${recoveryActions.join(", ")}` }),
+    /** Only when the localized cause is one of these. */
+    when: z.strictObject({ cause: z.union([cause, z.array(cause).min(1)]).transform((c) => (Array.isArray(c) ? c : [c])) }).optional(),
+    /** Wait for an operator's approval (`vigil approve INCIDENT`) before acting. */
+    approve: z.boolean().default(false),
+    /** For exec: the name of a command declared in the service's `commands`. */
+    command: z.string().min(1).optional(),
+  })
+  .refine((s) => (s.do === "exec") === (s.command !== undefined), { message: "exec needs command: NAME (and only exec takes a command)" });
+
+const STEP_FORMS =
+  "expected an action name (restart, stop, start, kill, failover, restore, clean-disk), escalate, { verify: {...} } or { do: ACTION, ... }";
+const stepName = z.enum([...recoveryActions.filter((a) => a !== "exec"), "escalate"], { error: STEP_FORMS });
+
+/**
+ * A step is a name, `{ verify: ... }` or `{ do: ... }`. Which form is meant is read off the
+ * mapping's keys first (a hidden `form` key, removed again), so that errors come from it.
+ */
+export const stepSchema = z.preprocess(
+  (v) => (v !== null && typeof v === "object" && !Array.isArray(v) ? { ...(v as object), form: "verify" in v ? "verify" : "do" } : v),
+  z.union([
+    stepName,
+    z.discriminatedUnion("form", [verifyStep, actionStep]).transform(({ form: _form, ...step }) => step),
+  ], { error: STEP_FORMS }),
 );
 
 const playbookSchema = z.strictObject({
   steps: z.array(stepSchema).min(1),
+  /** dry-run: journal what would be done, do nothing. */
+  mode: z.enum(["act", "dry-run"]).optional(),
   limits: z
     .strictObject({
       /** At most this many recovery attempts within `within`, per service. */
       attempts: z.number().int().min(1).default(3),
       within: duration.default(600_000),
       backoff: z
-        .strictObject({ initial: duration.default(1000), max: duration.default(300_000) })
+        .strictObject({ initial: duration.default(10_000), max: duration.default(300_000) })
         .prefault({}),
     })
     .prefault({}),
+});
+
+/** Recovery everywhere: the default mode and how many actions may run at once. */
+const recoverySchema = z.strictObject({
+  mode: z.enum(["act", "dry-run"]).default("act"),
+  maxConcurrentActions: z.number().int().min(1).default(4),
+});
+
+/** Incident correlation: failures related through a node or dependsOn within the window join one incident. */
+const incidentsSchema = z.strictObject({
+  correlationWindow: duration.default(120_000),
 });
 
 const metricName = z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, "expected a metric name such as node_cpu_usage_ratio");
@@ -407,6 +456,8 @@ export const configSchema = z.strictObject({
   tsdb: tsdbSchema.prefault({}),
   services: z.array(serviceSchema).default([]),
   playbooks: z.record(name, playbookSchema).default({}),
+  recovery: recoverySchema.prefault({}),
+  incidents: incidentsSchema.prefault({}),
   rules: z.array(anyRuleSchema).default([]),
   notify: z
     .strictObject({

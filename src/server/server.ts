@@ -7,7 +7,7 @@ import Fastify, { type FastifyInstance } from "fastify";
 import websocket from "@fastify/websocket";
 import type { VigilConfig } from "../config/schema.js";
 import { playbookFor } from "../config/defaults.js";
-import { AGENT_WS_PATH, type AgentService } from "../protocol/messages.js";
+import { AGENT_WS_PATH, type ActionKind, type AgentService } from "../protocol/messages.js";
 import { openStorage } from "../storage/open-storage.js";
 import { Journal } from "../storage/journal.js";
 import type { IncidentRecord, Storage } from "../storage/storage.js";
@@ -172,12 +172,14 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
     playbookFor: (service) => playbookFor(config, service),
     healthOf: (service) => services.get(service) ?? { health: "unknown", since: clock.now() },
     sendAction: async (service, action, reason) => {
-      const outcome = await hubRef.hub!.sendAction(nodeOf.get(service) ?? localNode, service, action, reason);
+      const outcome = await hubRef.hub!.sendAction(nodeOf.get(service) ?? localNode, service, action as ActionKind, reason);
       metrics.actions.inc({ action, result: outcome.ok ? "ok" : "failed" });
       return outcome;
     },
     escalationAlert,
     attemptHistory: await attemptHistory(storage, config, clock.now()),
+    modeOf: () => config.recovery.mode,
+    maxConcurrentActions: config.recovery.maxConcurrentActions,
     // The control plane's freeze first, then maintenance windows that pause recovery.
     pauseReason: (incident) =>
       nodes.detector.pauseReason(clock.now()) ??
@@ -419,7 +421,7 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
   await announcer.start();
   // Incidents left open by a previous run continue where they stand (level-triggered).
   for (const incident of await incidents.load()) {
-    if (incident.kind === "service" && incident.state !== "escalated") recovery.begin(incident);
+    if (incident.kind === "service" && incident.state !== "escalated") await recovery.resume(incident);
   }
   logger.info({ url: server.url, data: o.dataDir ?? config.server.data }, "vigil server listening");
   return server;

@@ -1,7 +1,7 @@
 // The journal: every decision Vigil makes is appended here as an event (DESIGN.md §4),
 // stamped by the injected clock; listeners (API streams, tests) see each event once stored.
 import type { Clock } from "../util/clock.js";
-import type { JournalEvent, Storage } from "./storage.js";
+import type { EventQuery, JournalEvent, Storage } from "./storage.js";
 
 export interface JournalEntry {
   incidentId?: number;
@@ -33,6 +33,11 @@ export class Journal {
     });
     for (const listener of this.listeners) listener(event);
     return event;
+  }
+
+  /** Reads the journal back (an incident's timeline, where a playbook stood before a restart). */
+  list(query: EventQuery): Promise<JournalEvent[]> {
+    return this.storage.listEvents(query);
   }
 
   subscribe(listener: JournalListener): () => void {

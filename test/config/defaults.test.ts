@@ -3,11 +3,20 @@ import assert from "node:assert/strict";
 import { DEFAULT_PLAYBOOK_NAME, defaultPlaybook, defaultRules, playbookFor } from "../../src/config/defaults.js";
 import { parseConfig } from "../../src/config/load.js";
 
-test("the default playbook restarts, verifies, escalates, with crash-loop limits", () => {
+test("the default playbook fails over (node down), kills (hang) or restarts, verifies each, escalates, with crash-loop limits", () => {
   assert.equal(DEFAULT_PLAYBOOK_NAME, "default");
+  const verify = { verify: { healthyFor: 2000, within: 30_000 } };
   assert.deepEqual(defaultPlaybook(), {
-    steps: ["restart", { verify: { healthyFor: 2000, within: 30_000 } }, "escalate"],
-    limits: { attempts: 3, within: 600_000, backoff: { initial: 1000, max: 300_000 } },
+    steps: [
+      { do: "failover", when: { cause: ["node-down"] }, approve: false },
+      verify,
+      { do: "kill", when: { cause: ["hang"] }, approve: false },
+      verify,
+      "restart",
+      verify,
+      "escalate",
+    ],
+    limits: { attempts: 3, within: 600_000, backoff: { initial: 10_000, max: 300_000 } },
   });
   const mine = defaultPlaybook();
   mine.limits.attempts = 99;

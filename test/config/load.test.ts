@@ -90,6 +90,8 @@ test("the DESIGN.md example validates and carries every default, durations in ms
       flapping: { changes: 6, within: 600_000, settle: 300_000 },
     },
     maintenance: [],
+    recovery: { mode: "act", maxConcurrentActions: 4 },
+    incidents: { correlationWindow: 120_000 },
     failureDetector: {
       window: 1000,
       suspectPhi: 3,
@@ -228,7 +230,7 @@ test("schema problems in unions, record keys, sizes and refinements read plainly
     "3:55 services[0].health.failures: expected at least 1, got 0",
     "5:13 services[1].health: expected exactly one of http, tcp, exec or process",
     "6:21 services[1].run.command: must not be empty",
-    '9:13 playbooks.careful.steps[0]: expected one of restart, stop, start, escalate or { verify: { healthyFor, within } }, got "restrat"',
+    '9:13 playbooks.careful.steps[0]: expected an action name (restart, stop, start, kill, failover, restore, clean-disk), escalate, { verify: {...} } or { do: ACTION, ... }, got "restrat"',
     '9:42 playbooks.careful.steps[1].verify.within: expected a duration such as "1s", got "5y"',
     `10:3 playbooks["bad name"]: invalid key: expected a name of letters, digits, '.', '_', ':' or '-', got "bad name"`,
     "11:19 playbooks.empty.steps: expected at least 1 entry, got 0",

@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { configSchema, type PlaybookConfig } from "../../src/config/schema.js";
 import { IncidentManager } from "../../src/incident/incident-manager.js";
-import type { ActionKind } from "../../src/protocol/messages.js";
+import type { Cause, RecoveryAction } from "../../src/config/schema.js";
 import {
   RecoveryOrchestrator,
   type ActionOutcome,
@@ -13,7 +13,7 @@ import {
 } from "../../src/recover/orchestrator.js";
 import { Journal } from "../../src/storage/journal.js";
 import { openSqliteStorage } from "../../src/storage/sqlite/sqlite-storage.js";
-import type { IncidentRecord, ServiceHealth } from "../../src/storage/storage.js";
+import type { IncidentRecord, ServiceHealth, Storage } from "../../src/storage/storage.js";
 import { ManualClock, type TimerHandle } from "../../src/util/clock.js";
 import { silentLogger } from "../../src/util/logger.js";
 
@@ -71,6 +71,11 @@ class SteppingClock extends ManualClock {
 
 interface SetupOptions {
   pauseReason?: () => string | null;
+  cause?: () => Cause;
+  mode?: "act" | "dry-run";
+  maxConcurrentActions?: number;
+  /** Reuse this storage (a server restart). */
+  storage?: Storage;
   playbook?: PlaybookConfig | null;
   attemptHistory?: Map<string, number[]>;
   initialHealth?: ServiceHealth;
@@ -78,11 +83,11 @@ interface SetupOptions {
 
 async function setup(o: SetupOptions = {}) {
   const clock = new SteppingClock(START);
-  const storage = openSqliteStorage(":memory:");
+  const storage = o.storage ?? openSqliteStorage(":memory:");
   const journal = new Journal(storage, clock);
   const incidents = new IncidentManager(storage, journal, clock);
   const health = new Map<string, ServiceHealthView>([["api", { health: o.initialHealth ?? "unhealthy", since: START - 1_000 }]]);
-  const actions: Array<{ service: string; action: ActionKind; reason: string; at: number }> = [];
+  const actions: Array<{ service: string; action: RecoveryAction; reason: string; at: number; actionId: string; command?: string }> = [];
   const alerts: Array<{ incidentId: number; active: boolean; reason: string; at: number }> = [];
   let outcome: ActionOutcome | (() => Promise<ActionOutcome>) = { ok: true };
   const orchestrator = new RecoveryOrchestrator({
@@ -94,8 +99,8 @@ async function setup(o: SetupOptions = {}) {
     healthOf: (service) => health.get(service) ?? { health: "unknown", since: clock.now() },
     // Stands in for the agent over the network: records what was sent and answers with
     // the outcome the test chose.
-    sendAction: async (service, action, reason) => {
-      actions.push({ service, action, reason, at: clock.now() });
+    sendAction: async (service, action, reason, options) => {
+      actions.push({ service, action, reason, at: clock.now(), actionId: options.actionId, ...(options.command && { command: options.command }) });
       return typeof outcome === "function" ? outcome() : outcome;
     },
     escalationAlert: async (incident, active, reason) => {
@@ -103,7 +108,11 @@ async function setup(o: SetupOptions = {}) {
     },
     ...(o.attemptHistory && { attemptHistory: o.attemptHistory }),
     ...(o.pauseReason && { pauseReason: o.pauseReason }),
+    ...(o.cause && { causeOf: o.cause }),
+    ...(o.mode && { modeOf: () => o.mode! }),
+    ...(o.maxConcurrentActions && { maxConcurrentActions: o.maxConcurrentActions }),
   });
+  await incidents.load();
   const { incident } = await incidents.report({
     key: "service:api",
     kind: "service",
@@ -122,6 +131,7 @@ async function setup(o: SetupOptions = {}) {
     incident,
     actions,
     alerts,
+    health,
     setOutcome(next: typeof outcome) {
       outcome = next;
     },
@@ -141,6 +151,11 @@ async function setup(o: SetupOptions = {}) {
     },
     async stored(): Promise<IncidentRecord> {
       return (await storage.getIncident(incident.id))!;
+    },
+    /** The server stops (its storage stays, for a second harness to reopen). */
+    async crash() {
+      orchestrator.stop();
+      await settle();
     },
     async close() {
       orchestrator.stop();
@@ -188,8 +203,8 @@ test("unhealthy → restart at once → healthy for healthyFor → verified and 
       "recovery.verified",
       "incident.resolved",
     ]);
-    assert.deepEqual((await h.events("recovery.verified"))[0]!.data, { healthySince: START + 1_000 });
-    assert.deepEqual((await h.events("recovery.attempt"))[0]!.data, { attempt: 1, limit: 3 });
+    assert.deepEqual((await h.events("recovery.verified"))[0]!.data, { step: 1, healthySince: START + 1_000 });
+    assert.deepEqual((await h.events("recovery.attempt"))[0]!.data, { attempt: 1, limit: 3, cause: "unknown" });
     assert.equal(h.orchestrator.isRunning(h.incident.id), false);
     assert.equal(h.clock.pendingTimers(), 0);
     assert.deepEqual(h.alerts, []);
@@ -302,7 +317,7 @@ test("attempts from before a restart count against the limits", async () => {
     assert.deepEqual((await h.events("recovery.backoff"))[0]!.data, { until: START + 15_000, backoffMs: 2 * BACKOFF });
     await h.advanceTo(START + 15_000);
     assert.deepEqual(h.actions.map((a) => a.at), [START + 15_000]);
-    assert.deepEqual((await h.events("recovery.attempt"))[0]!.data, { attempt: 3, limit: 3 });
+    assert.deepEqual((await h.events("recovery.attempt"))[0]!.data, { attempt: 3, limit: 3, cause: "unknown" });
     await h.advanceTo(START + 15_000 + WITHIN);
     assert.equal((await h.stored()).state, "escalated");
     assert.equal(h.actions.length, 1);
@@ -420,7 +435,7 @@ test("while recovery is paused (maintenance, freeze) no action is sent; it resum
     await h.advanceTo(START + 30_000);
     assert.deepEqual(h.actions.map((a) => [a.action, a.at]), [["restart", START + 30_000]]);
     const kinds = await h.kinds();
-    assert.ok(kinds.indexOf("recovery.resumed") < kinds.indexOf("action.started"), kinds.join(", "));
+    assert.ok(kinds.indexOf("recovery.unpaused") < kinds.indexOf("action.started"), kinds.join(", "));
   });
 });
 
@@ -434,4 +449,146 @@ test("a paused run notices the end of the pause within a second even without pau
     assert.equal(h.actions.length, 1);
     assert.ok(h.actions[0]!.at > START + 5_000 && h.actions[0]!.at <= START + 6_000);
   });
+});
+
+// ---- causes, dry-run, approvals, the action limit, resuming after a restart ----
+
+const GUARDED = [
+  { do: "kill", when: { cause: "hang" } },
+  { verify: { healthyFor: "2s", within: "5s" } },
+  "restart",
+  { verify: { healthyFor: "2s", within: "5s" } },
+  "escalate",
+];
+
+test("a step guarded by a cause runs only for that cause: hang → kill, crash → restart", async () => {
+  for (const [cause, expected] of [["hang", "kill"], ["crash", "restart"]] as const) {
+    await withHarness({ playbook: playbook(GUARDED), cause: () => cause }, async (h) => {
+      h.orchestrator.begin(h.incident);
+      await h.advanceTo(START);
+      assert.deepEqual(h.actions.map((a) => a.action), [expected], cause);
+      assert.equal((await h.events("recovery.attempt"))[0]!.data.cause, cause);
+    });
+  }
+});
+
+test("a failed verification runs the next step of the same attempt", () =>
+  withHarness({ playbook: playbook(GUARDED), cause: () => "hang" }, async (h) => {
+    h.orchestrator.begin(h.incident);
+    await h.advanceTo(START + WITHIN);
+    assert.deepEqual(h.actions.map((a) => [a.action, a.at]), [["kill", START], ["restart", START + WITHIN]]);
+    assert.deepEqual((await h.events("recovery.unverified")).map((e) => e.data.step), [1]);
+    assert.equal((await h.events("recovery.attempt")).length, 1, "still the first attempt");
+  }));
+
+test("a failed action goes on to the next step without verifying it", () =>
+  withHarness({ playbook: playbook(GUARDED), cause: () => "hang" }, async (h) => {
+    let calls = 0;
+    h.setOutcome(async () => (++calls === 1 ? { ok: false, error: "process not found" } : { ok: true }));
+    h.orchestrator.begin(h.incident);
+    await h.advanceTo(START);
+    assert.deepEqual(h.actions.map((a) => [a.action, a.at]), [["kill", START], ["restart", START]]);
+    assert.deepEqual(await h.events("recovery.unverified"), []);
+  }));
+
+test("when no step applies to the cause, the run waits without counting attempts, and acts once the cause changes", async () => {
+  let cause: Cause = "node-down";
+  await withHarness({ playbook: playbook(["restart"].map(() => ({ do: "restart", when: { cause: ["crash", "hang"] } }))), cause: () => cause }, async (h) => {
+    h.orchestrator.begin(h.incident);
+    await h.advanceTo(START + 60_000);
+    assert.equal(h.actions.length, 0);
+    assert.match(String((await h.events("recovery.waiting"))[0]!.data.reason), /no step of the playbook applies to cause node-down/);
+    cause = "crash";
+    h.orchestrator.pauseChanged();
+    await h.advanceTo(START + 60_000 + BACKOFF);
+    assert.deepEqual(h.actions.map((a) => a.action), ["restart"]);
+  });
+});
+
+test("dry-run journals the plan for the cause and acts on nothing", () =>
+  withHarness({ playbook: playbook(GUARDED), cause: () => "crash", mode: "dry-run" }, async (h) => {
+    assert.equal(h.orchestrator.begin(h.incident), true);
+    await h.advanceTo(START + 600_000);
+    assert.deepEqual(h.actions, []);
+    const [plan] = await h.events("recovery.plan");
+    assert.equal(plan!.data.mode, "dry-run");
+    assert.equal(plan!.data.cause, "crash");
+    const steps = plan!.data.attempt as Array<Record<string, unknown>>;
+    assert.match(String(steps[0]!.skipped), /only for cause hang/);
+    assert.equal(steps[2]!.skipped, null);
+    assert.deepEqual((await h.events("action.planned")).map((e) => e.data.action), ["restart"]);
+    assert.equal((await h.stored()).state, "open");
+  }));
+
+test("a step with approve waits for the operator's approval, journalled with who approved", () =>
+  withHarness({ playbook: playbook([{ do: "restart", approve: true }]) }, async (h) => {
+    h.orchestrator.begin(h.incident);
+    await h.advanceTo(START + 60_000);
+    assert.equal(h.actions.length, 0, "nothing before approval");
+    assert.equal(h.orchestrator.waitingForApproval(h.incident.id), true);
+    assert.deepEqual((await h.events("approval.requested"))[0]!.data, { step: 0, action: "restart" });
+    assert.equal(await h.orchestrator.approve(h.incident.id, "alice"), true);
+    await h.advanceTo(START + 60_000);
+    assert.deepEqual(h.actions.map((a) => a.at), [START + 60_000]);
+    assert.deepEqual((await h.events("approval.granted"))[0]!.data, { step: 0, by: "alice" });
+    assert.equal(await h.orchestrator.approve(h.incident.id, "bob"), false, "nothing waits any more");
+  }));
+
+test("at most maxConcurrentActions actions are in flight; the others queue in order", () =>
+  withHarness({ maxConcurrentActions: 1 }, async (h) => {
+    const releases: Array<() => void> = [];
+    h.setOutcome(() => new Promise<ActionOutcome>((resolve) => releases.push(() => resolve({ ok: true }))));
+    const second = await h.incidents.report({ key: "service:web", kind: "service", target: "web", node: "node-a", title: "web down", firstSignalAt: START, signal: {} });
+    h.health.set("web", { health: "unhealthy", since: START });
+    h.orchestrator.begin(h.incident);
+    h.orchestrator.begin(second.incident);
+    await h.advanceTo(START);
+    assert.equal(h.actions.length, 1, "the second waits for a slot");
+    const queued = await h.storage.listEvents({ kinds: ["recovery.queued"] });
+    assert.equal(queued.length, 1);
+    releases.shift()!();
+    await h.advanceTo(START + 1);
+    assert.equal(h.actions.length, 2);
+    releases.shift()!();
+  }));
+
+test("a server restart in the middle of a playbook resumes it: the unfinished action is re-sent with the same id, no new attempt", async () => {
+  const storage = openSqliteStorage(":memory:");
+  const first = await setup({ storage });
+  first.setOutcome(() => new Promise<ActionOutcome>(() => {})); // the result never arrives: the server dies first
+  first.orchestrator.begin(first.incident);
+  await first.advanceTo(START);
+  assert.equal(first.actions.length, 1);
+  await first.crash();
+
+  const second = await setup({ storage });
+  assert.equal(second.incident.id, first.incident.id, "the same open incident");
+  assert.equal(await second.orchestrator.resume(second.incident), true);
+  await second.advanceTo(START);
+  assert.deepEqual(second.actions.map((a) => a.actionId), [first.actions[0]!.actionId], "re-sent with the same id");
+  await second.setHealth("healthy");
+  await second.advanceTo(START + HEALTHY_FOR);
+  assert.equal((await second.stored()).state, "resolved");
+  const kinds = await second.kinds();
+  assert.equal(kinds.filter((k) => k === "recovery.attempt").length, 1, kinds.join(", "));
+  assert.ok(kinds.includes("recovery.resumed"));
+  await second.close();
+});
+
+test("a restart after the action succeeded resumes at its verification without acting again", async () => {
+  const storage = openSqliteStorage(":memory:");
+  const first = await setup({ storage });
+  first.orchestrator.begin(first.incident);
+  await first.advanceTo(START);
+  assert.equal(first.actions.length, 1);
+  await first.crash();
+
+  const second = await setup({ storage });
+  await second.orchestrator.resume(second.incident);
+  await second.advanceTo(START + 1_000);
+  await second.setHealth("healthy");
+  await second.advanceTo(START + 1_000 + HEALTHY_FOR);
+  assert.deepEqual(second.actions, [], "no second restart");
+  assert.equal((await second.stored()).state, "resolved");
+  await second.close();
 });

@@ -1,10 +1,10 @@
 // Playbook plans: the attempt runs up to and including the last verify, the steps after it
-// are the escalation tail; a playbook without verify gets the default one appended before
-// its trailing escalates.
+// are the escalation tail; a playbook without verify gets the default one after each repair
+// and before its trailing escalates; guarded steps apply only to their causes.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { configSchema } from "../../src/config/schema.js";
-import { DEFAULT_VERIFY, planPlaybook } from "../../src/recover/playbook-plan.js";
+import { DEFAULT_VERIFY, planPlaybook, stepApplies, type ActionStep } from "../../src/recover/playbook-plan.js";
 
 /** A playbook as the config loader gives it (durations in ms, defaults filled in). */
 function playbook(steps: unknown[]) {
@@ -42,10 +42,16 @@ test("a playbook ending in verify has no escalation tail", () => {
   assert.deepEqual(plan.attempt[1], { kind: "verify", spec: DEFAULT_VERIFY });
 });
 
-test("without verify, the default verify is appended before the trailing escalates", () => {
+const verify = { kind: "verify", spec: DEFAULT_VERIFY };
+
+test("without verify, each repair is followed by the default verify; trailing escalates are the tail", () => {
   assert.deepEqual(planPlaybook(playbook(["restart", "escalate"])), {
     attempt: [restart, { kind: "verify", spec: DEFAULT_VERIFY }],
     escalation: [escalate],
+  });
+  assert.deepEqual(planPlaybook(playbook(["kill", "restart"])), {
+    attempt: [{ kind: "action", action: "kill" }, verify, restart, verify],
+    escalation: [],
   });
   assert.deepEqual(planPlaybook(playbook(["stop", "start", "escalate", "escalate"])), {
     attempt: [{ kind: "action", action: "stop" }, { kind: "action", action: "start" }, { kind: "verify", spec: DEFAULT_VERIFY }],
@@ -70,4 +76,32 @@ test("without verify, an escalate followed by an action belongs to the attempt",
 
 test("the default verify is the schema's default verify", () => {
   assert.deepEqual(playbook([{ verify: {} }]).steps[0], { verify: DEFAULT_VERIFY });
+});
+
+test("action steps with do:, when:, approve: and command:", () => {
+  const plan = planPlaybook(
+    playbook([
+      { do: "kill", when: { cause: "hang" } },
+      { do: "exec", command: "flush", approve: true, when: { cause: ["memory", "cpu"] } },
+      "escalate",
+    ]),
+  );
+  assert.deepEqual(plan.attempt, [
+    { kind: "action", action: "kill", when: ["hang"] },
+    verify,
+    { kind: "action", action: "exec", command: "flush", approve: true, when: ["memory", "cpu"] },
+    verify,
+  ]);
+  const [kill, , exec] = plan.attempt as ActionStep[];
+  assert.equal(stepApplies(kill!, "hang"), true);
+  assert.equal(stepApplies(kill!, "crash"), false);
+  assert.equal(stepApplies(exec!, "cpu"), true);
+  assert.equal(stepApplies({ kind: "action", action: "restart" }, "unknown"), true);
+});
+
+test("bad steps are refused with what is expected", () => {
+  const bad = (step: unknown) => configSchema.safeParse({ playbooks: { p: { steps: [step] } } });
+  assert.match(JSON.stringify(bad({ do: "exec" }).error?.issues), /exec needs command/);
+  assert.match(JSON.stringify(bad({ do: "reboot" }).error?.issues), /expected an action|expected an action name/);
+  assert.match(JSON.stringify(bad({ do: "kill", when: { cause: "gremlins" } }).error?.issues), /expected a cause|expected an action name/);
 });
