@@ -1,5 +1,8 @@
-// Incident lifecycle: at most one open incident per key ("service:api", "node:node-a");
-// every change is journalled, so the incident's timeline is its journal events.
+// Incident lifecycle: at most one open incident per component ("service:api",
+// "node:node-a"); a failure related to an open incident (same node, dependsOn, the node
+// hosting the service — see topology.ts) within the correlation window joins it as a member
+// instead of opening another. Every change is journalled: the incident's timeline is its
+// journal events.
 import type { Clock } from "../util/clock.js";
 import type { Journal } from "../storage/journal.js";
 import type { IncidentRecord, IncidentState, Storage } from "../storage/storage.js";
@@ -16,23 +19,49 @@ export interface IncidentSignal {
   signal: Record<string, unknown>;
 }
 
+export interface IncidentLocalization {
+  rootKey: string;
+  cause: string;
+  confidence: number;
+  summary: string;
+  evidence: unknown[];
+  candidates: unknown[];
+}
+
 export type ResolvedListener = (incident: IncidentRecord) => Promise<void>;
 
+export interface Correlation {
+  /** Failures whose first signals are this close to an incident's join it. */
+  windowMs: number;
+  /** Why two components' failures share a root, or null. */
+  relation(a: string, b: string): string | null;
+}
+
+export interface ReportOutcome {
+  incident: IncidentRecord;
+  /** A new incident was opened for the signal. */
+  opened: boolean;
+  /** The signal's component joined an open incident as a new member. */
+  joined: boolean;
+}
+
 export class IncidentManager {
+  /** Open incidents by every member key. */
   private open = new Map<string, IncidentRecord>();
-  /** Incidents being created: a report arriving meanwhile joins it instead of opening a second. */
-  private opening = new Map<string, Promise<IncidentRecord>>();
+  /** Reports are handled one at a time, so that related failures arriving together meet. */
+  private reports: Promise<unknown> = Promise.resolve();
   private resolvedListeners: ResolvedListener[] = [];
 
   constructor(
     private readonly storage: Storage,
     private readonly journal: Journal,
     private readonly clock: Clock,
+    private readonly correlation: Correlation | null = null,
   ) {}
 
   async load(): Promise<IncidentRecord[]> {
     const open = await this.storage.listIncidents({ open: true, limit: 10_000 });
-    for (const incident of open) this.open.set(incident.key, incident);
+    for (const incident of open) for (const key of incident.members) this.open.set(key, incident);
     return open;
   }
 
@@ -41,27 +70,61 @@ export class IncidentManager {
     this.resolvedListeners.push(listener);
   }
 
+  /** The open incident that has `key` (a component) as a member. */
   openIncident(key: string): IncidentRecord | undefined {
     return this.open.get(key);
   }
 
   openIncidents(): IncidentRecord[] {
-    return [...this.open.values()];
+    return [...new Set(this.open.values())];
   }
 
-  /** Opens an incident for the signal, or returns the one already open for its key. */
-  async report(s: IncidentSignal): Promise<{ incident: IncidentRecord; opened: boolean }> {
+  /**
+   * Opens an incident for the signal, returns the one already open for its component, or
+   * joins the component to a related open incident.
+   */
+  report(s: IncidentSignal): Promise<ReportOutcome> {
+    const outcome = this.reports.then(() => this.handleReport(s));
+    this.reports = outcome.catch(() => undefined);
+    return outcome;
+  }
+
+  private async handleReport(s: IncidentSignal): Promise<ReportOutcome> {
     const existing = this.open.get(s.key);
-    if (existing) return { incident: existing, opened: false };
-    const opening = this.opening.get(s.key);
-    if (opening) return { incident: await opening, opened: false };
-    const created = this.create(s);
-    this.opening.set(s.key, created);
-    try {
-      return { incident: await created, opened: true };
-    } finally {
-      this.opening.delete(s.key);
+    if (existing) return { incident: existing, opened: false, joined: false };
+    const related = this.relatedIncident(s);
+    if (related) {
+      await this.join(related.incident, s, related.reason);
+      return { incident: related.incident, opened: false, joined: true };
     }
+    return { incident: await this.create(s), opened: true, joined: false };
+  }
+
+  /** The earliest open incident related to the signal's component within the window. */
+  private relatedIncident(s: IncidentSignal): { incident: IncidentRecord; reason: string } | null {
+    if (!this.correlation) return null;
+    const { windowMs, relation } = this.correlation;
+    const candidates = this.openIncidents()
+      .filter((i) => Math.abs(i.firstSignalAt - s.firstSignalAt) <= windowMs)
+      .sort((a, b) => a.firstSignalAt - b.firstSignalAt || a.id - b.id);
+    for (const incident of candidates) {
+      for (const member of incident.members) {
+        const reason = relation(s.key, member);
+        if (reason !== null) return { incident, reason };
+      }
+    }
+    return null;
+  }
+
+  private async join(incident: IncidentRecord, s: IncidentSignal, reason: string): Promise<void> {
+    incident.members.push(s.key);
+    if (s.firstSignalAt < incident.firstSignalAt) incident.firstSignalAt = s.firstSignalAt;
+    incident.updatedAt = this.clock.now();
+    this.open.set(s.key, incident);
+    await this.storage.updateIncident(incident);
+    const where = this.where(incident);
+    await this.journal.record("signal", { ...where, ts: Math.min(s.firstSignalAt, this.clock.now()), data: { ...s.signal, key: s.key } });
+    await this.journal.record("incident.correlated", { ...where, data: { key: s.key, reason } });
   }
 
   private async create(s: IncidentSignal): Promise<IncidentRecord> {
@@ -94,6 +157,28 @@ export class IncidentManager {
     return incident;
   }
 
+  /**
+   * Records where the fault is: the root component, its cause, the confidence and the
+   * sentence, journalled as `incident.localized` whenever the root or the cause changes.
+   */
+  async localized(incident: IncidentRecord, l: IncidentLocalization): Promise<boolean> {
+    if (incident.state === "resolved") return false;
+    if (incident.rootKey === l.rootKey && incident.cause === l.cause) return false;
+    const now = this.clock.now();
+    incident.rootKey = l.rootKey;
+    incident.cause = l.cause;
+    incident.confidence = l.confidence;
+    incident.rootCause = l.summary;
+    incident.localizedAt ??= now;
+    incident.updatedAt = now;
+    await this.storage.updateIncident(incident);
+    await this.journal.record("incident.localized", {
+      ...this.where(incident),
+      data: { root: l.rootKey, cause: l.cause, confidence: l.confidence, summary: l.summary, evidence: l.evidence, candidates: l.candidates },
+    });
+    return true;
+  }
+
   async setState(incident: IncidentRecord, state: Exclude<IncidentState, "resolved" | "escalated">): Promise<void> {
     if (incident.state === state || incident.state === "resolved") return;
     incident.state = state;
@@ -119,7 +204,7 @@ export class IncidentManager {
     incident.recoveredAt = Math.max(incident.detectedAt, Math.min(recoveredAt, now));
     incident.resolvedAt = now;
     incident.updatedAt = now;
-    this.open.delete(incident.key);
+    for (const key of incident.members) if (this.open.get(key) === incident) this.open.delete(key);
     await this.storage.updateIncident(incident);
     await this.journal.record("incident.resolved", {
       ...this.where(incident),
