@@ -68,6 +68,8 @@ const serviceSchema = z.strictObject({
   pidfile: z.string().optional(),
   health: healthSchema.optional(),
   dependsOn: z.array(name).default([]),
+  /** Nodes that can run it when its own node is lost (failover), in order of preference. */
+  standby: z.array(name).optional(),
   /** A playbook name, or "none" to turn healing off; omitted: the default playbook. */
   recovery: name.optional(),
   labels: labels.default({}),
@@ -145,6 +147,8 @@ const recoverySchema = z.strictObject({
 /** Incident correlation: failures related through a node or dependsOn within the window join one incident. */
 const incidentsSchema = z.strictObject({
   correlationWindow: duration.default(120_000),
+  /** After a dependency recovers, its dependents get this long to recover by themselves before they are repaired. */
+  dependentGrace: duration.default(10_000),
 });
 
 const metricName = z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, "expected a metric name such as node_cpu_usage_ratio");

@@ -106,6 +106,18 @@ export class ServiceRegistry {
     return out;
   }
 
+  /** A failover moved the service to `node`: what was known came from the old instance. */
+  async moveTo(service: string, node: string): Promise<HealthTransition | null> {
+    const s = this.services.get(service);
+    if (!s || s.node === node) return null;
+    const from = s.node;
+    s.node = node;
+    s.pid = null;
+    s.running = false;
+    const t = await this.transition(s, "unknown", this.clock.now(), `moved from ${from} to ${node} by failover`, "node", true);
+    return t;
+  }
+
   /** The node is down: its services' health is unknown until it is back. */
   async nodeDown(node: string, since: number): Promise<HealthTransition[]> {
     const out: HealthTransition[] = [];

@@ -52,8 +52,10 @@ export interface RecoveryDeps {
    * answer may have changed.
    */
   pauseReason?(incident: IncidentRecord): string | null;
-  /** The incident's localized cause (default: the incident record's, else unknown). */
-  causeOf?(incident: IncidentRecord): Cause;
+  /** The cause the run of `service` acts on (default: the incident record's, else unknown). */
+  causeOf?(incident: IncidentRecord, service: string): Cause;
+  /** A run ended (verified, escalated, cancelled or failed). */
+  onRunEnded?(incident: IncidentRecord, service: string): void;
   /** Why a step cannot be taken for this service (failover without a standby, say), or null. */
   unavailable?(service: string, step: ActionStep): string | null;
   /** The mode when the playbook names none (config `recovery.mode`). */
@@ -104,7 +106,9 @@ export class RecoveryOrchestrator {
       .run(playbook)
       .catch((err) => this.deps.logger.error({ err, incident: incident.id }, "recovery run failed unexpectedly"))
       .finally(() => {
-        if (this.runs.get(key) === run) this.runs.delete(key);
+        if (this.runs.get(key) !== run) return; // cancelled: whoever cancelled it decides what follows
+        this.runs.delete(key);
+        this.deps.onRunEnded?.(incident, service);
       });
     return true;
   }

@@ -89,7 +89,8 @@ export class RecoveryRun {
         return;
       }
       for (;;) {
-        await this.until(() => this.deps.healthOf(this.service).health !== "unknown");
+        // Unknown health (its node not connected) waits, unless the node is down: failover is for that.
+        await this.until(() => this.deps.healthOf(this.service).health !== "unknown" || this.cause() === "node-down");
         let from = 0;
         let resumeActionId: string | undefined;
         let attemptNumber: number;
@@ -136,7 +137,7 @@ export class RecoveryRun {
   }
 
   private cause(): Cause {
-    return this.deps.causeOf?.(this.incident) ?? ((this.incident.cause as Cause | null) ?? "unknown");
+    return this.deps.causeOf?.(this.incident, this.service) ?? ((this.incident.cause as Cause | null) ?? "unknown");
   }
 
   /** Why an action step cannot be taken here, or null when it applies. */

@@ -31,6 +31,10 @@ import type { MuteStage } from "../alert/mute.js";
 import { SilenceStage } from "../alert/silences.js";
 import { IncidentManager } from "../incident/incident-manager.js";
 import { RecoveryOrchestrator } from "../recover/orchestrator.js";
+import { Placements } from "../recover/placements.js";
+import { resumePoint } from "../recover/resume-point.js";
+import { IncidentReconciler } from "../incident/reconciler.js";
+import { Topology, nodeKey, parseKey, serviceKey } from "../incident/topology.js";
 import { systemClock, type Clock, type TimerHandle } from "../util/clock.js";
 import type { Logger } from "../util/logger.js";
 import { AgentHub } from "./agent-hub.js";
@@ -87,7 +91,8 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
   const { config, logger } = o;
   const clock = o.clock ?? systemClock;
   const localNode = o.localNode ?? defaultNodeName();
-  const nodeOf = new Map(config.services.map((s) => [s.name, s.node ?? localNode]));
+  const configuredNode = new Map(config.services.map((s) => [s.name, s.node ?? localNode]));
+  const serviceConfig = new Map(config.services.map((s) => [s.name, s]));
 
   // ---- state that survives restarts ----
   const storage = await openStorage(o.dataDir ?? config.server.data);
@@ -105,7 +110,12 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
   });
   const hubRef: { hub?: AgentHub } = {};
   const nodes = new NodeRegistry(storage, clock, failureDetectorOptions(config), (node) => hubRef.hub?.probeAddressOf(node) != null);
-  const services = new ServiceRegistry(storage, clock, [...nodeOf].map(([name, node]) => ({ name, node })));
+  const placements = new Placements(configuredNode, storage, clock);
+  await placements.load();
+  const nodeOf = (service: string): string => placements.nodeOf(service) ?? localNode;
+  const services = new ServiceRegistry(storage, clock, placements.services().map((name) => ({ name, node: nodeOf(name) })));
+  const topology = () =>
+    new Topology(config.services.map((s) => ({ name: s.name, node: nodeOf(s.name), dependsOn: s.dependsOn })));
   await nodes.load();
   await services.load();
 
@@ -146,7 +156,10 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
   await alerts.load();
 
   // ---- incidents and recovery ----
-  const incidents = new IncidentManager(storage, journal, clock);
+  const incidents = new IncidentManager(storage, journal, clock, {
+    windowMs: config.incidents.correlationWindow,
+    relation: (a, b) => topology().relation(a, b),
+  });
   const escalationAlert = (incident: IncidentRecord, active: boolean, reason: string) =>
     alerts.observe({
       labels: {
@@ -164,6 +177,7 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
   incidents.onResolved(async (incident) => {
     if (incident.escalatedAt !== null || incident.state === "resolved") await escalationAlert(incident, false, "resolved");
   });
+  const reconcilerRef: { reconciler?: IncidentReconciler } = {};
   const recovery = new RecoveryOrchestrator({
     clock,
     journal,
@@ -172,10 +186,15 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
     playbookFor: (service) => playbookFor(config, service),
     healthOf: (service) => services.get(service) ?? { health: "unknown", since: clock.now() },
     sendAction: async (service, action, reason) => {
-      const outcome = await hubRef.hub!.sendAction(nodeOf.get(service) ?? localNode, service, action as ActionKind, reason);
+      const outcome = await hubRef.hub!.sendAction(nodeOf(service), service, action as ActionKind, reason);
       metrics.actions.inc({ action, result: outcome.ok ? "ok" : "failed" });
       return outcome;
     },
+    causeOf: (incident, service) => reconcilerRef.reconciler!.causeOf(incident, service),
+    onRunEnded: (incident) => {
+      reconcilerRef.reconciler!.reconcile(incident).catch((err) => logger.error({ err, incident: incident.id }, "incident reconciliation failed"));
+    },
+    recovered: async () => {}, // the run's end reconciles: resolved once no member fails
     escalationAlert,
     attemptHistory: await attemptHistory(storage, config, clock.now()),
     modeOf: () => config.recovery.mode,
@@ -188,6 +207,28 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
         clock.now(),
       ),
   });
+  const reconciler = new IncidentReconciler({
+    clock,
+    journal,
+    logger: logger.child({ component: "incidents" }),
+    incidents,
+    recovery,
+    topology,
+    failing: (key) => {
+      const p = parseKey(key);
+      if (!p) return false;
+      return p.kind === "node" ? nodes.get(p.name)?.state === "down" : services.get(p.name)?.health === "unhealthy";
+    },
+    healthySince: (key) => {
+      const p = parseKey(key);
+      if (p?.kind === "service") return services.get(p.name)?.health === "healthy" ? services.get(p.name)!.since : null;
+      const node = p ? nodes.get(p.name) : undefined;
+      return node?.state === "alive" ? node.since : null;
+    },
+    hasStandby: (service) => (serviceConfig.get(service)?.standby?.length ?? 0) > 0,
+    dependentGraceMs: config.incidents.dependentGrace,
+  });
+  reconcilerRef.reconciler = reconciler;
   const announcer = new MaintenanceAnnouncer({
     stage: maintenance,
     journal,
@@ -205,8 +246,8 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
       data: { from: t.from, to: t.to, detail: t.detail, source: t.source },
     });
     if (t.to === "unhealthy") {
-      const { incident, opened } = await incidents.report({
-        key: `service:${t.service}`,
+      const { incident } = await incidents.report({
+        key: serviceKey(t.service),
         kind: "service",
         target: t.service,
         node: t.node,
@@ -214,13 +255,10 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
         firstSignalAt: t.since,
         signal: { source: t.source, detail: t.detail },
       });
-      if (opened) recovery.begin(incident);
+      await reconciler.reconcile(incident);
     }
     recovery.healthChanged(t.service);
-    const open = incidents.openIncident(`service:${t.service}`);
-    if (t.to === "healthy" && open && !recovery.isRunning(open.id)) {
-      await incidents.resolve(open, t.since, "service healthy again");
-    }
+    if (t.to === "healthy") await reconciler.componentRecovered(serviceKey(t.service), t.since);
     // Alerting comes after recovery has started: repair time does not wait for it.
     if (t.to !== "unknown") {
       await alerts.observe({
@@ -245,8 +283,7 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
       await journal.record("node.up", { node: v.node, ts: v.since, data: { reason: v.reason } });
       await nodeAlert("NodeDown", "critical", v.node, `node ${v.node} is alive again`, false);
       await nodeAlert("NodeUnreachable", "warning", v.node, `node ${v.node} is reachable again`, false);
-      const open = incidents.openIncident(`node:${v.node}`);
-      if (open) await incidents.resolve(open, v.since, "node is alive again");
+      await reconciler.componentRecovered(nodeKey(v.node), v.since);
       return;
     }
     const data = { reason: v.reason, phi: Number.isFinite(v.phi) ? v.phi : null, lastSeen: v.lastSeen };
@@ -260,8 +297,8 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
     await journal.record("node.down", { node: v.node, ts: v.since, data });
     await nodeAlert("NodeUnreachable", "warning", v.node, `node ${v.node} is down`, false);
     await nodeAlert("NodeDown", "critical", v.node, `node ${v.node} is down: ${v.reason}`, true);
-    await incidents.report({
-      key: `node:${v.node}`,
+    const { incident } = await incidents.report({
+      key: nodeKey(v.node),
       kind: "node",
       target: v.node,
       node: v.node,
@@ -270,6 +307,7 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
       signal: { source: "failure-detector", detail: v.reason },
     });
     for (const t of await services.nodeDown(v.node, v.since)) await onServiceTransition(t);
+    await reconciler.reconcile(incident);
   };
 
   const onFreeze = async (f: FreezeChange): Promise<void> => {
@@ -297,7 +335,7 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
     logger: logger.child({ component: "hub" }),
     nodes,
     settings: { heartbeatInterval: config.agent.heartbeatInterval, collectInterval: config.agent.collectInterval },
-    servicesFor: (node) => config.services.filter((s) => nodeOf.get(s.name) === node).map(toAgentService),
+    servicesFor: (node) => config.services.filter((s) => nodeOf(s.name) === node).map(toAgentService),
     onMessage: (type) => metrics.agentMessages.inc({ type }),
     handlers: {
       async hello(node, hello) {
@@ -369,6 +407,7 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
     http,
     close: async () => {
       for (const t of timers) t.cancel();
+      reconciler.stop();
       announcer.stop();
       recovery.stop();
       hub.close();
@@ -419,9 +458,12 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
   ];
   dispatcher.start();
   await announcer.start();
-  // Incidents left open by a previous run continue where they stand (level-triggered).
+  // Incidents left open by a previous run continue where they stand (level-triggered): the
+  // runs that were going resume from the journal, then the incident is reconciled.
   for (const incident of await incidents.load()) {
-    if (incident.kind === "service" && incident.state !== "escalated") await recovery.resume(incident);
+    if (incident.state === "escalated") continue;
+    for (const service of await servicesWithOpenAttempts(journal, incident)) await recovery.resume(incident, service);
+    await reconciler.reconcile(incident);
   }
   logger.info({ url: server.url, data: o.dataDir ?? config.server.data }, "vigil server listening");
   return server;
@@ -434,6 +476,13 @@ function toAgentService(s: VigilConfig["services"][number]): AgentService {
     ...(s.pidfile !== undefined && { pidfile: s.pidfile }),
     ...(s.health && { health: s.health }),
   };
+}
+
+/** The services whose playbooks were running for the incident when the server stopped. */
+async function servicesWithOpenAttempts(journal: Journal, incident: IncidentRecord): Promise<string[]> {
+  const events = await journal.list({ incidentId: incident.id, limit: 100_000 });
+  const services = new Set(events.filter((e) => e.kind === "recovery.attempt" && e.service).map((e) => e.service!));
+  return [...services].filter((service) => resumePoint(events, service) !== null);
 }
 
 /** Recovery attempts of the last limits window per service, so limits hold across restarts. */

@@ -166,6 +166,17 @@ export interface SilenceRecord {
 }
 export type NewSilence = Omit<SilenceRecord, "id">;
 
+/**
+ * Where a service runs when that is no longer where its config puts it (after a failover),
+ * and the nodes where its old instance is fenced: it must not run there until unfenced.
+ */
+export interface PlacementRecord {
+  service: string;
+  node: string;
+  fenced: string[];
+  updatedAt: number;
+}
+
 export interface Storage {
   appendEvent(event: NewJournalEvent): Promise<JournalEvent>;
   listEvents(query?: EventQuery): Promise<JournalEvent[]>;
@@ -204,6 +215,9 @@ export interface Storage {
   updateSilence(silence: SilenceRecord): Promise<void>;
   /** Every silence, expired ones included, by id. */
   listSilences(): Promise<SilenceRecord[]>;
+
+  savePlacement(placement: PlacementRecord): Promise<void>;
+  listPlacements(): Promise<PlacementRecord[]>;
 
   close(): Promise<void>;
 }

@@ -191,6 +191,19 @@ describe("SqliteStorage records", () => {
     });
   });
 
+  it("saves, replaces and lists service placements with their fenced nodes", async () => {
+    await withStorage(async (storage) => {
+      assert.deepEqual(await storage.listPlacements(), []);
+      await storage.savePlacement({ service: "db", node: "node-c", fenced: ["node-b"], updatedAt: 1 });
+      await storage.savePlacement({ service: "api", node: "node-a", fenced: [], updatedAt: 2 });
+      await storage.savePlacement({ service: "db", node: "node-c", fenced: [], updatedAt: 3 });
+      assert.deepEqual(await storage.listPlacements(), [
+        { service: "api", node: "node-a", fenced: [], updatedAt: 2 },
+        { service: "db", node: "node-c", fenced: [], updatedAt: 3 },
+      ]);
+    });
+  });
+
   it("round-trips alerts and lists resolved ones only from resolvedSince", async () => {
     await withStorage(async (storage) => {
       const pending = alert("fp-pending", { state: "pending", activeAt: 1, firedAt: null, value: null });

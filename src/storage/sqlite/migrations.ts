@@ -137,6 +137,18 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE incidents ADD COLUMN members      TEXT NOT NULL DEFAULT '[]';
     `,
   },
+  {
+    version: 5,
+    name: "service placements after failover, and fenced instances",
+    up: `
+      CREATE TABLE placements (
+        service    TEXT PRIMARY KEY,
+        node       TEXT    NOT NULL,
+        fenced     TEXT    NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+    `,
+  },
 ];
 
 /** The schema version this build of Vigil writes: the last migration's version. */

@@ -13,6 +13,7 @@ import type {
   IncidentState,
   JournalEvent,
   NewIncident,
+  PlacementRecord,
   NewJournalEvent,
   NewNotification,
   NewSilence,
@@ -73,6 +74,12 @@ interface AlertRow {
   value: number | null;
   updated_at: number;
   keep_firing_until: number | null;
+}
+interface PlacementRow {
+  service: string;
+  node: string;
+  fenced: string;
+  updated_at: number;
 }
 interface IncidentRow {
   id: number;
@@ -185,6 +192,8 @@ export class SqliteStorage implements Storage {
   private readonly insertSilence: Stmt;
   private readonly updateSilenceStmt: Stmt;
   private readonly selectSilences: ParamlessStmt<SilenceRow>;
+  private readonly upsertPlacement: Stmt;
+  private readonly selectPlacements: ParamlessStmt<PlacementRow>;
 
   /** Takes a database whose schema is current (see openSqliteStorage). */
   constructor(private readonly db: Database.Database) {
@@ -279,6 +288,11 @@ export class SqliteStorage implements Storage {
        WHERE id = @id`,
     );
     this.selectSilences = db.prepare("SELECT * FROM silences ORDER BY id");
+    this.upsertPlacement = db.prepare(
+      `INSERT INTO placements (service, node, fenced, updated_at) VALUES (@service, @node, @fenced, @updatedAt)
+       ON CONFLICT (service) DO UPDATE SET node = excluded.node, fenced = excluded.fenced, updated_at = excluded.updated_at`,
+    );
+    this.selectPlacements = db.prepare("SELECT * FROM placements ORDER BY service");
     this.selectNotificationLog = db.prepare(
       "SELECT * FROM notification_log WHERE receiver = @receiver AND group_key = @groupKey",
     );
@@ -551,6 +565,18 @@ export class SqliteStorage implements Storage {
 
   listSilences(): Promise<SilenceRecord[]> {
     return this.attempt("listSilences", () => this.selectSilences.all().map(silenceFromRow));
+  }
+
+  savePlacement(p: PlacementRecord): Promise<void> {
+    return this.attempt(`savePlacement(${printable(p?.service)})`, () => {
+      this.upsertPlacement.run({ service: p.service, node: p.node, fenced: JSON.stringify(p.fenced), updatedAt: p.updatedAt });
+    });
+  }
+
+  listPlacements(): Promise<PlacementRecord[]> {
+    return this.attempt("listPlacements", () =>
+      this.selectPlacements.all().map((r) => ({ service: r.service, node: r.node, fenced: JSON.parse(r.fenced) as string[], updatedAt: r.updated_at })),
+    );
   }
 
   close(): Promise<void> {
