@@ -162,7 +162,14 @@ export class AlertManager {
     if (transition === "firing" || transition === "resolved") {
       await this.journal.record(`alert.${transition}`, {
         ...where,
-        data: { fingerprint, labels: record.labels, annotations: record.annotations, value: record.value },
+        data: {
+          fingerprint,
+          labels: record.labels,
+          annotations: record.annotations,
+          value: record.value,
+          // The trace of a fast path: the sample's arrival, then this decision (the event's ts).
+          ...(observation.sampleReceivedAt !== undefined && { sampleReceivedAt: observation.sampleReceivedAt }),
+        },
       });
     }
     if (flap === "started") {
@@ -359,6 +366,9 @@ function invalidObservation(o: AlertObservation): string | null {
     }
   }
   if (!o.labels.alertname) return "labels.alertname: required (it names the alert in notifications)";
+  if (o.sampleReceivedAt !== undefined && (typeof o.sampleReceivedAt !== "number" || !Number.isFinite(o.sampleReceivedAt))) {
+    return `sampleReceivedAt: expected a time in ms, got ${String(o.sampleReceivedAt)}`;
+  }
   if (typeof o.active !== "boolean") return `active: expected a boolean, got ${typeof o.active}`;
   if (o.value !== null && typeof o.value !== "number") return `value: expected a number or null, got ${typeof o.value}`;
   for (const field of ["forMs", "keepFiringMs"] as const) {

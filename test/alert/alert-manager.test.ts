@@ -521,6 +521,27 @@ test("a keepFiringFor deadline survives a restart", async (t) => {
   assert.deepEqual((await secondStorage.listEvents({ kinds: ["alert.resolved"] })).map((e) => e.ts), [deadline]);
 });
 
+test("an alert decided on a sample's arrival journals when the sample arrived; with groupWait 0 it is queued without waiting", async (t) => {
+  const { alerts, storage, clock } = await fixture(t, notifyConfig({ groupWait: "0s" }));
+  const arrivedAt = clock.now() - 2;
+  await alerts.observe({ ...cpu(true, 0.95, 0), sampleReceivedAt: arrivedAt });
+  clock.advance(0); // the flush timer of a new group with groupWait 0 is due now: no time passes
+  await alerts.idle();
+  assert.deepEqual(await queued(storage), ["oncall firing HighCpu/node-a:firing"]);
+  await alerts.observe({ ...cpu(false, 0.5, 0), sampleReceivedAt: arrivedAt + 1000 });
+  await alerts.observe(cpu(true, 0.97, 0)); // from the periodic evaluation: no arrival time to tell
+  const events = await storage.listEvents({ kinds: ["alert.firing", "alert.resolved"] });
+  assert.deepEqual(
+    events.map((e) => [e.kind, e.data.sampleReceivedAt]),
+    [
+      ["alert.firing", arrivedAt],
+      ["alert.resolved", arrivedAt + 1000],
+      ["alert.firing", undefined],
+    ],
+  );
+  await assert.rejects(alerts.observe({ ...cpu(true, 1), sampleReceivedAt: Number.NaN }), /sampleReceivedAt: expected a time in ms, got NaN/);
+});
+
 test("a malformed observation is refused with the field at fault", async (t) => {
   const { alerts } = await fixture(t);
   await assert.rejects(alerts.observe({ ...cpu(true, 1), labels: { severity: "critical" } }), /labels.alertname: required/);
