@@ -12,7 +12,7 @@ import { AggregationGroups } from "./aggregation-groups.js";
 import { nextAlertState, type AlertObservation } from "./alert-lifecycle.js";
 import { alertFingerprint } from "./fingerprint.js";
 import { FlapDetector, flappingView } from "./flap-detector.js";
-import type { MuteStage } from "./mute.js";
+import { muteStatus, type MuteStage, type MuteStatus } from "./mute.js";
 import { planDedup } from "./notification-dedup.js";
 import type { NotificationDispatcher } from "./notify/dispatcher.js";
 import { webhookPayload } from "./notify/webhook-payload.js";
@@ -99,6 +99,16 @@ export class AlertManager {
   /** Pending and firing alerts. */
   active(): AlertRecord[] {
     return [...this.alerts.values()];
+  }
+
+  /**
+   * What the mute stages say about the alert now, every reason of each (Alertmanager's
+   * AlertStatus): the same stages and clock its group's next flush will ask.
+   */
+  muteStatus(alert: Pick<AlertRecord, "labels" | "fingerprint">): MuteStatus {
+    return muteStatus(this.muteStages, alert.labels, this.clock.now(), (err, stage) =>
+      this.logger.error({ err, stage: stage.kind, fingerprint: alert.fingerprint }, "mute stage failed; shown as not muting"),
+    );
   }
 
   /**

@@ -128,6 +128,7 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
             services: serviceTopology(config, localNode),
             serviceDown: (s) => services.get(s)?.health === "unhealthy",
             nodeDown: (n) => nodes.get(n)?.state === "down",
+            firing: () => alertsRef.alerts?.active() ?? [],
           }),
         ]
       : []),

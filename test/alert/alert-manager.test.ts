@@ -48,6 +48,10 @@ class SwitchedMute implements MuteStage {
     const fp = alertFingerprint(alertLabels);
     return this.fingerprints.has(fp) ? { kind: this.kind, id: fp, detail: `${this.kind} by the test` } : null;
   }
+  reasons(alertLabels: Record<string, string>): MuteReason[] {
+    const reason = this.muted(alertLabels);
+    return reason ? [reason] : [];
+  }
 }
 
 function compose(storage: Storage, clock: ManualClock, notify: NotifyConfig, muteStages: MuteStage[] = []) {
@@ -311,6 +315,10 @@ test("resolved is always sent after an inhibition, and the inhibited alert is no
       if (alertLabels.alertname === "NodeDown") return null;
       const source = manager!.active().find((x) => x.state === "firing" && x.labels.alertname === "NodeDown" && x.labels.node === alertLabels.node);
       return source ? { kind: "inhibition", id: source.fingerprint, detail: "node down" } : null;
+    },
+    reasons(alertLabels, now) {
+      const reason = this.muted(alertLabels, now);
+      return reason ? [reason] : [];
     },
   };
   const notify = notifyConfig({ routes: [{ receiver: "oncall", repeatInterval: "30s" }] });
