@@ -17,6 +17,11 @@ export interface AlertObservation {
    * keep_firing_for); 0 or absent: it resolves at the first inactive observation.
    */
   keepFiringMs?: number;
+  /**
+   * When the sample this observation reads reached the server (ms), for observations made as
+   * samples arrive; journalled with the firing/resolved event so its latency can be traced.
+   */
+  sampleReceivedAt?: number;
 }
 
 export type AlertTransition = "pending" | "firing" | "resolved" | "dropped";

@@ -12,7 +12,7 @@ import { AggregationGroups } from "./aggregation-groups.js";
 import { nextAlertState, type AlertObservation } from "./alert-lifecycle.js";
 import { alertFingerprint } from "./fingerprint.js";
 import { FlapDetector, flappingView } from "./flap-detector.js";
-import type { MuteStage } from "./mute.js";
+import { muteStatus, type MuteStage, type MuteStatus } from "./mute.js";
 import { planDedup } from "./notification-dedup.js";
 import type { NotificationDispatcher } from "./notify/dispatcher.js";
 import { webhookPayload } from "./notify/webhook-payload.js";
@@ -102,6 +102,16 @@ export class AlertManager {
   }
 
   /**
+   * What the mute stages say about the alert now, every reason of each (Alertmanager's
+   * AlertStatus): the same stages and clock its group's next flush will ask.
+   */
+  muteStatus(alert: Pick<AlertRecord, "labels" | "fingerprint">): MuteStatus {
+    return muteStatus(this.muteStages, alert.labels, this.clock.now(), (err, stage) =>
+      this.logger.error({ err, stage: stage.kind, fingerprint: alert.fingerprint }, "mute stage failed; shown as not muting"),
+    );
+  }
+
+  /**
    * Applies one observation. Its time is taken now, at the call; observations of the same
    * alert apply in call order even when the caller does not await each one.
    */
@@ -162,7 +172,14 @@ export class AlertManager {
     if (transition === "firing" || transition === "resolved") {
       await this.journal.record(`alert.${transition}`, {
         ...where,
-        data: { fingerprint, labels: record.labels, annotations: record.annotations, value: record.value },
+        data: {
+          fingerprint,
+          labels: record.labels,
+          annotations: record.annotations,
+          value: record.value,
+          // The trace of a fast path: the sample's arrival, then this decision (the event's ts).
+          ...(observation.sampleReceivedAt !== undefined && { sampleReceivedAt: observation.sampleReceivedAt }),
+        },
       });
     }
     if (flap === "started") {
@@ -359,6 +376,9 @@ function invalidObservation(o: AlertObservation): string | null {
     }
   }
   if (!o.labels.alertname) return "labels.alertname: required (it names the alert in notifications)";
+  if (o.sampleReceivedAt !== undefined && (typeof o.sampleReceivedAt !== "number" || !Number.isFinite(o.sampleReceivedAt))) {
+    return `sampleReceivedAt: expected a time in ms, got ${String(o.sampleReceivedAt)}`;
+  }
   if (typeof o.active !== "boolean") return `active: expected a boolean, got ${typeof o.active}`;
   if (o.value !== null && typeof o.value !== "number") return `value: expected a number or null, got ${typeof o.value}`;
   for (const field of ["forMs", "keepFiringMs"] as const) {

@@ -2,6 +2,7 @@
 // services that depend on it (transitively) or run on it are not notified, so one fault
 // pages once, for its root. db → api → web with db down: only db's alerts are notified.
 import type { VigilConfig } from "../config/schema.js";
+import type { AlertRecord } from "../storage/storage.js";
 import type { MuteReason, MuteStage } from "./mute.js";
 
 export interface ServiceTopology {
@@ -28,6 +29,11 @@ export interface DependencyInhibitionOptions {
   serviceDown: (service: string) => boolean;
   /** Whether the node is down now. */
   nodeDown: (node: string) => boolean;
+  /**
+   * The alerts firing now, for reasons() to name the alerts that stand for a root (its
+   * ServiceDown, NodeDown, ...) by fingerprint; without it, roots are named `service:db`, `node:a`.
+   */
+  firing?: () => readonly AlertRecord[];
 }
 
 export class DependencyInhibitionStage implements MuteStage {
@@ -50,18 +56,38 @@ export class DependencyInhibitionStage implements MuteStage {
   muted(labels: Record<string, string>, _now: number): MuteReason | null {
     const service = labels.service;
     if (service === undefined) return null;
-    const roots = this.byName.has(service)
-      ? this.rootsOf(service)
-      : // A service Vigil does not know (an alert from Prometheus, say): only its node label can tell.
-        labels.node !== undefined && this.o.nodeDown(labels.node)
-        ? [{ kind: "node" as const, node: labels.node, via: service }]
-        : [];
+    const roots = this.rootsFor(service, labels.node);
     if (roots.length === 0) return null;
     return {
       kind: "inhibition",
-      id: roots.map((r) => (r.kind === "service" ? `service:${r.service}` : `node:${r.node}`)).join(","),
+      id: roots.map(rootId).join(","),
       detail: `inhibited: ${roots.map((r) => describeRoot(r, service)).join("; ")}`,
     };
+  }
+
+  private rootsFor(service: string, node: string | undefined): DependencyRoot[] {
+    if (this.byName.has(service)) return this.rootsOf(service);
+    // A service Vigil does not know (an alert from Prometheus, say): only its node label can tell.
+    return node !== undefined && this.o.nodeDown(node) ? [{ kind: "node", node, via: service }] : [];
+  }
+
+  /**
+   * One reason per firing alert about a root (for a service: the alerts labelled with it; for
+   * a node: its alerts without a service label), its fingerprint as the id; a root with no
+   * such alert gives one reason with the root as the id (`service:db`, `node:node-a`).
+   */
+  reasons(labels: Record<string, string>, _now: number): MuteReason[] {
+    const service = labels.service;
+    if (service === undefined) return [];
+    const firing = (this.o.firing?.() ?? []).filter((a) => a.state === "firing");
+    return this.rootsFor(service, labels.node).flatMap((root) => {
+      const detail = `inhibited: ${describeRoot(root, service)}`;
+      const about = firing.filter((a) =>
+        root.kind === "service" ? a.labels.service === root.service : a.labels.node === root.node && a.labels.service === undefined,
+      );
+      if (about.length === 0) return [{ kind: "inhibition" as const, id: rootId(root), detail }];
+      return about.map((a) => ({ kind: "inhibition" as const, id: a.fingerprint, detail }));
+    });
   }
 
   /**
@@ -116,6 +142,10 @@ export class DependencyInhibitionStage implements MuteStage {
     }
     return order;
   }
+}
+
+function rootId(root: DependencyRoot): string {
+  return root.kind === "service" ? `service:${root.service}` : `node:${root.node}`;
 }
 
 function describeRoot(root: DependencyRoot, service: string): string {

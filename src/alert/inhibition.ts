@@ -53,25 +53,32 @@ export class InhibitionStage implements MuteStage {
     this.rules = compileInhibitRules(rules);
   }
 
-  muted(labels: Record<string, string>, _now: number): MuteReason | null {
+  muted(labels: Record<string, string>, now: number): MuteReason | null {
+    return this.reasons(labels, now)[0] ?? null;
+  }
+
+  /** One reason per firing alert that inhibits these labels (under any rule), its fingerprint as the id. */
+  reasons(labels: Record<string, string>, _now: number): MuteReason[] {
     const targetRules = this.rules.filter((rule) => matchesAll(rule.target, labels));
-    if (targetRules.length === 0) return null;
+    if (targetRules.length === 0) return [];
     const targetFingerprint = alertFingerprint(labels);
+    const reasons = new Map<string, MuteReason>();
     for (const rule of targetRules) {
       for (const source of this.firing()) {
+        if (reasons.has(source.fingerprint)) continue;
         if (source.state !== "firing" || !matchesAll(rule.source, source.labels)) continue;
         // An alert matching both sides does not inhibit itself (Alertmanager's rule too).
         if (source.fingerprint === targetFingerprint) continue;
         if (!equalLabelsMatch(rule.equal, source.labels, labels)) continue;
-        return { kind: "inhibition", id: source.fingerprint, detail: `inhibited by ${describeAlert(source.labels)}` };
+        reasons.set(source.fingerprint, { kind: "inhibition", id: source.fingerprint, detail: `inhibited by ${describeAlert(source.labels)}` });
       }
     }
-    return null;
+    return [...reasons.values()];
   }
 }
 
 /** `NodeDown{node="node-a"}`: the alert's name and its other labels but severity. */
-function describeAlert(labels: Record<string, string>): string {
+export function describeAlert(labels: Record<string, string>): string {
   const rest = Object.entries(labels)
     .filter(([name]) => name !== "alertname" && name !== "severity")
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))

@@ -101,12 +101,18 @@ export class MaintenanceStage implements MuteStage {
 
   /** The first open window whose matchers all match these labels. */
   muted(labels: Record<string, string>, now: number): MuteReason | null {
+    return this.reasons(labels, now)[0] ?? null;
+  }
+
+  /** Every open window whose matchers all match these labels, in config order. */
+  reasons(labels: Record<string, string>, now: number): MuteReason[] {
+    const reasons: MuteReason[] = [];
     for (const window of this.windows) {
       if (!matchesAll(window.matchers, labels)) continue;
       const state = this.stateAt(window, now);
-      if (state.active) return { kind: "maintenance", id: window.name, detail: describeOpen(window, state.until) };
+      if (state.active) reasons.push({ kind: "maintenance", id: window.name, detail: describeOpen(window, state.until) });
     }
-    return null;
+    return reasons;
   }
 
   /**

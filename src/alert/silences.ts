@@ -121,12 +121,18 @@ export class SilenceStage implements MuteStage {
 
   /** The oldest silence active at `now` whose matchers all match, as a reason; else null. */
   muted(labels: Record<string, string>, now: number): MuteReason | null {
+    return this.reasons(labels, now)[0] ?? null;
+  }
+
+  /** Every silence active at `now` whose matchers all match, oldest first. */
+  reasons(labels: Record<string, string>, now: number): MuteReason[] {
+    const reasons: MuteReason[] = [];
     for (const { silence, matchers } of this.silences.values()) {
       if (silenceState(silence, now) !== "active" || !matchesAll(matchers, labels)) continue;
       const why = silence.comment ? `${silence.createdBy}: ${silence.comment}` : silence.createdBy;
-      return { kind: "silence", id: String(silence.id), detail: `silenced by ${silence.id} (${why})` };
+      reasons.push({ kind: "silence", id: String(silence.id), detail: `silenced by ${silence.id} (${why})` });
     }
-    return null;
+    return reasons;
   }
 
   /** Validates, stores and journals a new silence (throws SilenceError for bad input). */

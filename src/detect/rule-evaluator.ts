@@ -2,10 +2,14 @@
 // reports, level-triggered, whether each rule's condition holds now (with hysteresis: a
 // series that was active stays so until its resolve condition holds); the alert manager
 // turns these observations into pending/firing/resolved using forMs and keepFiringMs.
+// Two entry points: evaluateSamples() when samples arrive (only the rules on their metrics,
+// only the series they touch: what makes an alert fast), and evaluate() on a timer (every
+// series: staleness, and `for` durations that elapse between samples).
 import type { RuleConfig } from "../config/schema.js";
+import type { Sample } from "../protocol/messages.js";
 import type { Clock } from "../util/clock.js";
-import { seriesKey } from "../tsdb/labels.js";
-import type { SeriesStore } from "../tsdb/series-store.js";
+import { matchesLabels, seriesKey } from "../tsdb/labels.js";
+import type { LatestSample, SeriesStore } from "../tsdb/series-store.js";
 import { ruleAlertLabels, ruleAnnotations, thresholdBreach, thresholdRuleProblem, type Breach } from "./threshold-rule.js";
 
 export interface RuleObservation {
@@ -18,6 +22,8 @@ export interface RuleObservation {
   forMs: number;
   /** The rule's keepFiringFor: how long a firing alert outlasts its condition (absent: 0). */
   keepFiringMs?: number;
+  /** When the samples message with this sample reached the server (ms); set by evaluateSamples only. */
+  sampleReceivedAt?: number;
 }
 
 export interface RuleEvaluatorOptions {
@@ -44,6 +50,8 @@ export class RuleEvaluator {
   private readonly observe: (observation: RuleObservation) => void;
   /** Per rule (by index: names need not be unique), the series that were active at the last evaluation, by series key. */
   private activeByRule: Map<string, ActiveSeries>[];
+  /** Rule indexes by metric name, so that arriving samples reach only the rules on their metrics. */
+  private readonly rulesByMetric = new Map<string, number[]>();
 
   constructor(options: RuleEvaluatorOptions) {
     if (!(options.staleAfterMs > 0) || !Number.isFinite(options.staleAfterMs)) {
@@ -57,6 +65,38 @@ export class RuleEvaluator {
     this.staleAfterMs = options.staleAfterMs;
     this.observe = options.observe;
     this.activeByRule = this.rules.map(() => new Map());
+    this.rules.forEach((rule, index) => this.rulesByMetric.set(rule.metric, [...(this.rulesByMetric.get(rule.metric) ?? []), index]));
+  }
+
+  /**
+   * Evaluates, at once, the rules on the series these just-stored samples touch: per series
+   * its newest sample in the batch (if fresh), against each rule on its metric whose labels it
+   * has. Samples of metrics no rule names cost one map lookup each; other series wait for
+   * evaluate(). `receivedAt` (when the batch reached the server) is passed on with each
+   * observation. Errors of `observe` are rethrown together, as evaluate() does.
+   */
+  evaluateSamples(samples: readonly Sample[], receivedAt: number): void {
+    const notBefore = this.clock.now() - this.staleAfterMs;
+    const newest = new Map<string, Sample>();
+    for (const sample of samples) {
+      if (!this.rulesByMetric.has(sample.name) || sample.ts < notBefore) continue;
+      const key = seriesKey(sample.name, sample.labels);
+      const seen = newest.get(key);
+      if (seen === undefined || sample.ts >= seen.ts) newest.set(key, sample);
+    }
+    const observations: RuleObservation[] = [];
+    for (const [key, sample] of newest) {
+      for (const index of this.rulesByMetric.get(sample.name)!) {
+        const rule = this.rules[index]!;
+        if (!matchesLabels(sample.labels, rule.labels)) continue;
+        const active = this.activeByRule[index]!;
+        const { observation, after } = this.observation(rule, sample, active.get(key));
+        if (after === null) active.delete(key);
+        else active.set(key, after);
+        observations.push({ ...observation, sampleReceivedAt: receivedAt });
+      }
+    }
+    this.deliver(observations);
   }
 
   /**
@@ -75,11 +115,9 @@ export class RuleEvaluator {
       const timing = { forMs: rule.for, keepFiringMs: rule.keepFiringFor };
       for (const sample of this.store.latest(rule.metric, rule.labels, notBefore)) {
         const key = seriesKey(sample.name, sample.labels);
-        const breach = thresholdBreach(rule, sample.value, wasActive.get(key)?.breach ?? null);
-        const labels = ruleAlertLabels(rule, sample.labels);
-        const annotations = ruleAnnotations(rule, sample);
-        observations.push({ rule: rule.name, labels, annotations, active: breach !== null, value: sample.value, ...timing });
-        if (breach !== null) nowActive.set(key, { labels, annotations, breach });
+        const { observation, after } = this.observation(rule, sample, wasActive.get(key));
+        observations.push(observation);
+        if (after !== null) nowActive.set(key, after);
         fresh.add(key);
       }
       for (const [key, { labels, annotations }] of wasActive) {
@@ -88,7 +126,32 @@ export class RuleEvaluator {
       return nowActive;
     });
     this.activeByRule = nextActiveByRule;
+    this.deliver(observations);
+  }
 
+  /** The observation of one fresh sample against one rule, and the series' state after it (null: not active). */
+  private observation(
+    rule: RuleConfig,
+    sample: LatestSample,
+    was: ActiveSeries | undefined,
+  ): { observation: RuleObservation; after: ActiveSeries | null } {
+    const breach = thresholdBreach(rule, sample.value, was?.breach ?? null);
+    const labels = ruleAlertLabels(rule, sample.labels);
+    const annotations = ruleAnnotations(rule, sample);
+    const observation = {
+      rule: rule.name,
+      labels,
+      annotations,
+      active: breach !== null,
+      value: sample.value,
+      forMs: rule.for,
+      keepFiringMs: rule.keepFiringFor,
+    };
+    return { observation, after: breach === null ? null : { labels, annotations, breach } };
+  }
+
+  /** Every observation is delivered even if `observe` throws for some; those errors are rethrown together afterwards. */
+  private deliver(observations: readonly RuleObservation[]): void {
     const errors: unknown[] = [];
     for (const observation of observations) {
       try {

@@ -138,6 +138,7 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
             services: serviceTopology(config, localNode),
             serviceDown: (s) => services.get(s)?.health === "unhealthy",
             nodeDown: (n) => nodes.get(n)?.state === "down",
+            firing: () => alertsRef.alerts?.active() ?? [],
           }),
         ]
       : []),
@@ -346,9 +347,16 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
         await onLiveness(await nodes.heartbeat(node));
       },
       async samples(_node, m) {
+        const receivedAt = clock.now();
         const result = store.append(m.samples);
         metrics.samplesIngested.inc(result.accepted);
         metrics.samplesRejected.inc(result.rejected);
+        // Threshold rules on these series decide now, not at the next evaluation tick.
+        try {
+          thresholdRules.evaluateSamples(m.samples, receivedAt);
+        } catch (err) {
+          logger.error({ err }, "rule evaluation on arrival failed");
+        }
       },
       async probe(node, m) {
         const t = await services.applyProbe(node, m);
@@ -377,11 +385,22 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
   const staleAfterMs = Math.max(3 * config.agent.collectInterval, 2 * config.server.evaluationInterval);
   const observeRule = (r: RuleObservation): void => {
     alerts
-      .observe({ labels: r.labels, annotations: r.annotations, active: r.active, value: r.value, forMs: r.forMs, keepFiringMs: r.keepFiringMs ?? 0 })
+      .observe({
+        labels: r.labels,
+        annotations: r.annotations,
+        active: r.active,
+        value: r.value,
+        forMs: r.forMs,
+        keepFiringMs: r.keepFiringMs ?? 0,
+        ...(r.sampleReceivedAt !== undefined && { sampleReceivedAt: r.sampleReceivedAt }),
+      })
       .catch((err) => logger.error({ err, rule: r.rule }, "rule alert failed"));
   };
+  // Threshold rules are evaluated as samples arrive (the samples handler above) and on the
+  // timer, which catches series that went stale and `for` durations that elapse between samples.
+  const thresholdRules = new RuleEvaluator({ rules: rulesOfKind(config.rules, "threshold"), store, clock, staleAfterMs, observe: observeRule });
   const ruleEvaluators = [
-    new RuleEvaluator({ rules: rulesOfKind(config.rules, "threshold"), store, clock, staleAfterMs, observe: observeRule }),
+    thresholdRules,
     new AnomalyRuleEvaluator({ rules: rulesOfKind(config.rules, "anomaly"), store, clock, staleAfterMs, observe: observeRule }),
   ];
   const forecasts = new ForecastRuleEvaluator({ rules: rulesOfKind(config.rules, "forecast"), store, clock, staleAfterMs, observe: observeRule });

@@ -48,6 +48,10 @@ class SwitchedMute implements MuteStage {
     const fp = alertFingerprint(alertLabels);
     return this.fingerprints.has(fp) ? { kind: this.kind, id: fp, detail: `${this.kind} by the test` } : null;
   }
+  reasons(alertLabels: Record<string, string>): MuteReason[] {
+    const reason = this.muted(alertLabels);
+    return reason ? [reason] : [];
+  }
 }
 
 function compose(storage: Storage, clock: ManualClock, notify: NotifyConfig, muteStages: MuteStage[] = []) {
@@ -312,6 +316,10 @@ test("resolved is always sent after an inhibition, and the inhibited alert is no
       const source = manager!.active().find((x) => x.state === "firing" && x.labels.alertname === "NodeDown" && x.labels.node === alertLabels.node);
       return source ? { kind: "inhibition", id: source.fingerprint, detail: "node down" } : null;
     },
+    reasons(alertLabels, now) {
+      const reason = this.muted(alertLabels, now);
+      return reason ? [reason] : [];
+    },
   };
   const notify = notifyConfig({ routes: [{ receiver: "oncall", repeatInterval: "30s" }] });
   const { alerts, storage, step } = await fixture(t, notify, [nodeDownInhibits]);
@@ -519,6 +527,27 @@ test("a keepFiringFor deadline survives a restart", async (t) => {
   await pass(clock, second.alerts, deadline - clock.now());
   assert.deepEqual(second.alerts.active(), []);
   assert.deepEqual((await secondStorage.listEvents({ kinds: ["alert.resolved"] })).map((e) => e.ts), [deadline]);
+});
+
+test("an alert decided on a sample's arrival journals when the sample arrived; with groupWait 0 it is queued without waiting", async (t) => {
+  const { alerts, storage, clock } = await fixture(t, notifyConfig({ groupWait: "0s" }));
+  const arrivedAt = clock.now() - 2;
+  await alerts.observe({ ...cpu(true, 0.95, 0), sampleReceivedAt: arrivedAt });
+  clock.advance(0); // the flush timer of a new group with groupWait 0 is due now: no time passes
+  await alerts.idle();
+  assert.deepEqual(await queued(storage), ["oncall firing HighCpu/node-a:firing"]);
+  await alerts.observe({ ...cpu(false, 0.5, 0), sampleReceivedAt: arrivedAt + 1000 });
+  await alerts.observe(cpu(true, 0.97, 0)); // from the periodic evaluation: no arrival time to tell
+  const events = await storage.listEvents({ kinds: ["alert.firing", "alert.resolved"] });
+  assert.deepEqual(
+    events.map((e) => [e.kind, e.data.sampleReceivedAt]),
+    [
+      ["alert.firing", arrivedAt],
+      ["alert.resolved", arrivedAt + 1000],
+      ["alert.firing", undefined],
+    ],
+  );
+  await assert.rejects(alerts.observe({ ...cpu(true, 1), sampleReceivedAt: Number.NaN }), /sampleReceivedAt: expected a time in ms, got NaN/);
 });
 
 test("a malformed observation is refused with the field at fault", async (t) => {

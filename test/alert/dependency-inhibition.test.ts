@@ -88,6 +88,35 @@ describe("dependency inhibition", () => {
     assert.equal(w.stage.muted({ alertname: "Foo", service: "external", node: "node-b" }, 0), null);
   });
 
+  it("reasons() names the firing alerts about each root by fingerprint, else the root itself", () => {
+    const services = [
+      { name: "db", node: "node-a", dependsOn: [] },
+      { name: "cache", node: "node-b", dependsOn: [] },
+      { name: "web", node: "node-c", dependsOn: ["db", "cache"] },
+    ];
+    const record = (labels: Record<string, string>, state: "firing" | "pending" = "firing") =>
+      ({ fingerprint: JSON.stringify(labels), labels, annotations: {}, state, activeAt: 0, firedAt: 0, resolvedAt: null, value: null, updatedAt: 0 }) as const;
+    const dbDown = record({ alertname: "ServiceDown", service: "db", node: "node-a" });
+    const dbSlow = record({ alertname: "SlowQueries", service: "db" });
+    const nodeBDown = record({ alertname: "NodeDown", node: "node-b" });
+    const firing = [dbDown, dbSlow, nodeBDown, record({ alertname: "Pending", service: "db" }, "pending"), record({ alertname: "X", service: "cache", node: "node-b" })];
+    const down = new Set(["db"]);
+    const nodesDown = new Set(["node-b"]);
+    const stage = new DependencyInhibitionStage({ services, serviceDown: (s) => down.has(s), nodeDown: (n) => nodesDown.has(n), firing: () => firing });
+    const web = { alertname: "ServiceDown", service: "web", node: "node-c" };
+    assert.deepEqual(stage.reasons(web, 0), [
+      { kind: "inhibition", id: nodeBDown.fingerprint, detail: "inhibited: depends on cache, whose node node-b is down" },
+      { kind: "inhibition", id: dbDown.fingerprint, detail: "inhibited: depends on db, which is down" },
+      { kind: "inhibition", id: dbSlow.fingerprint, detail: "inhibited: depends on db, which is down" },
+    ]);
+    const withoutAlerts = new DependencyInhibitionStage({ services, serviceDown: (s) => down.has(s), nodeDown: (n) => nodesDown.has(n) });
+    assert.deepEqual(withoutAlerts.reasons(web, 0).map((r) => r.id), ["node:node-b", "service:db"]);
+    down.clear();
+    nodesDown.clear();
+    assert.deepEqual(stage.reasons(web, 0), []);
+    assert.equal(stage.muted(web, 0), null);
+  });
+
   it("serviceTopology takes each service's node from the config, else the local node", () => {
     const config = configSchema.parse({
       services: [

@@ -72,6 +72,21 @@ describe("inhibition rules", () => {
     assert.notEqual(stage([rule], [alert(diskFull), alert(nodeDown)]).muted(diskFull, 0), null);
   });
 
+  it("reasons() names every inhibiting alert once, under whichever rule, by fingerprint", () => {
+    const otherRule = { sourceMatchers: ['alertname="NetworkDown"'], targetMatchers: ['severity="warning"'], equal: ["node"] };
+    const network = { alertname: "NetworkDown", severity: "critical", node: "node-a" };
+    const elsewhere = { alertname: "NodeDown", severity: "critical", node: "node-b" };
+    const s = stage([nodeDownRule, otherRule, { ...nodeDownRule, equal: [] }], [alert(nodeDown), alert(network), alert(elsewhere)]);
+    const target = { alertname: "HighCpu", severity: "warning", node: "node-a" };
+    assert.deepEqual(
+      s.reasons(target, 0).map((r) => r.id),
+      [alertFingerprint(nodeDown), alertFingerprint(network), alertFingerprint(elsewhere)],
+      "the third rule has no equal labels, so node-b's NodeDown counts too",
+    );
+    assert.deepEqual(s.muted(target, 0), s.reasons(target, 0)[0]);
+    assert.deepEqual(s.reasons({ alertname: "HighCpu", severity: "critical", node: "node-a" }, 0), [], "not a target");
+  });
+
   it("refuses a bad matcher naming its path", () => {
     assert.throws(() => stage([{ ...nodeDownRule, targetMatchers: ['severity="warning"', "oops"] }], []), /notify\.inhibitRules\[0\]\.targetMatchers\[1\]: invalid matcher "oops"/);
   });

@@ -198,3 +198,84 @@ test("observations carry the rule's keepFiringFor", () => {
   report("a", 0.95);
   assert.deepEqual(evaluate().map((o) => [o.forMs, o.keepFiringMs]), [[30_000, 120_000]]);
 });
+
+// ---- evaluation on arrival: evaluateSamples ----
+
+const cpu = (node: string, value: number, ts: number) => ({ name: "node_cpu_usage_ratio", labels: { node }, ts, value });
+
+function arrivals(rules: Record<string, unknown>[]) {
+  const context = setup(rules);
+  const observations: RuleObservation[] = [];
+  const config = configSchema.parse({ rules });
+  const evaluator = new RuleEvaluator({
+    rules: rulesOfKind(config.rules, "threshold"),
+    store: context.store,
+    clock: context.clock,
+    staleAfterMs: STALE_AFTER_MS,
+    observe: (o) => observations.push(o),
+  });
+  /** Stores the samples, as the server does, then evaluates them on arrival; returns what that observed. */
+  const arrive = (samples: ReturnType<typeof cpu>[], receivedAt = context.clock.now()) => {
+    observations.length = 0;
+    context.store.append(samples);
+    evaluator.evaluateSamples(samples, receivedAt);
+    return [...observations];
+  };
+  const evaluate = () => {
+    observations.length = 0;
+    evaluator.evaluate();
+    return [...observations];
+  };
+  return { ...context, arrive, evaluate };
+}
+
+test("arriving samples are evaluated at once against the rules on their metric, carrying the arrival time", () => {
+  const { clock, arrive } = arrivals([highCpu]);
+  const now = clock.now();
+  assert.deepEqual(arrive([cpu("a", 0.95, now), { name: "node_memory_usage_ratio", labels: { node: "a" }, ts: now, value: 0.99 }], now + 3), [
+    {
+      rule: "HighCpu",
+      labels: { alertname: "HighCpu", severity: "critical", node: "a" },
+      annotations: { summary: "node_cpu_usage_ratio is 0.95 (above 0.9) on node a" },
+      active: true,
+      value: 0.95,
+      forMs: 30_000,
+      keepFiringMs: 0,
+      sampleReceivedAt: now + 3,
+    },
+  ]);
+});
+
+test("samples of metrics no rule names, and stale samples, observe nothing", () => {
+  const { clock, arrive } = arrivals([highCpu]);
+  assert.deepEqual(arrive([{ name: "node_load1", labels: { node: "a" }, ts: clock.now(), value: 9 }]), []);
+  assert.deepEqual(arrive([cpu("a", 0.99, clock.now() - STALE_AFTER_MS - 1)]), []);
+});
+
+test("only the series a batch touches are observed, each by its newest sample in the batch", () => {
+  const { clock, arrive } = arrivals([highCpu]);
+  const t = clock.now();
+  arrive([cpu("b", 0.2, t - 10)]);
+  const seen = arrive([cpu("a", 0.2, t - 2), cpu("a", 0.97, t), cpu("a", 0.5, t - 1)]);
+  assert.deepEqual(seen.map((o) => [o.labels.node, o.active, o.value]), [["a", true, 0.97]], "b is not touched; a's newest sample decides");
+});
+
+test("rule labels select the arriving series as they select stored ones", () => {
+  const { clock, arrive } = arrivals([{ ...highCpu, labels: { node: "a" } }, { name: "LowCpu", metric: "node_cpu_usage_ratio", below: 0.1 }]);
+  const seen = arrive([cpu("a", 0.95, clock.now()), cpu("b", 0.05, clock.now())]).map((o) => `${o.rule}:${o.labels.node}:${o.active}`);
+  assert.deepEqual(seen.sort(), ["HighCpu:a:true", "LowCpu:a:false", "LowCpu:b:true"]);
+});
+
+test("arrival and the periodic evaluation share each series' state: hysteresis holds across both, staleness resolves", () => {
+  const { clock, arrive, evaluate } = arrivals([{ ...highCpu, resolveBelow: 0.8 }]);
+  assert.deepEqual(arrive([cpu("a", 0.95, clock.now())]).map((o) => o.active), [true]);
+  clock.advance(1000);
+  assert.deepEqual(arrive([cpu("a", 0.85, clock.now())]).map((o) => o.active), [true], "between resolveBelow and above: still active");
+  assert.deepEqual(evaluate().map((o) => [o.active, o.value]), [[true, 0.85]], "the timer agrees with what arrival decided");
+  clock.advance(STALE_AFTER_MS + 1);
+  assert.deepEqual(evaluate().map((o) => [o.active, o.value]), [[false, null]], "the timer resolves a series that went silent");
+  assert.deepEqual(arrive([cpu("a", 0.85, clock.now())]).map((o) => o.active), [false], "and its hysteresis is forgotten");
+  clock.advance(1000);
+  assert.deepEqual(arrive([cpu("a", 0.79, clock.now())]).map((o) => o.active), [false]);
+  assert.deepEqual(evaluate().map((o) => o.active), [false]);
+});

@@ -11,7 +11,7 @@ import type { Clock } from "../../util/clock.js";
 import { silentLogger, type Logger } from "../../util/logger.js";
 
 export interface AlertmanagerRouteDeps {
-  alerts: Pick<AlertManager, "observe" | "active">;
+  alerts: Pick<AlertManager, "observe" | "active" | "muteStatus">;
   clock: Clock;
   /** The routing tree, to name each alert's receivers in GET; without it the list is empty. */
   notify?: Pick<NotifyConfig, "receiver" | "groupBy" | "groupWait" | "groupInterval" | "repeatInterval" | "routes">;
@@ -52,6 +52,11 @@ const postableAlert = z.object({
 
 const postableAlerts = z.array(postableAlert, { error: "expected a JSON array of alerts" });
 
+const flag = z.enum(["true", "false"], { error: 'expected "true" or "false"' }).default("true").transform((v) => v === "true");
+
+/** GET's filters, as Alertmanager reads them: each false leaves out the alerts in that state. */
+const alertsQuery = z.object({ active: flag, silenced: flag, inhibited: flag, muted: flag });
+
 /** [1, "labels", "alertname"] → "[1].labels.alertname", as the field reads in the request. */
 function fieldPath(path: readonly PropertyKey[]): string {
   return path.reduce<string>((out, key) => (typeof key === "number" ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key)), "");
@@ -88,25 +93,39 @@ export function registerAlertmanagerRoutes(http: FastifyInstance, deps: Alertman
     return reply.code(200).send();
   });
 
-  // Alertmanager's GettableAlert for each firing alert; pending ones are not alerts to Alertmanager (Prometheus keeps them).
-  http.get("/api/v2/alerts", async () =>
-    deps.alerts
+  // Alertmanager's GettableAlert for each firing alert; pending ones are not alerts to Alertmanager
+  // (Prometheus keeps them). status comes from the mute stages the notification pipeline asks.
+  http.get("/api/v2/alerts", async (req, reply) => {
+    const query = alertsQuery.safeParse(req.query);
+    if (!query.success) {
+      const detail = query.error.issues.map((i) => `${fieldPath(i.path)}: ${i.message}`).join("; ");
+      return reply.code(400).send({ error: `invalid query: ${detail}` });
+    }
+    const wanted = query.data;
+    return deps.alerts
       .active()
       .filter((a) => a.state === "firing")
-      .map((a) => {
+      .flatMap((a) => {
+        const status = deps.alerts.muteStatus(a);
+        if (!wanted.active && status.state === "active") return [];
+        if (!wanted.silenced && status.silencedBy.length > 0) return [];
+        if (!wanted.inhibited && status.inhibitedBy.length > 0) return [];
+        if (!wanted.muted && status.mutedBy.length > 0) return [];
         const posted = external.get(a.fingerprint);
         const receivers = routes ? [...new Set(routeAlert(a.labels, routes).map((m) => m.receiver))] : [];
-        return {
-          labels: a.labels,
-          annotations: a.annotations,
-          startsAt: iso(a.firedAt ?? a.activeAt),
-          endsAt: posted ? iso(posted.endsAt) : ZERO_TIME,
-          updatedAt: iso(a.updatedAt),
-          fingerprint: a.fingerprint,
-          status: { state: "active", silencedBy: [], inhibitedBy: [] },
-          receivers: receivers.map((name) => ({ name })),
-          generatorURL: posted?.generatorURL ?? "",
-        };
-      }),
-  );
+        return [
+          {
+            labels: a.labels,
+            annotations: a.annotations,
+            startsAt: iso(a.firedAt ?? a.activeAt),
+            endsAt: posted ? iso(posted.endsAt) : ZERO_TIME,
+            updatedAt: iso(a.updatedAt),
+            fingerprint: a.fingerprint,
+            status,
+            receivers: receivers.map((name) => ({ name })),
+            generatorURL: posted?.generatorURL ?? "",
+          },
+        ];
+      });
+  });
 }

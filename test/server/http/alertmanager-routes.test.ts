@@ -101,7 +101,7 @@ describe("POST /api/v2/alerts", () => {
         endsAt: iso(endsAt),
         updatedAt: iso(NOW),
         fingerprint: alertFingerprint(disk),
-        status: { state: "active", silencedBy: [], inhibitedBy: [] },
+        status: { state: "active", silencedBy: [], inhibitedBy: [], mutedBy: [] },
         receivers: [{ name: "oncall" }],
         generatorURL: "http://prometheus:9090/graph?g0.expr=disk",
       },
