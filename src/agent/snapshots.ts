@@ -90,10 +90,12 @@ export class Snapshots {
     return this.serially(service, () => this.o.store.restoreLatest(service, path));
   }
 
-  stop(): void {
+  /** Cancels the schedule; resolves once the snapshot or restore in progress has finished. */
+  async stop(): Promise<void> {
     this.stopped = true;
     for (const schedule of this.schedules.values()) for (const t of schedule.timers) t.cancel();
     this.schedules.clear();
+    await Promise.all([...this.queues.values()]);
   }
 
   private serially<T>(service: string, work: () => Promise<T>): Promise<T> {

@@ -114,8 +114,11 @@ export class AgentHub {
     socket.on("error", (err) => this.o.logger.warn({ err, node: session.node }, "agent socket error"));
   }
 
-  /** Sends an action to the agent running the service's node and waits for its result. */
-  sendAction(node: string, service: string, action: ActionKind, reason: string): Promise<ActionOutcome> {
+  /**
+   * Sends an action to the agent running the service's node and waits for its result.
+   * `command` names the declared command of an `exec` action.
+   */
+  sendAction(node: string, service: string, action: ActionKind, reason: string, command?: string): Promise<ActionOutcome> {
     const session = this.sessions.get(node);
     if (!session) return Promise.resolve({ ok: false, error: `node ${node} is not connected` });
     const actionId = randomUUID();
@@ -126,8 +129,19 @@ export class AgentHub {
         resolve({ ok: false, error: `no result from node ${node} within ${timeoutMs}ms` });
       }, timeoutMs);
       this.pending.set(actionId, { node, resolve, timer });
-      this.send(session, { type: "action", v: PROTOCOL_VERSION, actionId, action, service, reason });
+      this.send(session, { type: "action", v: PROTOCOL_VERSION, actionId, action, service, reason, ...(command !== undefined && { command }) });
     });
+  }
+
+  /**
+   * Replaces a connected agent's service list (fencing, unfencing, handing a service to a
+   * standby); false when the node is not connected: its next welcome carries servicesFor().
+   */
+  updateServices(node: string, services: AgentService[]): boolean {
+    const session = this.sessions.get(node);
+    if (!session || session.socket.readyState !== session.socket.OPEN) return false;
+    this.send(session, { type: "services", v: PROTOCOL_VERSION, services });
+    return true;
   }
 
   close(): void {

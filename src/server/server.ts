@@ -295,7 +295,7 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
     logger: logger.child({ component: "hub" }),
     nodes,
     settings: { heartbeatInterval: config.agent.heartbeatInterval, collectInterval: config.agent.collectInterval },
-    servicesFor: (node) => config.services.filter((s) => nodeOf.get(s.name) === node).map(toAgentService),
+    servicesFor: (node) => servicesFor(config, nodeOf, node),
     onMessage: (type) => metrics.agentMessages.inc({ type }),
     handlers: {
       async hello(node, hello) {
@@ -425,12 +425,30 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
   return server;
 }
 
-function toAgentService(s: VigilConfig["services"][number]): AgentService {
+/**
+ * A node's part of the config: the services it runs, and those it is a standby for (marked
+ * `standby: true`: the agent keeps them stopped until a failover starts them).
+ */
+export function servicesFor(config: VigilConfig, nodeOf: ReadonlyMap<string, string>, node: string): AgentService[] {
+  return config.services.flatMap((s) => {
+    if (nodeOf.get(s.name) === node) return [toAgentService(s)];
+    if (s.standby?.includes(node)) return [{ ...toAgentService(s), standby: true }];
+    return [];
+  });
+}
+
+export function toAgentService(s: VigilConfig["services"][number]): AgentService {
   return {
     name: s.name,
     ...(s.run && { run: s.run }),
     ...(s.pidfile !== undefined && { pidfile: s.pidfile }),
     ...(s.health && { health: s.health }),
+    ...(s.promote !== undefined && { promote: s.promote }),
+    ...(s.restore !== undefined && { restore: s.restore }),
+    ...(s.cleanup !== undefined && { cleanup: s.cleanup }),
+    ...(s.commands !== undefined && { commands: s.commands }),
+    ...(s.commandTimeout !== undefined && { commandTimeout: s.commandTimeout }),
+    ...(s.snapshot && { snapshot: s.snapshot }),
   };
 }
 

@@ -55,7 +55,7 @@ function harness() {
     },
     async cleanup(): Promise<void> {
       const pids = supervisor.running().map((r) => r.pid);
-      snapshots.stop();
+      await snapshots.stop();
       await supervisor.stopAll();
       for (const pid of pids) killQuietly(pid);
       dir.remove();
