@@ -1,6 +1,7 @@
-// The agent's composition root: collectors, probes and the supervisor produce samples,
-// health transitions and process events; everything worth keeping goes through the disk
-// outbox to the server, which acknowledges it; actions from the server go to the executor.
+// The agent's composition root: collectors, probes, the supervisor and the snapshot
+// schedule produce samples, health transitions and events; everything worth keeping goes
+// through the disk outbox to the server, which acknowledges it; actions from the server go
+// to the executor; welcome and services messages set which services the agent runs.
 import { join } from "node:path";
 import {
   PROTOCOL_VERSION,
@@ -16,7 +17,7 @@ import {
 } from "../protocol/messages.js";
 import { systemClock, type Clock, type TimerHandle } from "../util/clock.js";
 import type { Logger } from "../util/logger.js";
-import { ActionExecutor } from "./action-executor.js";
+import { ActionExecutor, type ActionOutcome } from "./action-executor.js";
 import { collectAll, createHostCollectors } from "./collectors/index.js";
 import type { Collector } from "./collectors/collector.js";
 import { Outbox } from "./outbox.js";
@@ -25,6 +26,8 @@ import { ProbeListener } from "./probe-listener.js";
 import { ProbeRunner } from "./probe-runner.js";
 import { createProbe, type HealthCheck } from "./probes/index.js";
 import { ServerConnection } from "./server-connection.js";
+import { SnapshotStore } from "./snapshot-store.js";
+import { Snapshots } from "./snapshots.js";
 import { Supervisor } from "./supervisor.js";
 
 export const AGENT_VERSION = "0.1.0";
@@ -43,6 +46,9 @@ export interface AgentOptions {
 }
 
 /** Services supervised but without a health check are watched by their process being alive. */
+/** How many recent actions' outcomes the agent remembers by id (for re-sent actions). */
+const RECENT_ACTIONS = 256;
+
 const IMPLICIT_PROCESS_CHECK: HealthCheck = { process: true, interval: 1000, timeout: 1000, failures: 1, successes: 1, startPeriod: 0 };
 
 export class Agent {
@@ -50,19 +56,22 @@ export class Agent {
   private readonly logger: Logger;
   private readonly outbox: Outbox;
   private readonly supervisor: Supervisor;
+  private readonly snapshots: Snapshots;
   private readonly executor: ActionExecutor;
   private readonly collectors: Collector[];
   private readonly connection: ServerConnection;
   private readonly probeListener = new ProbeListener();
   private probeAddress: string | null = null;
   private services = new Map<string, AgentService>();
+  private recentActions = new Map<string, Promise<ActionOutcome>>();
   private probes = new Map<string, { runner: ProbeRunner; check: string }>();
   private probeSamples: Sample[] = [];
   private settings: AgentSettings = { heartbeatInterval: 500, collectInterval: 1000 };
   private timers: TimerHandle[] = [];
   /** Live sending starts after welcome, once the backlog has been re-sent in order. */
   private ready = false;
-  private collecting = false;
+  /** The collection in progress, awaited by stop() so that it does not write to a closed outbox. */
+  private collecting: Promise<void> | null = null;
 
   constructor(private readonly o: AgentOptions) {
     this.clock = o.clock ?? systemClock;
@@ -75,7 +84,13 @@ export class Agent {
       onDrop: (dropped) => this.enqueue({ type: "event", v: PROTOCOL_VERSION, kind: "outbox.dropped", ts: this.clock.now(), data: { dropped, droppedTotal: this.outbox.droppedTotal } }),
     });
     this.supervisor = new Supervisor({ logDir: join(o.dataDir, "logs"), clock: this.clock, logger: this.logger });
-    this.executor = new ActionExecutor(this.supervisor, () => this.services);
+    this.snapshots = new Snapshots({
+      store: new SnapshotStore(join(o.dataDir, "snapshots")),
+      clock: this.clock,
+      logger: this.logger,
+      onEvent: (e) => this.enqueue({ type: "event", v: PROTOCOL_VERSION, kind: e.kind, service: e.service, ts: this.clock.now(), data: e.data }),
+    });
+    this.executor = new ActionExecutor(this.supervisor, () => this.services, this.snapshots);
     this.collectors = createHostCollectors({
       ...(o.procRoot !== undefined && { procRoot: o.procRoot }),
       services: () => this.supervisor.running(),
@@ -101,6 +116,8 @@ export class Agent {
   async stop(options: { keepServices?: boolean } = {}): Promise<void> {
     for (const t of this.timers) t.cancel();
     for (const { runner } of this.probes.values()) runner.stop();
+    await this.snapshots.stop();
+    await this.collecting;
     if (!options.keepServices) await this.supervisor.stopAll();
     await this.connection.stop();
     await this.probeListener.close();
@@ -121,6 +138,10 @@ export class Agent {
     switch (m.type) {
       case "welcome":
         return void this.onWelcome(m).catch((err) => this.logger.error({ err }, "applying welcome failed"));
+      case "services":
+        return void this.applyServices(m.services)
+          .then(() => this.logger.info({ services: m.services.length }, "service list updated by server"))
+          .catch((err) => this.logger.error({ err }, "applying services failed"));
       case "ack":
         return this.outbox.ack(m.seq);
       case "action":
@@ -141,17 +162,55 @@ export class Agent {
     // Re-send the backlog in order before anything new goes out live.
     for (const m of this.outbox.pending(w.ackedSeq)) this.connection.send(m);
     this.ready = true;
-    this.services = new Map(w.services.map((s) => [s.name, s]));
-    this.reconcileProbes();
-    await this.supervisor.reconcile(w.services);
+    await this.applyServices(w.services);
     this.logger.info({ services: w.services.length, backlog: this.outbox.size() }, "welcomed by server");
   }
 
+  /**
+   * Makes the agent run `services` (level-triggered): the supervisor starts, stops and
+   * fences processes; probes and snapshots follow what runs (none for an idle standby or a
+   * fenced service).
+   */
+  private async applyServices(services: AgentService[]): Promise<void> {
+    this.services = new Map(services.map((s) => [s.name, s]));
+    // Probes of what is about to stop go first, so its stopping is not reported as a failure.
+    for (const [name, { runner }] of this.probes) {
+      const next = this.services.get(name);
+      if (next && !next.fenced) continue;
+      runner.stop();
+      this.probes.delete(name);
+    }
+    await this.supervisor.reconcile(services);
+    this.followActiveServices();
+  }
+
+  private followActiveServices(): void {
+    this.reconcileProbes();
+    this.snapshots.reconcile([...this.services.values()].filter((s) => !this.supervisor.isDormant(s.name)));
+  }
+
   private async onAction(m: ActionMessage): Promise<void> {
-    const outcome = await this.executor.execute(m);
+    // A repeated id is a resumed playbook asking again for a result it never saw: answer
+    // it from memory instead of acting twice.
+    let execution = this.recentActions.get(m.actionId);
+    if (!execution) {
+      execution = this.executor.execute(m);
+      this.recentActions.set(m.actionId, execution);
+      if (this.recentActions.size > RECENT_ACTIONS) this.recentActions.delete(this.recentActions.keys().next().value!);
+    }
+    const outcome = await execution;
+    // A start may have activated a standby: it is probed and snapshotted from now on.
+    if (outcome.ok) this.followActiveServices();
     if (outcome.refused) {
       this.logger.warn({ action: m.action, service: m.service, error: outcome.error }, "action refused");
-      this.enqueue({ type: "event", v: PROTOCOL_VERSION, kind: "action.refused", service: m.service, ts: this.clock.now(), data: { action: m.action, error: outcome.error } });
+      this.enqueue({
+        type: "event",
+        v: PROTOCOL_VERSION,
+        kind: "action.refused",
+        service: m.service,
+        ts: this.clock.now(),
+        data: { action: m.action, ...(m.command !== undefined && { command: m.command }), error: outcome.error },
+      });
     }
     this.enqueue({
       type: "action.result",
@@ -223,6 +282,11 @@ export class Agent {
       }
     }
     for (const service of this.services.values()) {
+      if (this.supervisor.isDormant(service.name)) {
+        this.probes.get(service.name)?.runner.stop();
+        this.probes.delete(service.name);
+        continue;
+      }
       const check = service.health ?? (service.run || service.pidfile ? IMPLICIT_PROCESS_CHECK : null);
       const existing = this.probes.get(service.name);
       if (existing && existing.check === JSON.stringify(check)) continue;
@@ -268,21 +332,21 @@ export class Agent {
 
   private async collect(): Promise<void> {
     if (this.collecting) return;
-    this.collecting = true;
-    try {
-      const now = this.clock.now();
-      const samples = await collectAll(this.collectors, { now, node: this.o.node }, (collector, err) =>
-        this.logger.warn({ err, collector }, "collector failed"),
-      );
-      const labels = { node: this.o.node };
-      samples.push(
-        { name: "vigil_agent_outbox_messages", labels, ts: now, value: this.outbox.size() },
-        { name: "vigil_agent_outbox_dropped_total", labels, ts: now, value: this.outbox.droppedTotal },
-        ...this.probeSamples.splice(0),
-      );
-      this.enqueue({ type: "samples", v: PROTOCOL_VERSION, samples });
-    } finally {
-      this.collecting = false;
-    }
+    this.collecting = this.collectOnce().finally(() => (this.collecting = null));
+    await this.collecting;
+  }
+
+  private async collectOnce(): Promise<void> {
+    const now = this.clock.now();
+    const samples = await collectAll(this.collectors, { now, node: this.o.node }, (collector, err) =>
+      this.logger.warn({ err, collector }, "collector failed"),
+    );
+    const labels = { node: this.o.node };
+    samples.push(
+      { name: "vigil_agent_outbox_messages", labels, ts: now, value: this.outbox.size() },
+      { name: "vigil_agent_outbox_dropped_total", labels, ts: now, value: this.outbox.droppedTotal },
+      ...this.probeSamples.splice(0),
+    );
+    this.enqueue({ type: "samples", v: PROTOCOL_VERSION, samples });
   }
 }

@@ -1,6 +1,7 @@
 // Runs the agent's services as child processes (each in its own process group, output
 // appended to <logDir>/<service>.log) and adopts processes it did not start via pidfiles.
-// It reports starts and exits as events; it never restarts anything on its own.
+// It reports starts and exits as events; it never restarts anything on its own. A standby
+// service stays stopped until start(); a fenced one is stopped and cannot be started.
 import { spawn, type ChildProcess } from "node:child_process";
 import { EventEmitter } from "node:events";
 import { closeSync, mkdirSync, openSync, readFileSync, statSync } from "node:fs";
@@ -78,6 +79,11 @@ interface ManagedService {
   proc: TrackedProcess | null;
   /** Stopped on purpose: reconcile does not start it again until start() or restart(). */
   heldDown: boolean;
+  /**
+   * A standby that no start(), restart() or kill() has activated yet: reconcile leaves it
+   * stopped while its config says standby.
+   */
+  standbyIdle: boolean;
   /** A pid from the pidfile that was seen dead: not adopted again. */
   lastDeadAdoptedPid: number | null;
   pidfileWatch: TimerHandle | null;
@@ -121,8 +127,7 @@ export class Supervisor extends EventEmitter<SupervisorEventMap> {
   /** Starts the service's run command; resolves with the pid (the current one if already running). */
   start(service: string): Promise<number> {
     return this.serially(service, async () => {
-      const managed = this.runnable(service);
-      managed.heldDown = false;
+      const managed = this.startable(service);
       if (managed.proc) return managed.proc.pid;
       return this.spawnService(managed);
     });
@@ -140,11 +145,29 @@ export class Supervisor extends EventEmitter<SupervisorEventMap> {
   /** Stops the service if running, then starts it; resolves with the new pid once spawned. */
   restart(service: string): Promise<number> {
     return this.serially(service, async () => {
-      const managed = this.runnable(service);
-      managed.heldDown = false;
+      const managed = this.startable(service);
       if (managed.proc) await this.terminate(managed, managed.proc);
       return this.spawnService(managed);
     });
+  }
+
+  /**
+   * For a hung service: SIGKILL at once (no SIGTERM grace, also when SIGSTOPped), then
+   * start it; resolves with the new pid once spawned.
+   */
+  kill(service: string): Promise<number> {
+    return this.serially(service, async () => {
+      const managed = this.startable(service);
+      if (managed.proc) await this.terminate(managed, managed.proc, { immediately: true });
+      return this.spawnService(managed);
+    });
+  }
+
+  /** Whether the service is fenced or an idle standby: either way the agent must not run or probe it. */
+  isDormant(service: string): boolean {
+    const managed = this.services.get(service);
+    if (!managed) return false;
+    return managed.config.fenced === true || (managed.config.standby === true && managed.standbyIdle);
   }
 
   pidOf(service: string): number | null {
@@ -182,8 +205,12 @@ export class Supervisor extends EventEmitter<SupervisorEventMap> {
   private async apply(service: AgentService): Promise<void> {
     const fingerprint = fingerprintOf(service);
     let managed = this.services.get(service.name);
+    // A service handed back to being a standby while stopped waits for a start() again; one
+    // still running (it was failed over to here) stays active.
+    const becomesIdleStandby = managed !== undefined && service.standby === true && managed.config.standby !== true && !managed.proc;
     if (managed && managed.fingerprint === fingerprint) {
       managed.config = service; // e.g. a new stopTimeout: applies from the next stop, no restart
+      if (becomesIdleStandby) managed.standbyIdle = true;
     } else {
       const previous = managed;
       managed = {
@@ -191,6 +218,7 @@ export class Supervisor extends EventEmitter<SupervisorEventMap> {
         fingerprint,
         proc: null,
         heldDown: false,
+        standbyIdle: previous ? previous.standbyIdle || becomesIdleStandby : true,
         lastDeadAdoptedPid: null,
         pidfileWatch: null,
       };
@@ -204,7 +232,15 @@ export class Supervisor extends EventEmitter<SupervisorEventMap> {
       this.services.set(service.name, managed);
       if (service.pidfile !== undefined) this.watchPidfile(managed);
     }
-    if (managed.proc || managed.heldDown) return;
+    if (service.fenced) {
+      // Whatever runs here must stop, adopted processes included: another node runs it now.
+      if (managed.proc) {
+        this.logger.warn({ service: service.name, pid: managed.proc.pid }, "service is fenced: stopping it");
+        await this.terminate(managed, managed.proc);
+      }
+      return;
+    }
+    if (managed.proc || managed.heldDown || (service.standby && managed.standbyIdle)) return;
     // With both pidfile and run, a live pid in the pidfile wins over starting a second copy.
     if (service.pidfile !== undefined && this.adoptFromPidfile(managed)) return;
     if (service.run) await this.spawnService(managed);
@@ -283,7 +319,7 @@ export class Supervisor extends EventEmitter<SupervisorEventMap> {
   }
 
   /** Signals the process and waits for its exit. */
-  private async terminate(managed: ManagedService, proc: TrackedProcess): Promise<void> {
+  private async terminate(managed: ManagedService, proc: TrackedProcess, options: { immediately?: boolean } = {}): Promise<void> {
     if (proc.done) return;
     proc.stopping = true;
     const name = managed.config.name;
@@ -292,7 +328,10 @@ export class Supervisor extends EventEmitter<SupervisorEventMap> {
     let killTimer: TimerHandle | null = null;
     // A stopped process (SIGSTOPped, state T) cannot act on SIGTERM until continued: waiting
     // stopTimeout for it would only delay the restart.
-    if (isStoppedState(readProcessStateSync(proc.pid))) {
+    if (options.immediately) {
+      this.logger.info({ service: name, pid: proc.pid }, "kill: SIGKILL");
+      sendSignal(target, "SIGKILL");
+    } else if (isStoppedState(readProcessStateSync(proc.pid))) {
       this.logger.info({ service: name, pid: proc.pid }, "process is stopped: SIGKILL");
       sendSignal(target, "SIGKILL");
     } else {
@@ -356,7 +395,7 @@ export class Supervisor extends EventEmitter<SupervisorEventMap> {
       const proc = managed.proc;
       if (proc?.origin === "adopted") {
         if (!isProcessAliveSync(proc.pid)) this.onExit(managed, proc, null, null);
-      } else if (!proc && !managed.config.run && !managed.heldDown) {
+      } else if (!proc && !managed.config.run && !managed.heldDown && !managed.config.fenced) {
         this.adoptFromPidfile(managed);
       }
     }, ADOPTED_POLL_MS);
@@ -372,6 +411,15 @@ export class Supervisor extends EventEmitter<SupervisorEventMap> {
   private known(service: string): ManagedService {
     const managed = this.services.get(service);
     if (!managed) throw new Error(`unknown service "${service}": it is not in this agent's config`);
+    return managed;
+  }
+
+  /** For start, restart and kill: runnable and not fenced; the service counts as wanted from now on. */
+  private startable(service: string): ManagedService {
+    const managed = this.runnable(service);
+    if (managed.config.fenced) throw new FencedError(service);
+    managed.heldDown = false;
+    managed.standbyIdle = false;
     return managed;
   }
 
@@ -405,6 +453,13 @@ export class Supervisor extends EventEmitter<SupervisorEventMap> {
     } catch (err) {
       this.logger.error({ err, event }, "supervisor event listener threw");
     }
+  }
+}
+
+/** start, restart or kill of a fenced service: it must not run on this node until unfenced. */
+export class FencedError extends Error {
+  constructor(readonly service: string) {
+    super(`service "${service}" is fenced on this node: it must not run here until the server unfences it`);
   }
 }
 

@@ -61,9 +61,9 @@ export function parseConfig(text: string, options: ParseOptions = {}): VigilConf
 }
 
 /**
- * Reads and parses a config file. `server.data`, `services[].run.cwd` and
- * `services[].pidfile` are resolved against the file's directory, so the config means
- * the same whichever directory Vigil is started from.
+ * Reads and parses a config file. `server.data`, `services[].run.cwd`,
+ * `services[].pidfile` and `services[].snapshot.path` are resolved against the file's
+ * directory, so the config means the same whichever directory Vigil is started from.
  */
 export function loadConfigFile(path: string, env?: Env): VigilConfig {
   let text: string;
@@ -99,6 +99,7 @@ function resolvePaths(config: VigilConfig, dir: string): VigilConfig {
         run: { ...service.run, ...(service.run.cwd !== undefined && { cwd: resolve(dir, service.run.cwd) }) },
       }),
       ...(service.pidfile !== undefined && { pidfile: resolve(dir, service.pidfile) }),
+      ...(service.snapshot && { snapshot: { ...service.snapshot, path: resolve(dir, service.snapshot.path) } }),
     })),
   };
 }

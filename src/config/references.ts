@@ -1,5 +1,5 @@
 // Checks that vigil.yaml's names agree with each other, which the schema alone cannot see:
-// unique service and rule names; dependsOn, recovery and route receivers (at any depth of the
+// unique service and rule names; standby nodes other than the service's own; dependsOn, recovery and route receivers (at any depth of the
 // routing tree) naming things that exist; no dependency cycles (a restart order must exist);
 // and label matchers (routes, inhibition rules, maintenance windows) that parse.
 import { parseMatcher } from "../alert/matchers.js";
@@ -35,8 +35,11 @@ interface RouteReferences {
 
 interface ServiceReferences {
   name?: string;
+  node?: string;
   dependsOn?: readonly (string | undefined)[];
   recovery?: string;
+  standby?: readonly (string | undefined)[];
+  promote?: string;
 }
 
 export function checkReferences(config: ReferencingConfig): ConfigProblem[] {
@@ -72,6 +75,20 @@ export function checkReferences(config: ReferencingConfig): ConfigProblem[] {
         `unknown playbook "${recovery}" (${defined.length > 0 ? `defined playbooks: ${defined.join(", ")}` : "no playbooks are defined"}; ` +
           `"${DEFAULT_PLAYBOOK_NAME}" for the default one, "${NO_RECOVERY}" to turn healing off)`,
       );
+    }
+  });
+
+  config.services.forEach((service, index) => {
+    const seen = new Set<string>();
+    service.standby?.forEach((standby, position) => {
+      if (standby === undefined) return;
+      const path = ["services", index, "standby", position];
+      if (standby === service.node) report(path, `standby "${standby}" is the service's own node: a standby must be another node`);
+      else if (seen.has(standby)) report(path, `standby "${standby}" is listed twice`);
+      seen.add(standby);
+    });
+    if (service.promote !== undefined && service.standby === undefined) {
+      report(["services", index, "promote"], "promote runs on a standby after a failover: expected standby nodes too (standby: [NODE, ...])");
     }
   });
 
@@ -186,8 +203,11 @@ export function referencesOf(raw: unknown): ReferencingConfig {
       const service = asRecord(item);
       return {
         name: asString(service.name),
+        node: asString(service.node),
         dependsOn: Array.isArray(service.dependsOn) ? service.dependsOn.map(asString) : undefined,
         recovery: asString(service.recovery),
+        standby: asStringList(service.standby),
+        promote: asString(service.promote),
       };
     }),
     playbooks: asRecord(root.playbooks),

@@ -59,6 +59,21 @@ const healthSchema = z
     message: "expected exactly one of http, tcp, exec or process",
   });
 
+/** A command line the agent may run for a service (argv without a shell unless it uses shell syntax). */
+const declaredCommand = z.string().min(1, { error: "expected a command line" });
+
+/** Checkpoints of a data directory that the service's agent keeps (src/agent/snapshots.ts). */
+const snapshotSchema = z.strictObject({
+  /** The data directory to copy; relative paths are relative to the config file. */
+  path: z
+    .string()
+    .min(1)
+    .refine((p) => p.replace(/\/+$/, "") !== "", { message: 'expected a data directory, not "/"' }),
+  every: duration.default(300_000).refine((ms) => ms >= 1000, { message: "expected at least 1s" }),
+  /** The newest `keep` snapshots are kept, older ones deleted. */
+  keep: z.number().int().min(1).default(3),
+});
+
 const serviceSchema = z.strictObject({
   name,
   /** The agent (node name) that runs it; omitted: the local node (this machine's hostname). */
@@ -68,11 +83,22 @@ const serviceSchema = z.strictObject({
   pidfile: z.string().optional(),
   health: healthSchema.optional(),
   dependsOn: z.array(name).default([]),
-  /** Nodes that can run it when its own node is lost (failover), in order of preference. */
-  standby: z.array(name).optional(),
   /** A playbook name, or "none" to turn healing off; omitted: the default playbook. */
   recovery: name.optional(),
   labels: labels.default({}),
+  /** Nodes that may run it when its node is lost (failover targets, in order). */
+  standby: z.array(name).min(1).optional(),
+  /** Run on the standby after it started the service in a failover. */
+  promote: declaredCommand.optional(),
+  snapshot: snapshotSchema.optional(),
+  /** Restores the service's data; omitted with `snapshot`: the latest snapshot is put back. */
+  restore: declaredCommand.optional(),
+  /** Commands that playbook `exec` steps may run, by name. */
+  commands: z.record(name, declaredCommand).optional(),
+  /** The command a `clean-disk` step runs. */
+  cleanup: declaredCommand.optional(),
+  /** Time limit of promote, restore, cleanup and commands (default 60s, see DEFAULT_COMMAND_TIMEOUT_MS). */
+  commandTimeout: duration.optional(),
 });
 
 const verifyStep = z.strictObject({

@@ -79,6 +79,10 @@ export const agentEventKinds = [
   "process.adopted",
   "action.refused",
   "outbox.dropped",
+  /** data: service, path, id, bytes, files, durationMs. */
+  "snapshot.taken",
+  /** data: service, path, error. */
+  "snapshot.failed",
 ] as const;
 
 export const eventSchema = z.object({
@@ -164,6 +168,31 @@ export const agentServiceSchema = z.object({
       startPeriod: z.number().int().nonnegative(),
     })
     .optional(),
+  /**
+   * This node is a standby for the service: the agent neither starts nor probes it until a
+   * `start` action (a failover); from then on it supervises it like its own.
+   */
+  standby: z.boolean().optional(),
+  /**
+   * This instance must not run here: the agent stops it, does not start it, and refuses
+   * start, restart, kill and restore until a later welcome or services message unfences it.
+   */
+  fenced: z.boolean().optional(),
+  /** Declared command lines; they run with the cwd and env of `run` (see declared-command.ts). */
+  promote: z.string().optional(),
+  restore: z.string().optional(),
+  cleanup: z.string().optional(),
+  commands: z.record(z.string(), z.string()).optional(),
+  /** Time limit of the declared commands, ms (default 60 s). */
+  commandTimeout: z.number().int().positive().optional(),
+  /** The agent checkpoints `path` every `every` ms into its data dir, keeping the newest `keep`. */
+  snapshot: z
+    .object({
+      path: z.string().min(1),
+      every: z.number().int().positive(),
+      keep: z.number().int().positive(),
+    })
+    .optional(),
 });
 export type AgentService = z.infer<typeof agentServiceSchema>;
 
@@ -184,7 +213,7 @@ export const welcomeSchema = z.object({
   serverTime: ts,
 });
 
-export const actionKinds = ["restart", "stop", "start"] as const;
+export const actionKinds = ["restart", "stop", "start", "kill", "exec", "restore", "clean-disk", "promote"] as const;
 export type ActionKind = (typeof actionKinds)[number];
 
 export const actionSchema = z.object({
@@ -195,6 +224,19 @@ export const actionSchema = z.object({
   action: z.string(),
   service: z.string(),
   reason: z.string().default(""),
+  /** For `exec`: the name of a command declared in the service's `commands`. */
+  command: z.string().optional(),
+});
+
+/**
+ * Replaces the agent's service list while connected (fencing, unfencing, handing a service
+ * to a standby): the agent starts what is new and not a standby, stops what is gone or
+ * newly fenced, and leaves running services untouched.
+ */
+export const servicesSchema = z.object({
+  type: z.literal("services"),
+  v: version,
+  services: z.array(agentServiceSchema),
 });
 
 /** Asks an agent to connect to a suspected peer's probe listener (SWIM's indirect probe). */
@@ -212,10 +254,18 @@ export const ackSchema = z.object({ type: z.literal("ack"), v: version, seq: z.n
 
 export const errorSchema = z.object({ type: z.literal("error"), v: version, error: z.string() });
 
-export const serverMessageSchema = z.discriminatedUnion("type", [welcomeSchema, actionSchema, indirectProbeSchema, ackSchema, errorSchema]);
+export const serverMessageSchema = z.discriminatedUnion("type", [
+  welcomeSchema,
+  servicesSchema,
+  actionSchema,
+  indirectProbeSchema,
+  ackSchema,
+  errorSchema,
+]);
 export type ServerMessage = z.infer<typeof serverMessageSchema>;
 export type Welcome = z.infer<typeof welcomeSchema>;
 export type ActionMessage = z.infer<typeof actionSchema>;
+export type ServicesMessage = z.infer<typeof servicesSchema>;
 
 /** Parses a websocket frame; returns a readable error naming what is wrong. */
 export function parseMessage<T>(

@@ -114,11 +114,23 @@ export class AgentHub {
     socket.on("error", (err) => this.o.logger.warn({ err, node: session.node }, "agent socket error"));
   }
 
-  /** Sends an action to the agent running the service's node and waits for its result. */
-  sendAction(node: string, service: string, action: ActionKind, reason: string): Promise<ActionOutcome> {
+  /**
+   * Sends an action to the agent running the service's node and waits for its result.
+   * `command` names the declared command of an `exec` action; `actionId` (default: a new
+   * one) lets a resumed playbook re-send an action whose result it never saw — the agent
+   * answers a repeated id from memory instead of acting twice.
+   */
+  sendAction(
+    node: string,
+    service: string,
+    action: ActionKind,
+    reason: string,
+    options: { command?: string; actionId?: string } = {},
+  ): Promise<ActionOutcome> {
     const session = this.sessions.get(node);
     if (!session) return Promise.resolve({ ok: false, error: `node ${node} is not connected` });
-    const actionId = randomUUID();
+    const { command } = options;
+    const actionId = options.actionId ?? randomUUID();
     return new Promise<ActionOutcome>((resolve) => {
       const timeoutMs = this.o.actionTimeoutMs ?? 60_000;
       const timer = this.o.clock.setTimeout(() => {
@@ -126,8 +138,19 @@ export class AgentHub {
         resolve({ ok: false, error: `no result from node ${node} within ${timeoutMs}ms` });
       }, timeoutMs);
       this.pending.set(actionId, { node, resolve, timer });
-      this.send(session, { type: "action", v: PROTOCOL_VERSION, actionId, action, service, reason });
+      this.send(session, { type: "action", v: PROTOCOL_VERSION, actionId, action, service, reason, ...(command !== undefined && { command }) });
     });
+  }
+
+  /**
+   * Replaces a connected agent's service list (fencing, unfencing, handing a service to a
+   * standby); false when the node is not connected: its next welcome carries servicesFor().
+   */
+  updateServices(node: string, services: AgentService[]): boolean {
+    const session = this.sessions.get(node);
+    if (!session || session.socket.readyState !== session.socket.OPEN) return false;
+    this.send(session, { type: "services", v: PROTOCOL_VERSION, services });
+    return true;
   }
 
   close(): void {

@@ -32,6 +32,7 @@ import { SilenceStage } from "../alert/silences.js";
 import { IncidentManager } from "../incident/incident-manager.js";
 import { RecoveryOrchestrator } from "../recover/orchestrator.js";
 import { Placements } from "../recover/placements.js";
+import { failover, failoverUnavailable, type FailoverDeps } from "../recover/failover.js";
 import { resumePoint } from "../recover/resume-point.js";
 import { IncidentReconciler } from "../incident/reconciler.js";
 import { Topology, nodeKey, parseKey, serviceKey } from "../incident/topology.js";
@@ -179,6 +180,21 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
     if (incident.escalatedAt !== null || incident.state === "resolved") await escalationAlert(incident, false, "resolved");
   });
   const reconcilerRef: { reconciler?: IncidentReconciler } = {};
+  const failoverDeps: FailoverDeps = {
+    placements,
+    standbysOf: (service) => serviceConfig.get(service)?.standby ?? [],
+    canRun: (node) => nodes.get(node)?.state === "alive" && hubRef.hub!.connectedNodes().includes(node),
+    hasPromote: (service) => serviceConfig.get(service)?.promote !== undefined,
+    sendToNode: (node, service, action, reason, options) => hubRef.hub!.sendAction(node, service, action, reason, options),
+    moved: async (service, from, to) => {
+      await journal.record("service.moved", { service, node: to, data: { from, to, fenced: from } });
+      const t = await services.moveTo(service, to);
+      if (t) await onServiceTransition(t);
+    },
+    servicesChanged: (node) => {
+      hubRef.hub!.updateServices(node, servicesFor(config, { nodeOf, isFenced: (service, n) => placements.isFenced(service, n) }, node));
+    },
+  };
   const recovery = new RecoveryOrchestrator({
     clock,
     journal,
@@ -186,11 +202,15 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
     logger: logger.child({ component: "recover" }),
     playbookFor: (service) => playbookFor(config, service),
     healthOf: (service) => services.get(service) ?? { health: "unknown", since: clock.now() },
-    sendAction: async (service, action, reason) => {
-      const outcome = await hubRef.hub!.sendAction(nodeOf(service), service, action as ActionKind, reason);
+    sendAction: async (service, action, reason, options) => {
+      const outcome =
+        action === "failover"
+          ? await failover(service, reason, options, failoverDeps)
+          : await hubRef.hub!.sendAction(nodeOf(service), service, action, reason, options);
       metrics.actions.inc({ action, result: outcome.ok ? "ok" : "failed" });
       return outcome;
     },
+    unavailable: (service, step) => (step.action === "failover" ? failoverUnavailable(service, failoverDeps) : null),
     causeOf: (incident, service) => reconcilerRef.reconciler!.causeOf(incident, service),
     onRunEnded: (incident) => {
       reconcilerRef.reconciler!.reconcile(incident).catch((err) => logger.error({ err, incident: incident.id }, "incident reconciliation failed"));
@@ -336,7 +356,7 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
     logger: logger.child({ component: "hub" }),
     nodes,
     settings: { heartbeatInterval: config.agent.heartbeatInterval, collectInterval: config.agent.collectInterval },
-    servicesFor: (node) => config.services.filter((s) => nodeOf(s.name) === node).map(toAgentService),
+    servicesFor: (node) => servicesFor(config, { nodeOf, isFenced: (service, n) => placements.isFenced(service, n) }, node),
     onMessage: (type) => metrics.agentMessages.inc({ type }),
     handlers: {
       async hello(node, hello) {
@@ -488,12 +508,41 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
   return server;
 }
 
-function toAgentService(s: VigilConfig["services"][number]): AgentService {
+/**
+ * A node's part of the config: the services it runs, and those it is a standby for (marked
+ * `standby: true`: the agent keeps them stopped until a failover starts them).
+ */
+/**
+ * What the node's agent runs: the services placed on it; those it is a standby for
+ * (`standby: true`: known, not started until told); and those fenced on it after a
+ * failover moved them away (`fenced: true`: stopped and kept from starting).
+ */
+export function servicesFor(
+  config: VigilConfig,
+  placement: { nodeOf(service: string): string | undefined; isFenced?(service: string, node: string): boolean },
+  node: string,
+): AgentService[] {
+  return config.services.flatMap((s) => {
+    if (placement.nodeOf(s.name) === node) return [toAgentService(s)];
+    const fenced = placement.isFenced?.(s.name, node) === true;
+    const standby = s.standby?.includes(node) === true;
+    if (!fenced && !standby) return [];
+    return [{ ...toAgentService(s), ...(standby && { standby: true }), ...(fenced && { fenced: true }) }];
+  });
+}
+
+export function toAgentService(s: VigilConfig["services"][number]): AgentService {
   return {
     name: s.name,
     ...(s.run && { run: s.run }),
     ...(s.pidfile !== undefined && { pidfile: s.pidfile }),
     ...(s.health && { health: s.health }),
+    ...(s.promote !== undefined && { promote: s.promote }),
+    ...(s.restore !== undefined && { restore: s.restore }),
+    ...(s.cleanup !== undefined && { cleanup: s.cleanup }),
+    ...(s.commands !== undefined && { commands: s.commands }),
+    ...(s.commandTimeout !== undefined && { commandTimeout: s.commandTimeout }),
+    ...(s.snapshot && { snapshot: s.snapshot }),
   };
 }
 
