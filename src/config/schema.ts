@@ -71,6 +71,18 @@ const serviceSchema = z.strictObject({
   /** A playbook name, or "none" to turn healing off; omitted: the default playbook. */
   recovery: name.optional(),
   labels: labels.default({}),
+  /** Nodes that can take the service over (failover). */
+  standby: z.array(name).optional(),
+  /** Availability objective: `target` percent of the observed time up, measured over `window`. */
+  slo: z
+    .strictObject({
+      target: z
+        .number({ error: "expected a percentage such as 99.9" })
+        .gt(0, "expected a percentage above 0 and below 100, such as 99.9")
+        .lt(100, "expected a percentage above 0 and below 100, such as 99.9 (100 leaves no error budget)"),
+      window: duration.default(30 * 86_400_000),
+    })
+    .optional(),
 });
 
 const verifyStep = z.strictObject({
