@@ -62,12 +62,16 @@ function dbAvailability(failures: number) {
     changes.push({ at, condition: "down" }, { at: at + 6 * M, condition: "up" });
     incidents.push(incident("service:db", at, { detectedAt: at + 5 * S, recoveredAt: at + 6 * M }));
   }
-  return componentAvailability({ kind: "service", name: "db", node: "node-a", changes, incidents }, [{ label: "7d", ms: 7 * D }], NOW);
+  return { incidents, report: componentAvailability({ kind: "service", name: "db", node: "node-a", changes, incidents }, [{ label: "7d", ms: 7 * D }], NOW) };
 }
 
 test("single point of failure: a service with dependents and no standby, with the modelled gain from its measured figures", () => {
   const services = [service("db"), service("api", { dependsOn: ["db"] }), service("web", { dependsOn: ["api", "db"] }), service("cache", { standby: ["node-c"] }), service("worker", { dependsOn: ["cache"] })];
-  const items = singlePointsOfFailure.advise(facts({ services, availability: [dbAvailability(10)] }));
+  const db10 = dbAvailability(10);
+  // api went down with db (a correlated member of db's incident): that is no failure of api's
+  // own, a standby of api would have gone down with it too.
+  db10.incidents[0]!.members.push("service:api");
+  const items = singlePointsOfFailure.advise(facts({ services, availability: [db10.report], incidents: db10.incidents }));
   assert.deepEqual(items.map((i) => [i.subject, i.severity]), [["service:db", "warning"], ["service:api", "info"]]);
   const db = items[0]!;
   assert.match(
@@ -78,7 +82,7 @@ test("single point of failure: a service with dependents and no standby, with th
   assert.ok((db.evidence.modelledWithStandbyPercent as number) > (db.evidence.modelledPercent as number));
   assert.equal(db.evidence.mttdMs, 5 * S);
   // api has a dependent but no measured failure: the advice stands, without numbers.
-  assert.equal(items[1]!.message, "api has dependents (web) and no standby: when it or node-a fails, they fail too; add a standby on another node (no failure measured in 7d to model the gain)");
+  assert.equal(items[1]!.message, "api has dependents (web) and no standby: when it or node-a fails, they fail too; add a standby on another node (no failure of its own measured in 7d to model the gain)");
   // With a standby, or without dependents, nothing.
   assert.deepEqual(singlePointsOfFailure.advise(facts({ services: [service("db", { standby: ["node-b"] }), service("api", { dependsOn: ["db"] })] })), []);
 });
