@@ -22,6 +22,18 @@ export interface HistoryQuery {
   node?: string;
 }
 
+function groupBy(events: JournalEvent[], keyOf: (e: JournalEvent) => string | undefined): Map<string, JournalEvent[]> {
+  const groups = new Map<string, JournalEvent[]>();
+  for (const e of events) {
+    const key = keyOf(e);
+    if (key === undefined) continue;
+    const group = groups.get(key);
+    if (group) group.push(e);
+    else groups.set(key, [e]);
+  }
+  return groups;
+}
+
 /** Every event of these kinds with ts ≥ since, in journal order, read page by page. */
 export async function eventsSince(storage: Storage, kinds: readonly string[], since: number): Promise<JournalEvent[]> {
   const out: JournalEvent[] = [];
@@ -52,10 +64,10 @@ export async function readHistories(q: HistoryQuery): Promise<ComponentHistory[]
   const histories: ComponentHistory[] = [];
 
   if (services.length > 0) {
-    const events = await eventsSince(q.storage, SERVICE_CONDITION_KINDS, since);
+    const events = groupBy(await eventsSince(q.storage, SERVICE_CONDITION_KINDS, since), (e) => e.service);
     for (const s of services) {
       const before = await q.storage.listEvents({ kinds: [...SERVICE_CONDITION_KINDS], service: s.name, until: since, order: "desc", limit: 1 });
-      const changes = [...before, ...events.filter((e) => e.service === s.name)]
+      const changes = [...before, ...(events.get(s.name) ?? [])]
         .map(serviceChange)
         .filter((c): c is ConditionChange => c !== null);
       const key = componentKey("service", s.name);
@@ -71,7 +83,7 @@ export async function readHistories(q: HistoryQuery): Promise<ComponentHistory[]
   }
 
   if (nodeNames.length > 0) {
-    const events = await eventsSince(q.storage, NODE_CONDITION_KINDS, since);
+    const events = groupBy(await eventsSince(q.storage, NODE_CONDITION_KINDS, since), (e) => e.node);
     for (const name of nodeNames) {
       const changes: ConditionChange[] = [];
       const [firstVerdict] = await q.storage.listEvents({ kinds: [...NODE_CONDITION_KINDS], node: name, limit: 1 });
@@ -80,7 +92,7 @@ export async function readHistories(q: HistoryQuery): Promise<ComponentHistory[]
       // verdict is the earliest proof that it was up.
       if (firstLife && (!firstVerdict || firstLife.ts < firstVerdict.ts)) changes.push({ at: firstLife.ts, condition: "up" });
       const before = await q.storage.listEvents({ kinds: [...NODE_CONDITION_KINDS], node: name, until: since, order: "desc", limit: 1 });
-      for (const e of [...before, ...events.filter((e) => e.node === name)]) {
+      for (const e of [...before, ...(events.get(name) ?? [])]) {
         const change = nodeChange(e);
         if (change) changes.push(change);
       }
