@@ -1,7 +1,9 @@
 // The `vigil` command line: parses flags and hands each command to its own file.
 import { Command } from "commander";
 import { ConfigError } from "../config/config-error.js";
+import { adviceCommand } from "./advice-command.js";
 import { agentCommand } from "./agent-command.js";
+import { availabilityCommand } from "./availability-command.js";
 import { registerAnomalyCommand } from "./anomaly-command.js";
 import { serverCommand } from "./server-command.js";
 import { registerSilenceCommand } from "./silence-command.js";
@@ -65,6 +67,28 @@ program
   .option("--server <url>", "server URL (default: $VIGIL_SERVER or http://127.0.0.1:7070)")
   .action(async (flags) => {
     process.exitCode = await statusCommand(flags);
+  });
+
+program
+  .command("availability")
+  .description("uptime, incidents, MTBF, MTTD, MTTR, availability and SLO error budgets per service and node")
+  .option("--window <duration>", "one window such as 24h or 7d (default: 1h, 24h, 7d and 30d)")
+  .option("--service <name>", "only this service")
+  .option("--node <name>", "only this node")
+  .option("--json", "print the API's JSON")
+  .option("--server <url>", "server URL (default: $VIGIL_SERVER or http://127.0.0.1:7070)")
+  .action(async (flags) => {
+    process.exitCode = await availabilityCommand(flags);
+  });
+
+program
+  .command("advice")
+  .description("recurring incidents, single points of failure, resources running out, flapping checks, failing playbooks")
+  .option("--window <duration>", "how far back to look (default: 7d)")
+  .option("--json", "print the API's JSON")
+  .option("--server <url>", "server URL (default: $VIGIL_SERVER or http://127.0.0.1:7070)")
+  .action(async (flags) => {
+    process.exitCode = await adviceCommand(flags);
   });
 
 registerSilenceCommand(program);

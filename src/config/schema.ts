@@ -99,6 +99,16 @@ const serviceSchema = z.strictObject({
   cleanup: declaredCommand.optional(),
   /** Time limit of promote, restore, cleanup and commands (default 60s, see DEFAULT_COMMAND_TIMEOUT_MS). */
   commandTimeout: duration.optional(),
+  /** Availability objective: `target` percent of the observed time up, measured over `window`. */
+  slo: z
+    .strictObject({
+      target: z
+        .number({ error: "expected a percentage such as 99.9" })
+        .gt(0, "expected a percentage above 0 and below 100, such as 99.9")
+        .lt(100, "expected a percentage above 0 and below 100, such as 99.9 (100 leaves no error budget)"),
+      window: duration.default(30 * 86_400_000),
+    })
+    .optional(),
 });
 
 const verifyStep = z.strictObject({

@@ -157,7 +157,7 @@ test("every problem in a config is reported at once, at its line and column", ()
   assert.deepEqual(problems, [
     {
       path: "services[0]",
-      message: 'unknown key "helth" (expected one of: name, node, run, pidfile, health, dependsOn, recovery, labels, standby, promote, snapshot, restore, commands, cleanup, commandTimeout)',
+      message: 'unknown key "helth" (expected one of: name, node, run, pidfile, health, dependsOn, recovery, labels, standby, promote, snapshot, restore, commands, cleanup, commandTimeout, slo)',
       ...at(3, "helth"),
     },
     { path: "services[0].health.interval", message: 'expected a duration such as "1s", got "5x"', ...at(4, "5x") },
@@ -410,5 +410,36 @@ test("rules of kind anomaly and forecast are read, and a broken one is explained
   assert.throws(
     () => parseConfig("rules:\n  - { name: B, forecast: { metric: m, limit: 5, within: 1h } }\n", { file: "vigil.yaml" }),
     (err: Error) => /rules\[0\]\.forecast: direction \("down" or "up"\) is required when limit is not 0/.test(err.message),
+  );
+});
+
+test("a service's slo: target in (0, 100) and a window (default 30d); standby: a list of nodes", () => {
+  const config = parseConfig(
+    [
+      "services:",
+      "  - { name: db, slo: { target: 99.9 }, standby: [node-c] }",
+      "  - { name: api, slo: { target: 99.5, window: 7d } }",
+      "  - { name: web }",
+      "",
+    ].join("\n"),
+  );
+  assert.deepEqual(config.services.map((s) => s.slo), [{ target: 99.9, window: 30 * 86_400_000 }, { target: 99.5, window: 7 * 86_400_000 }, undefined]);
+  assert.deepEqual(config.services[0]!.standby, ["node-c"]);
+  assert.equal(config.services[1]!.standby, undefined);
+
+  for (const [target, reason] of [
+    ["100", "expected a percentage above 0 and below 100, such as 99.9 (100 leaves no error budget)"],
+    ["0", "expected a percentage above 0 and below 100, such as 99.9"],
+    ["'high'", "expected a percentage such as 99.9"],
+  ]) {
+    assert.throws(
+      () => parseConfig(`services:\n  - { name: db, slo: { target: ${target} } }\n`, { file: "vigil.yaml" }),
+      (err: Error) => err.message.startsWith(`vigil.yaml:2:`) && err.message.includes(`services[0].slo.target: ${reason}`),
+      `target ${target}`,
+    );
+  }
+  assert.throws(
+    () => parseConfig("services:\n  - { name: db, slo: { target: 99, window: soon } }\n", { file: "vigil.yaml" }),
+    (err: Error) => err.message.includes('services[0].slo.window: expected a duration such as "1s", got "soon"'),
   );
 });
