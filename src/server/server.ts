@@ -72,6 +72,10 @@ export interface VigilServer {
   services: ServiceRegistry;
   alerts: AlertManager;
   incidents: IncidentManager;
+  recovery: RecoveryOrchestrator;
+  placements: Placements;
+  /** Lets a fenced instance run again on `node` (every node when omitted) and tells its agent; false when it was not fenced. */
+  unfence(service: string, node?: string): Promise<boolean>;
   store: CompressedSeriesStore;
   hub: AgentHub;
   metrics: ServerMetrics;
@@ -442,6 +446,15 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
     services,
     alerts,
     incidents,
+    recovery,
+    placements,
+    unfence: async (service, node) => {
+      const fencedOn = placements.fencedOn(service);
+      if (!(await placements.unfence(service, node))) return false;
+      await journal.record("service.unfenced", { service, ...(node !== undefined && { node }), data: { nodes: node === undefined ? fencedOn : [node] } });
+      for (const n of node === undefined ? fencedOn : [node]) failoverDeps.servicesChanged(n);
+      return true;
+    },
     store,
     hub,
     metrics,
