@@ -3,7 +3,7 @@
 import { formatBytes, formatRate, formatRatio } from "../../../detect/forecast/human-units.js";
 import { onsetTrend } from "../onset-trend.js";
 import type { AttributionContext, CauseCheck, CauseFinding } from "./cause.js";
-import { describe, latestValue, readResource, resourceScore, saturation, strongest } from "./resource-reading.js";
+import { describe, sinceText, wrongSince, latestValue, readResource, resourceScore, saturation, strongest } from "./resource-reading.js";
 
 export class DiskCheck implements CauseCheck {
   readonly name = "disk";
@@ -23,7 +23,7 @@ export class DiskCheck implements CauseCheck {
       const freeSeries = ctx.series?.readSeries("node_filesystem_free_bytes", mountLabels, ctx.onset - ctx.windows.trendMs, Math.min(ctx.now, ctx.onset + ctx.windows.afterMs)) ?? [];
       const filling = freeSeries.length === 1 ? onsetTrend(freeSeries[0]!.points, ctx.onset - ctx.windows.trendMs, ctx.now, "down") : null;
       if (!(sat >= 0.5) && Number.isFinite(a.usual)) parts.push(`usually ${formatRatio(a.usual)}`);
-      const since = a.abnormalSince !== null ? ` since ${ctx.formatClock(a.abnormalSince)}` : "";
+      const since = sinceText(ctx, r);
       if (filling) parts.push(`filling ${formatRate(-filling.perSecond, "bytes").replace(/^\+/, "")}${since}`);
       else if (since) parts.push(since.trim());
       findings.push({
@@ -31,7 +31,7 @@ export class DiskCheck implements CauseCheck {
         score: resourceScore(r, sat),
         phrase: `disk ${sat >= 0.5 ? "full" : "filling abnormally"} (${parts.join(", ")})`,
         evidence: [`filesystem ${mount}: ${describe(a, formatRatio)}`],
-        abnormalSince: a.abnormalSince,
+        abnormalSince: wrongSince(ctx, r),
       });
     }
     for (const r of readResource(ctx, "node_filesystem_inodes_free_ratio", { node }, "down")) {

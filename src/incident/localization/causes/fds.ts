@@ -2,7 +2,7 @@
 // abnormally (a leak) when no limit is declared.
 import { formatRate } from "../../../detect/forecast/human-units.js";
 import type { AttributionContext, CauseCheck, CauseFinding } from "./cause.js";
-import { describe, serviceLabels, readResource, resourceScore, saturation, strongest } from "./resource-reading.js";
+import { describe, serviceLabels, sinceText, wrongSince, readResource, resourceScore, saturation, strongest } from "./resource-reading.js";
 
 export class FdsCheck implements CauseCheck {
   readonly name = "fds";
@@ -18,7 +18,7 @@ export class FdsCheck implements CauseCheck {
       const sat = limit ? saturation(a.extreme / limit) : null;
       const parts = [limit ? `${count(a.extreme)} open of ${limit}` : `${count(a.extreme)} open`];
       if (Number.isFinite(a.usual) && !(sat !== null && sat >= 0.5)) parts.push(`usually ${count(a.usual)}`);
-      const since = a.abnormalSince !== null ? ` since ${ctx.formatClock(a.abnormalSince)}` : "";
+      const since = sinceText(ctx, r);
       if (r.trend) parts.push(`rising ${formatRate(r.trend.perSecond, "number").replace(/^\+/, "")}${since}`);
       else if (since) parts.push(since.trim());
       return {
@@ -26,7 +26,7 @@ export class FdsCheck implements CauseCheck {
         score: resourceScore(r, sat),
         phrase: `file descriptors ${sat !== null && sat >= 0.5 ? "exhausted" : "leaking"} (${parts.join(", ")})`,
         evidence: [`open fds: ${describe(a, count)}`],
-        abnormalSince: a.abnormalSince,
+        abnormalSince: wrongSince(ctx, r),
       };
     });
     return strongest(findings);

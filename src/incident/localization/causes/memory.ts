@@ -2,7 +2,7 @@
 // total) or climbing, or the node's memory used ratio high; abnormal for the series first.
 import { formatBytes, formatRate, formatRatio } from "../../../detect/forecast/human-units.js";
 import type { AttributionContext, CauseCheck, CauseFinding } from "./cause.js";
-import { describe, serviceLabels, latestValue, readResource, resourceScore, saturation, strongest, type ResourceReading } from "./resource-reading.js";
+import { describe, serviceLabels, sinceText, wrongSince, latestValue, readResource, resourceScore, saturation, strongest, type ResourceReading } from "./resource-reading.js";
 
 export class MemoryCheck implements CauseCheck {
   readonly name = "memory";
@@ -39,14 +39,15 @@ export class MemoryCheck implements CauseCheck {
     const format = unit === "bytes" ? formatBytes : formatRatio;
     const parts = [level];
     if (!exhausted && Number.isFinite(a.usual)) parts.push(`usually ${format(a.usual)}`);
-    if (r.trend) parts.push(`rising ${formatRate(r.trend.perSecond, unit).replace(/^\+/, "")}${a.abnormalSince !== null ? ` since ${ctx.formatClock(a.abnormalSince)}` : ""}`);
-    else if (a.abnormalSince !== null) parts.push(`since ${ctx.formatClock(a.abnormalSince)}`);
+    const since = sinceText(ctx, r);
+    if (r.trend) parts.push(`rising ${formatRate(r.trend.perSecond, unit).replace(/^\+/, "")}${since}`);
+    else if (since) parts.push(since.trim());
     return {
       cause: "memory",
       score,
       phrase: `memory ${exhausted ? "exhausted" : "abnormal"} (${parts.join(", ")})`,
       evidence: [`${what}: ${describe(a, format)}${r.trend ? `, trend ${formatRate(r.trend.perSecond, unit)}` : ""}`],
-      abnormalSince: a.abnormalSince,
+      abnormalSince: wrongSince(ctx, r),
     };
   }
 }

@@ -11,6 +11,8 @@ export interface ResourceReading {
   points: Point[];
   abnormality: Abnormality;
   trend: OnsetTrend | null;
+  /** The series was already climbing as fast (in the check's direction) through the whole baseline: the fault is older than the history. */
+  climbingThroughHistory: boolean;
 }
 
 /** Each series of `metric` matching `labels`, judged in the window around the onset; series without points there are left out. */
@@ -29,7 +31,11 @@ export function readResource(
   for (const s of ctx.series.readSeries(metric, labels, windowFrom - w.baselineMs, windowTo)) {
     const judged = abnormality(s.points, windowFrom, windowTo, direction, minSpread);
     if (!judged) continue;
-    out.push({ labels: s.labels, points: s.points, abnormality: judged, trend: onsetTrend(s.points, onset - w.trendMs, windowTo, direction) });
+    const trend = onsetTrend(s.points, onset - w.trendMs, windowTo, direction);
+    // The same climb through the baseline (at least half the slope; organic growth is far slower than a fault's).
+    const before = trend && onsetTrend(s.points, -Infinity, windowFrom, direction);
+    const climbingThroughHistory = !!trend && !!before && Math.abs(before.perSecond) >= 0.5 * Math.abs(trend.perSecond);
+    out.push({ labels: s.labels, points: s.points, abnormality: judged, trend, climbingThroughHistory });
   }
   return out;
 }
@@ -55,16 +61,40 @@ export function saturation(fractionOfLimit: number): number {
 }
 
 /**
- * score = abnormal · (0.35 + 0.65 · saturated). Abnormal for the series is required (a cache
- * that always sits at 95% explains nothing new); saturation decides how much it explains. A
- * resource without a known limit counts as half-saturated, and a steady climb before the
- * onset as at least 0.6 saturated (it was heading for its limit).
+ * score = 0.95 · abnormal · (0.35 + 0.65 · saturated). Abnormal for the series is required (a
+ * cache that always sits at 95% explains nothing new); saturation decides how much it
+ * explains. A resource without a known limit counts as half-saturated, and a steady climb
+ * before the onset as at least 0.6 saturated (it was heading for its limit).
+ *
+ * One exception to "abnormal for its own history": a series at its limit after a steady
+ * climb is exhausting, whatever its history says: a leak older than the history looked at
+ * makes the climb itself look usual, but the series cannot have been at its limit before
+ * and stayed healthy. Then abnormal ≥ 0.9 · saturated.
  */
 export function resourceScore(reading: ResourceReading, saturated: number | null): number {
   let sat = saturated ?? 0.5;
   if (reading.trend) sat = Math.max(sat, 0.6);
-  return reading.abnormality.probability * (0.35 + 0.65 * sat);
+  return MAX_RESOURCE_SCORE * abnormalOrExhausting(reading, saturated) * (0.35 + 0.65 * sat);
 }
+
+/** The reading's abnormality, raised for a climb that ended at the limit (see resourceScore). */
+export function abnormalOrExhausting(reading: ResourceReading, saturated: number | null): number {
+  const exhausting = reading.trend && saturated !== null ? 0.9 * saturated : 0;
+  return Math.max(reading.abnormality.probability, exhausting);
+}
+
+/**
+ * When the resource went wrong: where it left its usual band; for a climb older than the
+ * history, the history's start; for a climb that never left the band, the start of the
+ * climb seen before the onset.
+ */
+export function wrongSince(ctx: AttributionContext, reading: ResourceReading): number | null {
+  if (reading.climbingThroughHistory) return reading.points[0]!.ts;
+  return reading.abnormality.abnormalSince ?? (reading.trend ? ctx.onset - ctx.windows.trendMs : null);
+}
+
+/** A cause read from series alone is never certain: the fault may have come from elsewhere and only shown here. */
+export const MAX_RESOURCE_SCORE = 0.95;
 
 /** The reading with the highest score. */
 export function strongest<T extends { score: number }>(items: readonly T[]): T | null {
@@ -82,4 +112,14 @@ export function describe(a: ResourceReading["abnormality"], format: (x: number) 
 /** The labels of the target service's own series: service, and node when known. */
 export function serviceLabels(ctx: AttributionContext): Labels {
   return ctx.target.node ? { service: ctx.target.name, node: ctx.target.node } : { service: ctx.target.name };
+}
+
+/** " since 14:02:11", or " for at least 50 min" for a climb older than the history; "" when unknown. */
+export function sinceText(ctx: AttributionContext, reading: ResourceReading): string {
+  const since = wrongSince(ctx, reading);
+  if (since === null) return "";
+  if (reading.climbingThroughHistory || since !== reading.abnormality.abnormalSince) {
+    return ` for at least ${Math.round((ctx.onset - since) / 60_000)} min`;
+  }
+  return ` since ${ctx.formatClock(since)}`;
 }
