@@ -62,7 +62,8 @@ const STATUS_WEIGHT: Record<ComponentStatus, number> = { failing: 1, unknown: 0.
  *          a dependency explains symptoms fully, an intrinsic failure only half (a service
  *          may exit because its database went away, but mostly it does not)
  *   score(c) = p(c) · (1 + ½·log₂(1 + D(c))) · (0.75 + 0.25·e^(−(first(c) − earliest)/τ))
- *          D(c) = failing dependents (transitively, cycles once) + ½ per unknown one
+ *          D(c) = failing dependents (transitively, cycles once) + ½ per unknown one, each
+ *          weighted by time(c, dependent): a dependent failing long before c is not c's doing
  *   confidence(c) = p(c) · score(c) / Σ score
  * Only direct dependencies are asked to explain c, so a cycle is never walked for V; the
  * transitive walk for D keeps a visited set. Sorted by score, ties by first signal, then id.
@@ -138,10 +139,12 @@ export function rankCandidates(
     const failingNames: string[] = [];
     for (const d of graph.transitiveDependents(c)) {
       const dep = observations.get(d);
+      // A dependent that failed long before c is not c's doing: the same time rule as above.
+      const time = dep ? explainsInTime(obs.firstSignalAt, dep.firstSignalAt, o) : 0;
       if (dep?.status === "failing") {
-        dependents += 1;
-        failingNames.push(d);
-      } else if (dep?.status === "unknown") dependents += 0.5;
+        dependents += time;
+        if (time > 0.5) failingNames.push(d);
+      } else if (dep?.status === "unknown") dependents += 0.5 * time;
     }
     if (failingNames.length > 0) reasons.push(`explains ${failingNames.length} failing dependent${failingNames.length === 1 ? "" : "s"}: ${failingNames.join(", ")}`);
 

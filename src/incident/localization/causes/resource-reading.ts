@@ -31,7 +31,11 @@ export function readResource(
   for (const s of ctx.series.readSeries(metric, labels, windowFrom - w.baselineMs, windowTo)) {
     const judged = abnormality(s.points, windowFrom, windowTo, direction, minSpread);
     if (!judged) continue;
-    const trend = onsetTrend(s.points, onset - w.trendMs, windowTo, direction);
+    // The climb is fitted from where the series left its usual band (when that is within
+    // the trend window): a quick leak's line is not flattened by the calm before it.
+    const departed = judged.abnormalSince;
+    const trendFrom = departed !== null && departed > onset - w.trendMs ? departed : onset - w.trendMs;
+    const trend = onsetTrend(s.points, trendFrom, windowTo, direction);
     // The same climb through the baseline (at least half the slope; organic growth is far slower than a fault's).
     const before = trend && onsetTrend(s.points, -Infinity, windowFrom, direction);
     const climbingThroughHistory = !!trend && !!before && Math.abs(before.perSecond) >= 0.5 * Math.abs(trend.perSecond);
