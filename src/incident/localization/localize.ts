@@ -18,9 +18,9 @@
 // node-down, unknown), a confidence, the sentence ("root cause: db on node-b — memory
 // exhausted (RSS 98% of limit, rising 4 MB/s since 14:02:11); confidence 0.92"), the
 // evidence and every ranked candidate: what the `incident.localized` journal event carries.
-// Bad input throws a LocalizationInputError naming the field.
-import type { ComponentId } from "./component.js";
-import { LocalizationInputError, parseComponentId } from "./component.js";
+// Bad input throws a LocalizationInputError naming the field. It keeps no state, so it can
+// be called again as more evidence arrives (a second exit turns a crash into a crash loop).
+import { LocalizationInputError, parseComponentId, type ComponentId } from "./component.js";
 import { DEFAULT_RANKING_OPTIONS, rankCandidates, type RankedCandidate, type RankingOptions } from "./candidate-ranking.js";
 import { DEFAULT_ATTRIBUTION_WINDOWS, type AttributionWindows, type Cause, type ResourceLimits } from "./causes/cause.js";
 import { checkObservations, type ComponentObservation, type Evidence } from "./observation.js";
