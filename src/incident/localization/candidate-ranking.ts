@@ -38,7 +38,7 @@ export interface RankedCandidate {
   evidenceStrength: number;
   /** How well failing dependencies explain this component's failure, in [0, 1]. */
   explainedByDependencies: number;
-  /** Failing (1) and unknown (½) components that need this one, transitively. */
+  /** Failing (1) and unknown (½) components that need this one, transitively, each weighted by whether c failed in time to explain it. */
   failingDependents: number;
   firstSignalAt: number | null;
   reasons: string[];
@@ -72,6 +72,7 @@ export function rankCandidates(
   graph: TopologyGraph,
   observations: ReadonlyMap<ComponentId, CheckedObservation>,
   options: Partial<RankingOptions> = {},
+  clock: (ts: number) => string = formatClock,
 ): RankedCandidate[] {
   const o = { ...DEFAULT_RANKING_OPTIONS, ...options };
   const suspects = [...observations.values()].filter((obs) => obs.status === "failing" || obs.evidence.length > 0);
@@ -108,7 +109,7 @@ export function rankCandidates(
     const reasons: string[] = [];
     const top = strongestEvidence(obs.evidence);
     reasons.push(
-      `${obs.status}${obs.firstSignalAt !== null ? ` since ${formatClock(obs.firstSignalAt)}` : ""}` +
+      `${obs.status}${obs.firstSignalAt !== null ? ` since ${clock(obs.firstSignalAt)}` : ""}` +
         (top ? ` (${top.detail}; evidence ${e.toFixed(2)})` : ` (no evidence item; strength ${e.toFixed(2)})`),
     );
 

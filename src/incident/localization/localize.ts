@@ -77,7 +77,8 @@ export function localize(input: LocalizationInput, now: number): Localization | 
   const options = input.options ?? {};
   const graph = new TopologyGraph(input.topology);
   const observations = checkObservations(input.observations, graph, now);
-  const candidates = rankCandidates(graph, observations, { ...DEFAULT_RANKING_OPTIONS, ...options.ranking });
+  const clock = (ts: number) => formatClock(ts, options.timeZone);
+  const candidates = rankCandidates(graph, observations, { ...DEFAULT_RANKING_OPTIONS, ...options.ranking }, clock);
   const top = candidates[0];
   if (!top || top.score <= 0) return null;
 
@@ -86,7 +87,6 @@ export function localize(input: LocalizationInput, now: number): Localization | 
   const own = observations.get(top.component)!;
   const nodeEvidence: Evidence[] = kind === "service" && node ? (observations.get(`node:${node}`)?.evidence ?? []) : [];
   const onset = own.firstSignalAt ?? now;
-  const clock = (ts: number) => formatClock(ts, options.timeZone);
   const attribution = attributeCause({
     target: { kind, name, node },
     onset,
