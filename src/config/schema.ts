@@ -59,6 +59,20 @@ const healthSchema = z
     message: "expected exactly one of http, tcp, exec or process",
   });
 
+const SIZE_UNITS: Record<string, number> = { "": 1, B: 1, KB: 1e3, MB: 1e6, GB: 1e9, KIB: 1024, MIB: 1024 ** 2, GIB: 1024 ** 3 };
+
+/** A size in bytes: a number, or "256MB", "1.5GiB". */
+const size = z.union([z.number().int().positive(), z.string()]).transform((v, ctx) => {
+  if (typeof v === "number") return v;
+  const m = /^(\d+(?:\.\d+)?)\s*([a-zA-Z]*)$/.exec(v.trim());
+  const unit = m ? SIZE_UNITS[m[2]!.toUpperCase()] : undefined;
+  if (!m || unit === undefined) {
+    ctx.addIssue({ code: "custom", message: `expected a size such as "256MB" or "1GiB", got "${v}"` });
+    return z.NEVER;
+  }
+  return Math.round(Number(m[1]) * unit);
+});
+
 /** A command line the agent may run for a service (argv without a shell unless it uses shell syntax). */
 const declaredCommand = z.string().min(1, { error: "expected a command line" });
 
@@ -99,6 +113,10 @@ const serviceSchema = z.strictObject({
   cleanup: declaredCommand.optional(),
   /** Time limit of promote, restore, cleanup and commands (default 60s, see DEFAULT_COMMAND_TIMEOUT_MS). */
   commandTimeout: duration.optional(),
+  /** The limits the service runs under (its cgroup or container, ulimit -n): what localization judges resources against. */
+  limits: z
+    .strictObject({ memory: size.optional(), fds: z.number().int().positive().optional(), cpu: z.number().positive().optional() })
+    .optional(),
   /** Availability objective: `target` percent of the observed time up, measured over `window`. */
   slo: z
     .strictObject({

@@ -39,6 +39,11 @@ export class IncidentReconciler {
   /** When a component last became healthy again (for the dependents' grace). */
   private recoveredAt = new Map<string, number>();
   private timers = new Map<number, TimerHandle>();
+  /**
+   * Runs that ended (verified, escalated, dry-run, failed) per incident and service: not
+   * begun again for the same failure — only after the service was healthy in between.
+   */
+  private ended = new Set<string>();
 
   constructor(private readonly deps: ReconcilerDeps) {}
 
@@ -50,9 +55,17 @@ export class IncidentReconciler {
     return "unknown";
   }
 
+  /** A run of the incident ended: the next reconciliation decides what follows. */
+  async runEnded(incident: IncidentRecord, service: string): Promise<void> {
+    this.ended.add(`${incident.id}:${service}`);
+    await this.reconcile(incident);
+  }
+
   /** A component became healthy again: remember when, then reconcile its incident. */
   async componentRecovered(key: string, at: number): Promise<void> {
     this.recoveredAt.set(key, at);
+    const p = parseKey(key);
+    if (p?.kind === "service") for (const k of [...this.ended]) if (k.endsWith(`:${p.name}`)) this.ended.delete(k);
     const incident = this.deps.incidents.openIncident(key);
     if (incident) await this.reconcile(incident);
   }
@@ -68,6 +81,7 @@ export class IncidentReconciler {
     if (failing.length === 0 && running.length === 0) {
       const since = Math.max(...incident.members.map((k) => this.deps.healthySince(k) ?? now));
       await incidents.resolve(incident, since, "every member is healthy again");
+      for (const k of [...this.ended]) if (k.startsWith(`${incident.id}:`)) this.ended.delete(k);
       return;
     }
 
@@ -103,7 +117,9 @@ export class IncidentReconciler {
       }
     }
     // An escalated incident is in human hands: nothing more is started for it.
-    if (incident.state !== "escalated") for (const service of targets) recovery.begin(incident, service);
+    if (incident.state !== "escalated") {
+      for (const service of targets) if (!this.ended.has(`${incident.id}:${service}`)) recovery.begin(incident, service);
+    }
     if (graceEnds !== Infinity) this.recheckAt(incident, graceEnds);
   }
 

@@ -35,6 +35,10 @@ import { Placements } from "../recover/placements.js";
 import { failover, failoverUnavailable, type FailoverDeps } from "../recover/failover.js";
 import { resumePoint } from "../recover/resume-point.js";
 import { IncidentReconciler } from "../incident/reconciler.js";
+import { EvidenceLog } from "../incident/evidence-log.js";
+import { IncidentLocalizer } from "../incident/incident-localizer.js";
+import { livenessEvidence, processEventEvidence, transitionEvidence } from "../incident/localization/evidence-from-signals.js";
+import { seriesReaderFromStore } from "../incident/localization/series-reader.js";
 import { Topology, nodeKey, parseKey, serviceKey } from "../incident/topology.js";
 import { systemClock, type Clock, type TimerHandle } from "../util/clock.js";
 import type { Logger } from "../util/logger.js";
@@ -134,6 +138,7 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
   await silences.load();
   const maintenance = MaintenanceStage.fromConfig(config.maintenance);
   const alertsRef: { alerts?: AlertManager } = {};
+  const incidentsRef: { incidents?: IncidentManager } = {};
   // Asked in this order at flush time; the first reason wins.
   const muteStages: MuteStage[] = [
     silences,
@@ -143,7 +148,9 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
       ? [
           new DependencyInhibitionStage({
             services: serviceTopology(config, localNode),
-            serviceDown: (s) => services.get(s)?.health === "unhealthy",
+            // Down, or being repaired: a dependency whose incident is still open (restarted,
+            // not yet verified; or its dependents not yet recovered) still explains theirs.
+            serviceDown: (s) => services.get(s)?.health === "unhealthy" || incidentsRef.incidents?.openIncident(serviceKey(s)) !== undefined,
             nodeDown: (n) => nodes.get(n)?.state === "down",
             firing: () => alertsRef.alerts?.active() ?? [],
           }),
@@ -168,6 +175,7 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
     windowMs: config.incidents.correlationWindow,
     relation: (a, b) => topology().relation(a, b),
   });
+  incidentsRef.incidents = incidents;
   const escalationAlert = (incident: IncidentRecord, active: boolean, reason: string) =>
     alerts.observe({
       labels: {
@@ -218,8 +226,8 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
     },
     unavailable: (service, step) => (step.action === "failover" ? failoverUnavailable(service, failoverDeps) : null),
     causeOf: (incident, service) => reconcilerRef.reconciler!.causeOf(incident, service),
-    onRunEnded: (incident) => {
-      reconcilerRef.reconciler!.reconcile(incident).catch((err) => logger.error({ err, incident: incident.id }, "incident reconciliation failed"));
+    onRunEnded: (incident, service) => {
+      reconcilerRef.reconciler!.runEnded(incident, service).catch((err) => logger.error({ err, incident: incident.id }, "incident reconciliation failed"));
     },
     recovered: async () => {}, // the run's end reconciles: resolved once no member fails
     escalationAlert,
@@ -233,6 +241,27 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
         { ...(incident.kind === "service" && { service: incident.target }), ...(incident.node && { node: incident.node }) },
         clock.now(),
       ),
+  });
+  const evidence = new EvidenceLog();
+  const localizer = new IncidentLocalizer({
+    topology,
+    services: config.services,
+    status: (key) => {
+      const p = parseKey(key);
+      if (p?.kind === "service") {
+        const s = services.get(p.name);
+        return { status: s?.health === "unhealthy" ? "failing" : s?.health === "healthy" ? "healthy" : "unknown", since: s?.since ?? clock.now() };
+      }
+      const n = p ? nodes.get(p.name) : undefined;
+      return { status: n?.state === "down" ? "failing" : n?.state === "alive" ? "healthy" : "unknown", since: n?.since ?? clock.now() };
+    },
+    evidence,
+    series: seriesReaderFromStore(store),
+    limits: Object.fromEntries(
+      config.services
+        .filter((s) => s.limits)
+        .map((s) => [s.name, { ...(s.limits!.memory && { memoryBytes: s.limits!.memory }), ...(s.limits!.fds && { fds: s.limits!.fds }), ...(s.limits!.cpu && { cpuCores: s.limits!.cpu }) }]),
+    ),
   });
   const reconciler = new IncidentReconciler({
     clock,
@@ -253,6 +282,14 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
       return node?.state === "alive" ? node.since : null;
     },
     hasStandby: (service) => (serviceConfig.get(service)?.standby?.length ?? 0) > 0,
+    localize: (incident) => {
+      try {
+        return localizer.localize(incident, clock.now());
+      } catch (err) {
+        logger.error({ err, incident: incident.id }, "localization failed");
+        return null;
+      }
+    },
     dependentGraceMs: config.incidents.dependentGrace,
   });
   reconcilerRef.reconciler = reconciler;
@@ -266,6 +303,7 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
   });
 
   const onServiceTransition = async (t: HealthTransition): Promise<void> => {
+    evidence.add(serviceKey(t.service), transitionEvidence(t));
     await journal.record("service.health", {
       node: t.node,
       service: t.service,
@@ -302,6 +340,7 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
     alerts.observe({ labels: { alertname, severity, node }, annotations: { summary }, active, value: null, forMs: 0 });
 
   const onNodeVerdict = async (v: LivenessVerdict): Promise<void> => {
+    evidence.add(nodeKey(v.node), livenessEvidence(v));
     metrics.nodeTransitions.inc({ state: v.state });
     if (v.state === "suspect") return; // being probed: not a verdict anyone acts on
     const wasOut = v.previous === "dead" || v.previous === "unreachable";
@@ -390,6 +429,7 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
       },
       async event(node, m) {
         await journal.record(m.kind, { node, ...(m.service !== undefined && { service: m.service }), ts: m.ts, data: m.data });
+        if (m.service !== undefined) evidence.add(serviceKey(m.service), processEventEvidence(m.kind, m.data, m.ts));
         const t = await services.applyEvent(node, m);
         if (t) await onServiceTransition(t);
       },

@@ -1,0 +1,63 @@
+// Localizes one incident: the components in its scope (its members, the services they
+// depend on, the nodes they run on and what runs on those nodes) with their health now
+// and their recent evidence, the series store for resource attribution, and the declared
+// limits — into localize(), and the result into what the incident records.
+import type { Localization } from "./localization/localize.js";
+import { localize } from "./localization/localize.js";
+import type { ComponentObservation, ComponentStatus } from "./localization/observation.js";
+import type { ResourceLimits } from "./localization/causes/cause.js";
+import type { SeriesReader } from "./localization/series-reader.js";
+import type { IncidentLocalization } from "./incident-manager.js";
+import type { EvidenceLog } from "./evidence-log.js";
+import { nodeKey, parseKey, serviceKey, type Topology } from "./topology.js";
+import type { IncidentRecord } from "../storage/storage.js";
+
+export interface IncidentLocalizerDeps {
+  topology(): Topology;
+  services: ReadonlyArray<{ name: string; dependsOn: readonly string[] }>;
+  status(key: string): { status: ComponentStatus; since: number };
+  evidence: EvidenceLog;
+  series: SeriesReader | null;
+  limits: Readonly<Record<string, ResourceLimits>>;
+}
+
+export class IncidentLocalizer {
+  constructor(private readonly deps: IncidentLocalizerDeps) {}
+
+  localize(incident: IncidentRecord, now: number): IncidentLocalization | null {
+    const topology = this.deps.topology();
+    const scope = this.scopeOf(incident, topology);
+    const observations: ComponentObservation[] = [...scope].map((component) => {
+      const { status, since } = this.deps.status(component);
+      return {
+        component,
+        status,
+        ...(status === "failing" && { firstSignalAt: Math.min(since, now) }),
+        evidence: this.deps.evidence.of(component, now),
+      } as ComponentObservation;
+    });
+    const services = this.deps.services.map((s) => ({ name: s.name, node: topology.nodeOf(s.name) ?? "", dependsOn: [...s.dependsOn] }));
+    const l: Localization | null = localize({ topology: { services }, observations, series: this.deps.series, limits: this.deps.limits }, now);
+    if (!l) return null;
+    return { rootKey: l.root, cause: l.cause, confidence: l.confidence, summary: l.summary, evidence: l.evidence, candidates: l.candidates };
+  }
+
+  private scopeOf(incident: IncidentRecord, topology: Topology): Set<string> {
+    const scope = new Set<string>();
+    for (const member of incident.members) {
+      const p = parseKey(member);
+      if (!p) continue;
+      scope.add(member);
+      if (p.kind === "node") {
+        for (const s of topology.hostedOn(p.name)) scope.add(serviceKey(s));
+        continue;
+      }
+      for (const dep of [p.name, ...topology.dependenciesOf(p.name)]) {
+        scope.add(serviceKey(dep));
+        const node = topology.nodeOf(dep);
+        if (node) scope.add(nodeKey(node));
+      }
+    }
+    return scope;
+  }
+}
