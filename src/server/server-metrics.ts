@@ -19,6 +19,11 @@ export class ServerMetrics {
     help: "Samples rejected by the series store (out of order or duplicate)",
     registers: [this.registry],
   });
+  readonly samplesReplayRejected = new Counter({
+    name: "vigil_samples_replay_rejected_total",
+    help: "Samples of messages an agent re-sent after a server crash or a reconnect that the store already had (expected, not bad input)",
+    registers: [this.registry],
+  });
   readonly actions = new Counter({
     name: "vigil_actions_total",
     help: "Recovery actions sent to agents, by action and result",

@@ -297,6 +297,8 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
     settings: { heartbeatInterval: config.agent.heartbeatInterval, collectInterval: config.agent.collectInterval },
     servicesFor: (node) => config.services.filter((s) => nodeOf.get(s.name) === node).map(toAgentService),
     onMessage: (type) => metrics.agentMessages.inc({ type }),
+    // Acks wait for the store's checkpoints: an agent forgets only what a kill -9 cannot take back.
+    durability: store,
     handlers: {
       async hello(node, hello) {
         await onLiveness(await nodes.heartbeat(node));
@@ -305,10 +307,10 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
       async heartbeat(node) {
         await onLiveness(await nodes.heartbeat(node));
       },
-      async samples(_node, m) {
-        const result = store.append(m.samples);
+      async samples(_node, m, replay) {
+        const result = store.append(m.samples, { replay });
         metrics.samplesIngested.inc(result.accepted);
-        metrics.samplesRejected.inc(result.rejected);
+        (replay ? metrics.samplesReplayRejected : metrics.samplesRejected).inc(result.rejected);
       },
       async probe(node, m) {
         const t = await services.applyProbe(node, m);
@@ -369,7 +371,9 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
       for (const t of timers) t.cancel();
       announcer.stop();
       recovery.stop();
-      hub.close();
+      // A last checkpoint while the agents are still connected: what it makes durable is
+      // acknowledged, so they need not re-send it to the next server.
+      await hub.close(() => store.flush());
       await alerts.stop();
       await dispatcher.stop();
       await http.close();
