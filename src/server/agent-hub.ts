@@ -55,6 +55,8 @@ export interface AgentHubOptions {
   /** How long to wait for an action's result before calling it failed. */
   actionTimeoutMs?: number;
   onMessage?(type: string, valid: boolean): void;
+  /** A re-sent message that was processed before (its samples re-appended, nothing else done). */
+  onReplay?(type: string): void;
 }
 
 interface PendingAction {
@@ -273,6 +275,7 @@ export class AgentHub {
             "agent re-sends messages processed before they were durable: re-appending their samples, nothing else",
           );
         }
+        this.o.onReplay?.(m.type);
         if (m.type === "samples") await this.o.handlers.samples(node, m, true);
         break;
       case "new":

@@ -297,6 +297,7 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
     settings: { heartbeatInterval: config.agent.heartbeatInterval, collectInterval: config.agent.collectInterval },
     servicesFor: (node) => config.services.filter((s) => nodeOf.get(s.name) === node).map(toAgentService),
     onMessage: (type) => metrics.agentMessages.inc({ type }),
+    onReplay: (type) => metrics.agentMessagesReplayed.inc({ type }),
     // Acks wait for the store's checkpoints: an agent forgets only what a kill -9 cannot take back.
     durability: store,
     handlers: {
@@ -310,7 +311,12 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
       async samples(_node, m, replay) {
         const result = store.append(m.samples, { replay });
         metrics.samplesIngested.inc(result.accepted);
-        (replay ? metrics.samplesReplayRejected : metrics.samplesRejected).inc(result.rejected);
+        if (replay) {
+          metrics.samplesReplayed.inc({ result: "stored" }, result.accepted);
+          metrics.samplesReplayed.inc({ result: "already-stored" }, result.rejected);
+        } else {
+          metrics.samplesRejected.inc(result.rejected);
+        }
       },
       async probe(node, m) {
         const t = await services.applyProbe(node, m);
