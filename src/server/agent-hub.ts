@@ -30,6 +30,9 @@ import type { Clock, TimerHandle } from "../util/clock.js";
 import type { Logger } from "../util/logger.js";
 import { outboxDisposition } from "./outbox-dedup.js";
 
+/** How long close() waits for the agent messages being processed. */
+const CLOSE_DRAIN_MS = 5_000;
+
 export interface AgentHandlers {
   hello(node: string, hello: Hello): Promise<void>;
   heartbeat(node: string): Promise<void>;
@@ -173,7 +176,15 @@ export class AgentHub {
    */
   async close(flush?: () => Promise<void>): Promise<void> {
     this.closing = true;
-    await Promise.all([...this.lastSession.values()].map((s) => s.queue));
+    // A message stuck in a handler must not stop the shutdown: it was not acknowledged, so
+    // its agent re-sends it.
+    let timer: TimerHandle | undefined;
+    const drained = await Promise.race([
+      Promise.all([...this.lastSession.values()].map((s) => s.queue)).then(() => true),
+      new Promise<false>((resolve) => (timer = this.o.clock.setTimeout(() => resolve(false), CLOSE_DRAIN_MS))),
+    ]);
+    timer?.cancel();
+    if (!drained) this.o.logger.warn({ waitedMs: CLOSE_DRAIN_MS }, "agent messages still being processed at shutdown; closing anyway");
     if (flush) {
       try {
         await flush();
