@@ -190,7 +190,7 @@ export class CompressedSeriesStore implements DurableSeriesStore {
    * ms in [0, 2^53). With `options.replay` (re-sent samples, see AppendOptions) the
    * rejections are counted as replayRejected instead.
    */
-  append(samples: Sample[], options: AppendOptions = {}): AppendResult {
+  append(samples: Sample[], options?: AppendOptions): AppendResult {
     if (this.closed) throw new Error("the series store is closed");
     this.generation++;
     const now = this.clock.now();
@@ -214,7 +214,7 @@ export class CompressedSeriesStore implements DurableSeriesStore {
       this.appendToSeries(series, ts, sample.value);
       accepted++;
     }
-    if (options.replay) this.replayRejectedTotal += rejected;
+    if (options?.replay) this.replayRejectedTotal += rejected;
     else this.rejectedTotal += rejected;
     return { accepted, rejected };
   }

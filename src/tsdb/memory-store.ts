@@ -165,14 +165,14 @@ export class MemorySeriesStore implements SeriesStore {
    * series' last ts (out of order or duplicate), a ts already beyond retention, a ts that is
    * not a finite number. With `options.replay`, rejections count as replayRejected.
    */
-  append(samples: Sample[], options: AppendOptions = {}): AppendResult {
+  append(samples: Sample[], options?: AppendOptions): AppendResult {
     let accepted = 0;
     let rejected = 0;
     for (const sample of samples) {
       if (this.appendOne(sample)) accepted++;
       else rejected++;
     }
-    if (options.replay) this.replayRejected += rejected;
+    if (options?.replay) this.replayRejected += rejected;
     else this.rejected += rejected;
     this.appendsSinceSweep += accepted;
     // A sweep costs O(series); running it once per max(4096, series) appends keeps it O(1) per append.
