@@ -53,7 +53,7 @@ try {
   let incidents = 0;
   const t0 = performance.now();
   for (let n = 0; n < nodes; n++) {
-    await storage.upsertNode({ name: nodeName(n), state: "alive", since: start, lastHeartbeat: NOW, agentVersion: "bench", outboxId: "x", ackedSeq: 0 });
+    await storage.upsertNode({ name: nodeName(n), state: "alive", since: start, lastHeartbeat: NOW, agentVersion: "bench", outboxId: "x", ackedSeq: 0, processedSeq: 0 });
   }
   for (let s = 0; s < services; s++) {
     const service = `svc-${s}`;

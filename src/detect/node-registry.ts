@@ -1,5 +1,6 @@
-// Nodes as the control plane sees them: registration on hello, the outbox position used to
-// de-duplicate by (node, seq), and liveness from the failure detector (φ accrual, probes,
+// Nodes as the control plane sees them: registration on hello, the outbox position (the
+// highest seq processed, and the highest acknowledged because durable) used to de-duplicate
+// by (node, seq), and liveness from the failure detector (φ accrual, probes,
 // suspicion, partition guard). Every detector output is returned for the shell to act on.
 import type { Clock } from "../util/clock.js";
 import type { NodeRecord, NodeState, Storage } from "../storage/storage.js";
@@ -49,7 +50,7 @@ export class NodeRegistry {
 
   /**
    * Registers an agent's hello. A new outboxId (a new agent data dir) restarts the
-   * de-duplication sequence. Returns the node's record.
+   * de-duplication sequence (processed and acknowledged). Returns the node's record.
    */
   async hello(name: string, outboxId: string, agentVersion: string): Promise<NodeRecord> {
     const now = this.clock.now();
@@ -61,10 +62,12 @@ export class NodeRegistry {
       agentVersion: null,
       outboxId: null,
       ackedSeq: 0,
+      processedSeq: 0,
     };
     if (node.outboxId !== outboxId) {
       node.outboxId = outboxId;
       node.ackedSeq = 0;
+      node.processedSeq = 0;
     }
     node.agentVersion = agentVersion;
     this.nodes.set(name, node);
@@ -72,10 +75,25 @@ export class NodeRegistry {
     return node;
   }
 
+  /**
+   * Message `seq` was processed: journalled, acted on, its samples appended (not necessarily
+   * durable yet). Stored before the next message is processed, so that after a crash a
+   * re-sent copy is not acted on twice. Only moves forward.
+   */
+  async processed(name: string, seq: number): Promise<void> {
+    const node = this.nodes.get(name);
+    if (!node || seq <= node.processedSeq) return;
+    node.processedSeq = seq;
+    await this.storage.upsertNode(node);
+  }
+
+  /** Everything up to `seq` is durable and was acknowledged to the agent. Only moves forward. */
   async acked(name: string, seq: number): Promise<void> {
     const node = this.nodes.get(name);
     if (!node || seq <= node.ackedSeq) return;
     node.ackedSeq = seq;
+    // An ack covers only processed messages; kept true also for records of older versions.
+    if (node.processedSeq < seq) node.processedSeq = seq;
     await this.storage.upsertNode(node);
   }
 

@@ -1,6 +1,7 @@
 // The agent <-> server protocol: JSON messages over one websocket (path /api/v1/agent/ws),
 // each validated here on receipt. Messages that must not be lost carry an outbox `seq`:
-// the agent keeps them on disk until the server acknowledges them with `ack`.
+// the agent keeps them on disk until the server acknowledges them with `ack`, which the
+// server sends only once they are durable (README, "The acknowledgement contract").
 import { z } from "zod";
 
 export const PROTOCOL_VERSION = 1;
@@ -206,7 +207,11 @@ export const welcomeSchema = z.object({
   type: z.literal("welcome"),
   v: version,
   node: z.string(),
-  /** The highest seq of this outboxId the server has already stored. */
+  /**
+   * The highest seq of this outboxId the server has acknowledged (made durable): the agent
+   * re-sends every message after it. Of those, the ones the server had already processed
+   * are not acted on again; only their samples are appended again.
+   */
   ackedSeq: z.number().int().nonnegative(),
   services: z.array(agentServiceSchema),
   settings: agentSettingsSchema,
@@ -250,6 +255,12 @@ export const indirectProbeSchema = z.object({
 });
 export type IndirectProbeRequest = z.infer<typeof indirectProbeSchema>;
 
+/**
+ * Every message of the agent's outbox with seq ≤ `seq` is durable on the server — samples
+ * written by a series-store checkpoint, the rest committed to its database — so the agent may
+ * forget them. Cumulative and in order; sent at the store's checkpoints, so up to
+ * `tsdb.checkpointInterval` after a message, and at once when nothing before it awaits one.
+ */
 export const ackSchema = z.object({ type: z.literal("ack"), v: version, seq: z.number().int().nonnegative() });
 
 export const errorSchema = z.object({ type: z.literal("error"), v: version, error: z.string() });

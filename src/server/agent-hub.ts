@@ -1,6 +1,8 @@
 // The server's side of the agent protocol: one websocket per agent. Validates every
 // frame, processes outbox messages in order and once per (node, seq), acknowledges them
-// after they are stored, and carries actions to agents and their results back.
+// only once they are durable (their samples checkpointed by the series store: acks are
+// cumulative, so a message without samples waits for the samples before it), and carries
+// actions to agents and their results back.
 import { randomUUID } from "node:crypto";
 import type { WebSocket } from "ws";
 import {
@@ -21,14 +23,24 @@ import {
   type ServerMessage,
 } from "../protocol/messages.js";
 import type { NodeRegistry } from "../detect/node-registry.js";
+import { DurableAckTracker } from "../tsdb/durable-acks.js";
+import type { DurableSeriesStore } from "../tsdb/series-store.js";
 import type { ActionOutcome } from "../recover/orchestrator.js";
 import type { Clock, TimerHandle } from "../util/clock.js";
 import type { Logger } from "../util/logger.js";
+import { outboxDisposition } from "./outbox-dedup.js";
+
+/** How long close() waits for the agent messages being processed. */
+const CLOSE_DRAIN_MS = 5_000;
 
 export interface AgentHandlers {
   hello(node: string, hello: Hello): Promise<void>;
   heartbeat(node: string): Promise<void>;
-  samples(node: string, m: SamplesMessage): Promise<void>;
+  /**
+   * Appends the message's samples. `replay`: a re-sent message processed before (see
+   * outbox-dedup.ts); the store already has some or all of its samples, which is expected.
+   */
+  samples(node: string, m: SamplesMessage, replay: boolean): Promise<void>;
   probe(node: string, m: ProbeMessage): Promise<void>;
   event(node: string, m: EventMessage): Promise<void>;
   disconnected(node: string): Promise<void>;
@@ -39,11 +51,15 @@ export interface AgentHubOptions {
   logger: Logger;
   nodes: NodeRegistry;
   handlers: AgentHandlers;
+  /** The series store's append → durable generations: what may be acknowledged when. */
+  durability: Pick<DurableSeriesStore, "appendGeneration" | "durableGeneration" | "onDurable">;
   servicesFor(node: string): AgentService[];
   settings: AgentSettings;
   /** How long to wait for an action's result before calling it failed. */
   actionTimeoutMs?: number;
   onMessage?(type: string, valid: boolean): void;
+  /** A re-sent message that was processed before (its samples re-appended, nothing else done). */
+  onReplay?(type: string): void;
 }
 
 interface PendingAction {
@@ -59,6 +75,12 @@ interface AgentSession {
   probeAddress: string | null;
   /** Outbox messages are processed strictly in order, one at a time. */
   queue: Promise<void>;
+  /** Processed messages waiting for their samples to become durable before the ack. */
+  acks: DurableAckTracker;
+  /** A newer connection of the same node took over: frames still arriving here are ignored. */
+  replaced: boolean;
+  /** Re-sent messages processed before (logged once per connection). */
+  replayed: number;
 }
 
 interface PendingProbe {
@@ -74,8 +96,16 @@ export class AgentHub {
   private remoteAddresses = new WeakMap<AgentSession, string | null>();
   /** Probe addresses of nodes seen since the server started, also while they are disconnected. */
   private lastProbeAddress = new Map<string, string>();
+  /** Each node's latest connection, kept after it closes until the next one takes over. */
+  private lastSession = new Map<string, AgentSession>();
+  /** Writes of acknowledged seqs to the node registry, in order. */
+  private ackWrites: Promise<void> = Promise.resolve();
+  private closing = false;
+  private readonly stopDurableListener: () => void;
 
-  constructor(private readonly o: AgentHubOptions) {}
+  constructor(private readonly o: AgentHubOptions) {
+    this.stopDurableListener = o.durability.onDurable((generation) => this.onDurable(generation));
+  }
 
   connectedNodes(): string[] {
     return [...this.sessions.keys()];
@@ -107,7 +137,15 @@ export class AgentHub {
   }
 
   accept(socket: WebSocket, remoteAddress?: string): void {
-    const session: AgentSession = { node: null, socket, probeAddress: null, queue: Promise.resolve() };
+    const session: AgentSession = {
+      node: null,
+      socket,
+      probeAddress: null,
+      queue: Promise.resolve(),
+      acks: new DurableAckTracker(),
+      replaced: false,
+      replayed: 0,
+    };
     this.remoteAddresses.set(session, remoteAddress ?? null);
     socket.on("message", (raw) => this.onFrame(session, raw.toString()));
     socket.on("close", () => this.onClose(session));
@@ -153,7 +191,32 @@ export class AgentHub {
     return true;
   }
 
-  close(): void {
+  /**
+   * Stops taking agent messages, lets the ones being processed finish, runs `flush` (a store
+   * checkpoint: its durability notification acknowledges what it made durable, so agents
+   * need not re-send it), then closes every connection. Messages arriving meanwhile are left
+   * unprocessed: the agents re-send them to the next server.
+   */
+  async close(flush?: () => Promise<void>): Promise<void> {
+    this.closing = true;
+    // A message stuck in a handler must not stop the shutdown: it was not acknowledged, so
+    // its agent re-sends it.
+    let timer: TimerHandle | undefined;
+    const drained = await Promise.race([
+      Promise.all([...this.lastSession.values()].map((s) => s.queue)).then(() => true),
+      new Promise<false>((resolve) => (timer = this.o.clock.setTimeout(() => resolve(false), CLOSE_DRAIN_MS))),
+    ]);
+    timer?.cancel();
+    if (!drained) this.o.logger.warn({ waitedMs: CLOSE_DRAIN_MS }, "agent messages still being processed at shutdown; closing anyway");
+    if (flush) {
+      try {
+        await flush();
+      } catch (err) {
+        this.o.logger.warn({ err }, "last checkpoint before shutdown failed; agents will re-send what is not acknowledged");
+      }
+    }
+    this.stopDurableListener();
+    await this.ackWrites;
     for (const s of this.sessions.values()) s.socket.close(1001, "server shutting down");
     for (const [id, p] of this.pending) {
       p.timer.cancel();
@@ -168,6 +231,7 @@ export class AgentHub {
   }
 
   private onFrame(session: AgentSession, raw: string): void {
+    if (this.closing || session.replaced) return;
     const parsed = parseMessage(agentMessageSchema, raw);
     if (!parsed.ok) {
       this.o.onMessage?.("invalid", false);
@@ -206,10 +270,19 @@ export class AgentHub {
   private async onHello(session: AgentSession, hello: Hello): Promise<void> {
     const previous = this.sessions.get(hello.node);
     if (previous && previous !== session) previous.socket.close(4000, "replaced by a newer connection");
+    const earlier = this.lastSession.get(hello.node);
+    this.lastSession.set(hello.node, session);
     session.node = hello.node;
     session.probeAddress = probeAddressOf(hello.probeAddress, this.remoteAddresses.get(session) ?? null);
     if (session.probeAddress) this.lastProbeAddress.set(hello.node, session.probeAddress);
     this.sessions.set(hello.node, session);
+    if (earlier && earlier !== session) {
+      // The node's earlier connection (open or just closed) may still be processing its last
+      // messages: they must be recorded as processed before this connection's re-sent copies
+      // are looked at, or both connections would process them.
+      earlier.replaced = true;
+      await earlier.queue;
+    }
     const record = await this.o.nodes.hello(hello.node, hello.outboxId, hello.agentVersion);
     this.send(session, {
       type: "welcome",
@@ -225,19 +298,52 @@ export class AgentHub {
 
   private async onOutboxMessage(session: AgentSession, node: string, m: OutboxMessage): Promise<void> {
     const record = this.o.nodes.get(node);
-    if (record && m.seq <= record.ackedSeq) {
-      this.send(session, { type: "ack", v: PROTOCOL_VERSION, seq: record.ackedSeq });
-      return;
+    switch (outboxDisposition(m.seq, record)) {
+      case "acknowledged":
+        this.send(session, { type: "ack", v: PROTOCOL_VERSION, seq: record!.ackedSeq });
+        return;
+      case "replay":
+        if (session.replayed++ === 0) {
+          this.o.logger.info(
+            { node, seq: m.seq, ackedSeq: record!.ackedSeq, processedSeq: record!.processedSeq },
+            "agent re-sends messages processed before they were durable: re-appending their samples, nothing else",
+          );
+        }
+        this.o.onReplay?.(m.type);
+        if (m.type === "samples") await this.o.handlers.samples(node, m, true);
+        break;
+      case "new":
+        await this.dispatch(node, m);
+        await this.o.nodes.processed(node, m.seq);
+        break;
     }
-    await this.dispatch(node, m);
-    await this.o.nodes.acked(node, m.seq);
-    this.send(session, { type: "ack", v: PROTOCOL_VERSION, seq: m.seq });
+    // Read after the append: every sample of this message (and before it) is in a
+    // generation ≤ this one.
+    const ack = session.acks.processed(m.seq, this.o.durability.appendGeneration, this.o.durability.durableGeneration);
+    if (ack !== null) this.acknowledge(session, node, ack);
+  }
+
+  /** A checkpoint made `generation` durable: acknowledge what each agent may now forget. */
+  private onDurable(generation: number): void {
+    for (const [node, session] of this.sessions) {
+      const ack = session.acks.durable(generation);
+      if (ack !== null) this.acknowledge(session, node, ack);
+    }
+  }
+
+  private acknowledge(session: AgentSession, node: string, seq: number): void {
+    this.send(session, { type: "ack", v: PROTOCOL_VERSION, seq });
+    // Recording the ack only saves re-sends after a restart; it is safe after the ack went
+    // out, since what it covers is durable either way.
+    this.ackWrites = this.ackWrites
+      .then(() => this.o.nodes.acked(node, seq))
+      .catch((err) => this.o.logger.error({ err, node, seq }, "recording an acknowledged seq failed"));
   }
 
   private async dispatch(node: string, m: OutboxMessage): Promise<void> {
     switch (m.type) {
       case "samples":
-        return this.o.handlers.samples(node, m);
+        return this.o.handlers.samples(node, m, false);
       case "probe":
         return this.o.handlers.probe(node, m);
       case "event":

@@ -9,6 +9,12 @@ export class ServerMetrics {
     labelNames: ["type"],
     registers: [this.registry],
   });
+  readonly agentMessagesReplayed = new Counter({
+    name: "vigil_agent_messages_replayed_total",
+    help: "Agent messages re-sent after a server crash or a reconnect that were processed before: not acted on again, only their samples re-appended",
+    labelNames: ["type"],
+    registers: [this.registry],
+  });
   readonly samplesIngested = new Counter({
     name: "vigil_samples_ingested_total",
     help: "Samples appended to the series store",
@@ -17,6 +23,14 @@ export class ServerMetrics {
   readonly samplesRejected = new Counter({
     name: "vigil_samples_rejected_total",
     help: "Samples rejected by the series store (out of order or duplicate)",
+    registers: [this.registry],
+  });
+  readonly samplesReplayed = new Counter({
+    name: "vigil_samples_replayed_total",
+    help:
+      "Samples of messages an agent re-sent after a server crash or a reconnect, which the server had processed but not yet made durable: " +
+      'result="stored" were lost and are restored, result="already-stored" the store still had (expected, not bad input)',
+    labelNames: ["result"],
     registers: [this.registry],
   });
   readonly actions = new Counter({

@@ -403,6 +403,9 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
     settings: { heartbeatInterval: config.agent.heartbeatInterval, collectInterval: config.agent.collectInterval },
     servicesFor: (node) => servicesFor(config, { nodeOf, isFenced: (service, n) => placements.isFenced(service, n) }, node),
     onMessage: (type) => metrics.agentMessages.inc({ type }),
+    onReplay: (type) => metrics.agentMessagesReplayed.inc({ type }),
+    // Acks wait for the store's checkpoints: an agent forgets only what a kill -9 cannot take back.
+    durability: store,
     handlers: {
       async hello(node, hello) {
         await onLiveness(await nodes.heartbeat(node));
@@ -411,10 +414,16 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
       async heartbeat(node) {
         await onLiveness(await nodes.heartbeat(node));
       },
-      async samples(_node, m) {
+      async samples(_node, m, replay) {
         const receivedAt = clock.now();
-        const result = store.append(m.samples);
+        const result = store.append(m.samples, { replay });
         metrics.samplesIngested.inc(result.accepted);
+        if (replay) {
+          // Re-sent after a server crash: stored again where the crash lost them, not re-evaluated.
+          metrics.samplesReplayed.inc({ result: "stored" }, result.accepted);
+          metrics.samplesReplayed.inc({ result: "already-stored" }, result.rejected);
+          return;
+        }
         metrics.samplesRejected.inc(result.rejected);
         // Threshold rules on these series decide now, not at the next evaluation tick.
         try {
@@ -504,7 +513,9 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
       reconciler.stop();
       announcer.stop();
       recovery.stop();
-      hub.close();
+      // A last checkpoint while the agents are still connected: what it makes durable is
+      // acknowledged, so they need not re-send it to the next server.
+      await hub.close(() => store.flush());
       await alerts.stop();
       await dispatcher.stop();
       await http.close();

@@ -41,9 +41,18 @@ export interface NodeRecord {
   since: number;
   lastHeartbeat: number | null;
   agentVersion: string | null;
-  /** The agent's outbox identity and the highest seq of it stored here: de-duplication by (node, seq). */
+  /** The agent's outbox identity; seqs are unique within it. */
   outboxId: string | null;
+  /**
+   * The highest seq of this outbox acknowledged to the agent: everything up to it is durable
+   * (its samples checkpointed, the rest in this database). The welcome tells the agent this.
+   */
   ackedSeq: number;
+  /**
+   * The highest seq processed (journalled, acted on, its samples appended): ≥ ackedSeq. A
+   * re-sent message with seq ≤ processedSeq only has its samples appended again.
+   */
+  processedSeq: number;
 }
 
 export type ServiceHealth = "healthy" | "unhealthy" | "unknown";

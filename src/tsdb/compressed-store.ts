@@ -20,6 +20,7 @@ import { checkStep, stepColumns } from "./query/step.js";
 import {
   AGGREGATES,
   QueryLimitError,
+  type AppendOptions,
   type AppendResult,
   type DurableSeriesStore,
   type LabelMatch,
@@ -51,6 +52,8 @@ export interface TsdbStats {
   /** Raw samples held (in memory or on disk). */
   samples: number;
   rejected: number;
+  /** Samples of replayed appends (append's `replay` option) the store already had: expected, not bad input. */
+  replayRejected: number;
   /** Closed chunks per level (raw, then each downsampled level). */
   closedChunks: number[];
   /** Closed raw chunks' bytes and samples: their ratio is the compression achieved. */
@@ -84,6 +87,7 @@ export class CompressedSeriesStore implements DurableSeriesStore {
   private seriesCount = 0;
   private rawSamples = 0;
   private rejectedTotal = 0;
+  private replayRejectedTotal = 0;
   /** Bytes of closed chunks in memory, all levels. */
   private residentBytes = 0;
   /** Closed raw chunks (in memory or not): their bytes and samples, the compression achieved. */
@@ -183,9 +187,10 @@ export class CompressedSeriesStore implements DurableSeriesStore {
    * Appends each sample to its series and takes the next generation. Rejected (counted,
    * never merged): a ts not after the series' last one (out of order or duplicate), older
    * than raw retention, further ahead of the clock than futureToleranceMs, or not an integer
-   * ms in [0, 2^53).
+   * ms in [0, 2^53). With `options.replay` (re-sent samples, see AppendOptions) the
+   * rejections are counted as replayRejected instead.
    */
-  append(samples: Sample[]): AppendResult {
+  append(samples: Sample[], options?: AppendOptions): AppendResult {
     if (this.closed) throw new Error("the series store is closed");
     this.generation++;
     const now = this.clock.now();
@@ -209,7 +214,8 @@ export class CompressedSeriesStore implements DurableSeriesStore {
       this.appendToSeries(series, ts, sample.value);
       accepted++;
     }
-    this.rejectedTotal += rejected;
+    if (options?.replay) this.replayRejectedTotal += rejected;
+    else this.rejectedTotal += rejected;
     return { accepted, rejected };
   }
 
@@ -268,6 +274,7 @@ export class CompressedSeriesStore implements DurableSeriesStore {
       series: this.seriesCount,
       samples: this.rawSamples,
       rejected: this.rejectedTotal,
+      replayRejected: this.replayRejectedTotal,
       closedChunks,
       rawClosedBytes: this.rawClosedBytes,
       rawClosedSamples: this.rawClosedSamples,

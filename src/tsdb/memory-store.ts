@@ -9,6 +9,7 @@ import { columnsToPoints, pointsToColumns } from "./query/columns.js";
 import { checkStep, stepColumns } from "./query/step.js";
 import {
   QueryLimitError,
+  type AppendOptions,
   type AppendResult,
   type LabelMatch,
   type LatestSample,
@@ -143,6 +144,7 @@ export class MemorySeriesStore implements SeriesStore {
   private newestTs = -Infinity;
   private heldPoints = 0;
   private rejected = 0;
+  private replayRejected = 0;
   private appendsSinceSweep = 0;
 
   constructor(options: MemorySeriesStoreOptions = {}) {
@@ -161,16 +163,17 @@ export class MemorySeriesStore implements SeriesStore {
   /**
    * Appends each sample to its series. Rejected (counted, never merged): a ts not after the
    * series' last ts (out of order or duplicate), a ts already beyond retention, a ts that is
-   * not a finite number.
+   * not a finite number. With `options.replay`, rejections count as replayRejected.
    */
-  append(samples: Sample[]): AppendResult {
+  append(samples: Sample[], options?: AppendOptions): AppendResult {
     let accepted = 0;
     let rejected = 0;
     for (const sample of samples) {
       if (this.appendOne(sample)) accepted++;
       else rejected++;
     }
-    this.rejected += rejected;
+    if (options?.replay) this.replayRejected += rejected;
+    else this.rejected += rejected;
     this.appendsSinceSweep += accepted;
     // A sweep costs O(series); running it once per max(4096, series) appends keeps it O(1) per append.
     if (this.appendsSinceSweep >= Math.max(4096, this.seriesCount)) this.sweep();
@@ -221,9 +224,9 @@ export class MemorySeriesStore implements SeriesStore {
     return this.range(name, match, from, to, options).map((s) => ({ name: s.name, labels: s.labels, ...pointsToColumns(s.points) }));
   }
 
-  stats(): { series: number; samples: number; rejected: number } {
+  stats(): { series: number; samples: number; rejected: number; replayRejected: number } {
     this.sweep();
-    return { series: this.seriesCount, samples: this.heldPoints, rejected: this.rejected };
+    return { series: this.seriesCount, samples: this.heldPoints, rejected: this.rejected, replayRejected: this.replayRejected };
   }
 
   private appendOne(sample: Sample): boolean {

@@ -46,6 +46,15 @@ export interface AppendResult {
   rejected: number;
 }
 
+export interface AppendOptions {
+  /**
+   * The samples are re-sent after a crash or reconnect (an agent's outbox replaying messages
+   * the server processed before they were durable): the store already has some or all of
+   * them. Rejections are then expected and counted apart (`replayRejected`), not as rejected.
+   */
+  replay?: boolean;
+}
+
 /** Which figure of a downsampled bucket becomes a point's value. */
 export const AGGREGATES = ["avg", "min", "max", "sum", "count"] as const;
 export type Aggregate = (typeof AGGREGATES)[number];
@@ -71,7 +80,7 @@ export class QueryLimitError extends Error {
 }
 
 export interface SeriesStore {
-  append(samples: Sample[]): AppendResult;
+  append(samples: Sample[], options?: AppendOptions): AppendResult;
   /** Series with this metric name whose labels match (all series when name is omitted). */
   find(name?: string, match?: LabelMatch): SeriesRef[];
   /** The most recent sample of each matching series, no older than `notBefore`. */
@@ -80,7 +89,7 @@ export interface SeriesStore {
   range(name: string, match: LabelMatch, from: number, to: number, options?: RangeOptions): SeriesPoints[];
   /** range() as columns: what long ranges and the HTTP API read (86,400 points are 2 arrays, not 86,400 objects). */
   rangeColumns(name: string, match: LabelMatch, from: number, to: number, options?: RangeOptions): SeriesColumns[];
-  stats(): { series: number; samples: number; rejected: number };
+  stats(): { series: number; samples: number; rejected: number; replayRejected: number };
 }
 
 /**

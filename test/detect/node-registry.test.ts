@@ -83,6 +83,38 @@ test("acked only moves forward; a hello with the same outbox keeps it, a new out
   }
 });
 
+test("processed and acked are kept apart, both only move forward, survive a restart and reset on a new outbox", async () => {
+  const path = freshPath();
+  const clock = new ManualClock(1_000_000);
+  const first = await openRegistry(path, clock);
+  await first.nodes.hello("node-a", "outbox-1", "0.1.0");
+  for (const seq of [1, 2, 3, 4, 5]) await first.nodes.processed("node-a", seq);
+  await first.nodes.processed("node-a", 2); // never backwards
+  await first.nodes.acked("node-a", 3); // seqs 4 and 5 are processed, not yet durable
+  assert.deepEqual(pick(first.nodes.get("node-a")!), { processedSeq: 5, ackedSeq: 3 });
+  await first.storage.close();
+
+  // A crash before 4 and 5 were durable: the restarted server welcomes the agent with 3 and
+  // knows that 4 and 5 were processed already.
+  const second = await openRegistry(path, clock);
+  try {
+    assert.deepEqual(pick(second.nodes.get("node-a")!), { processedSeq: 5, ackedSeq: 3 });
+    const record = await second.nodes.hello("node-a", "outbox-1", "0.1.0");
+    assert.deepEqual(pick(record), { processedSeq: 5, ackedSeq: 3 });
+    // An ack never leaves processed behind (records written before processed was kept).
+    await second.nodes.acked("node-a", 7);
+    assert.deepEqual(pick(second.nodes.get("node-a")!), { processedSeq: 7, ackedSeq: 7 });
+    await second.nodes.hello("node-a", "outbox-2", "0.1.0");
+    assert.deepEqual(pick((await storedNode(second.storage, "node-a"))!), { processedSeq: 0, ackedSeq: 0 });
+  } finally {
+    await second.storage.close();
+  }
+});
+
+function pick(n: { processedSeq: number; ackedSeq: number }): { processedSeq: number; ackedSeq: number } {
+  return { processedSeq: n.processedSeq, ackedSeq: n.ackedSeq };
+}
+
 /** Heartbeats from `name` every 500 ms for `count` beats, ticking the detector as the server does. */
 async function beat(nodes: NodeRegistry, clock: ManualClock, name: string, count: number): Promise<void> {
   for (let i = 0; i < count; i++) {

@@ -36,6 +36,9 @@ export interface VigilProcess {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
+/** How long stop() waits for a process to exit before killing it and failing. */
+const STOP_TIMEOUT_MS = 30_000;
+
 function runCli(args: string[], env: Record<string, string> = {}): VigilProcess {
   const proc = spawn(process.execPath, [CLI, ...args], {
     env: { ...process.env, VIGIL_LOG_LEVEL: process.env.VIGIL_TEST_LOG_LEVEL ?? "warn", ...env },
@@ -50,7 +53,18 @@ function runCli(args: string[], env: Record<string, string> = {}): VigilProcess 
     output: () => out,
     stop: async (signal = "SIGTERM") => {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
-      await exited;
+      // A process that does not stop must fail the test, not hang the suite.
+      let timer: NodeJS.Timeout | undefined;
+      const stuck = await Promise.race([
+        exited.then(() => false),
+        new Promise<boolean>((r) => (timer = setTimeout(() => r(true), STOP_TIMEOUT_MS))),
+      ]);
+      clearTimeout(timer);
+      if (stuck) {
+        proc.kill("SIGKILL");
+        await exited;
+        throw new Error(`vigil ${args[0]} (pid ${proc.pid}) did not exit within ${STOP_TIMEOUT_MS} ms of ${signal}; killed it. Output:\n${out.slice(-4000)}`);
+      }
     },
   };
 }
@@ -58,7 +72,13 @@ function runCli(args: string[], env: Record<string, string> = {}): VigilProcess 
 export async function startServer(options: { configFile: string; dataDir: string; port: number }): Promise<VigilProcess & { url: string }> {
   const p = runCli(["server", "--config", options.configFile, "--data", options.dataDir, "--listen", `127.0.0.1:${options.port}`]);
   const url = `http://127.0.0.1:${options.port}`;
-  await waitFor(async () => (await fetch(`${url}/healthz`).then((r) => r.ok).catch(() => false)) || exitedEarly(p), 20_000, "server to listen");
+  try {
+    await waitFor(async () => (await fetch(`${url}/healthz`).then((r) => r.ok).catch(() => false)) || exitedEarly(p), 20_000, "server to listen");
+  } catch (err) {
+    // Not left running (and holding the test's after() hooks) when it never came up.
+    p.proc.kill("SIGKILL");
+    throw new Error(`${(err as Error).message}; server output:\n${p.output().slice(-4000)}`);
+  }
   if (p.proc.exitCode !== null) throw new Error(`vigil server exited: ${p.output()}`);
   return { ...p, url };
 }

@@ -2,9 +2,9 @@
 // queries filter and order as documented, data survives a reopen, and migrations run once.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import Database from "better-sqlite3";
 import { openSqliteStorage, type SqliteStorage } from "../../src/storage/sqlite/sqlite-storage.js";
 import { applyMigrations, latestSchemaVersion, migrations } from "../../src/storage/sqlite/migrations.js";
@@ -145,6 +145,7 @@ describe("SqliteStorage records", () => {
         agentVersion: null,
         outboxId: null,
         ackedSeq: 0,
+        processedSeq: 0,
       };
       const nodeA: NodeRecord = {
         name: "node-a",
@@ -154,11 +155,12 @@ describe("SqliteStorage records", () => {
         agentVersion: "0.1.0",
         outboxId: "outbox-7f3a",
         ackedSeq: 42,
+        processedSeq: 45,
       };
       await storage.upsertNode(nodeB);
       await storage.upsertNode(nodeA);
       assert.deepEqual(await storage.listNodes(), [nodeA, nodeB]);
-      const nodeADown: NodeRecord = { ...nodeA, state: "down", since: 90, ackedSeq: 57 };
+      const nodeADown: NodeRecord = { ...nodeA, state: "down", since: 90, ackedSeq: 57, processedSeq: 60 };
       await storage.upsertNode(nodeADown);
       assert.deepEqual(await storage.listNodes(), [nodeADown, nodeB]);
 
@@ -393,7 +395,7 @@ describe("SqliteStorage lifecycle and errors", () => {
     const path = freshPath();
     const beforeRestart = openSqliteStorage(path);
     const event = await beforeRestart.appendEvent({ ts: 10, kind: "incident.opened", incidentId: 1, data: { why: "probe failed" } });
-    const node: NodeRecord = { name: "node-a", state: "alive", since: 1, lastHeartbeat: 9, agentVersion: "0.1.0", outboxId: "o1", ackedSeq: 12 };
+    const node: NodeRecord = { name: "node-a", state: "alive", since: 1, lastHeartbeat: 9, agentVersion: "0.1.0", outboxId: "o1", ackedSeq: 12, processedSeq: 14 };
     const service: ServiceRecord = { name: "api", node: "node-a", health: "unhealthy", since: 8, detail: "timeout", pid: 99, running: true, updatedAt: 9 };
     const firing = alert("fp-1");
     await beforeRestart.upsertNode(node);
@@ -417,6 +419,28 @@ describe("SqliteStorage lifecycle and errors", () => {
       assert.equal((await afterRestart.createIncident(incident())).id, opened.id + 1);
     } finally {
       await afterRestart.close();
+    }
+  });
+
+  it("migration 4 takes a node's processed seq from its acked seq (they were one before)", async () => {
+    const path = freshPath();
+    mkdirSync(dirname(path), { recursive: true });
+    const raw = new Database(path);
+    try {
+      applyMigrations(raw, migrations.filter((m) => m.version <= 3));
+      raw
+        .prepare("INSERT INTO nodes (name, state, since, last_heartbeat, agent_version, outbox_id, acked_seq) VALUES (?, ?, ?, ?, ?, ?, ?)")
+        .run("node-a", "alive", 1, 2, "0.1.0", "o1", 42);
+    } finally {
+      raw.close();
+    }
+    const storage = openSqliteStorage(path);
+    try {
+      const [node] = await storage.listNodes();
+      assert.equal(node!.ackedSeq, 42);
+      assert.equal(node!.processedSeq, 42);
+    } finally {
+      await storage.close();
     }
   });
 
@@ -497,7 +521,7 @@ describe("SqliteStorage lifecycle and errors", () => {
         /appendEvent\("signal"\) failed: event.data must be an object/,
       );
       await assert.rejects(
-        storage.upsertNode({ name: "node-a", state: null as unknown as "alive", since: 1, lastHeartbeat: null, agentVersion: null, outboxId: null, ackedSeq: 0 }),
+        storage.upsertNode({ name: "node-a", state: null as unknown as "alive", since: 1, lastHeartbeat: null, agentVersion: null, outboxId: null, ackedSeq: 0, processedSeq: 0 }),
         /storage upsertNode\("node-a"\) failed: NOT NULL constraint failed: nodes.state/,
       );
     });

@@ -42,6 +42,9 @@ test("out-of-order and duplicate samples are rejected, counted and never merged"
   store.append([cpu("a", T0 + 2500, 0.25)]);
   assert.equal(store.stats().rejected, 3);
   assert.equal(store.stats().samples, 3);
+  // The same duplicates re-sent after a crash (an outbox replay) are expected: counted apart.
+  assert.deepEqual(store.append([cpu("a", T0 + 2000, 0.2), cpu("a", T0 + 2500, 0.25), cpu("a", T0 + 3000, 0.3)], { replay: true }), { accepted: 1, rejected: 2 });
+  assert.deepEqual([store.stats().rejected, store.stats().replayRejected, store.stats().samples], [3, 2, 4]);
   await store.close();
 });
 

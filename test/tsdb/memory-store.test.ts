@@ -17,7 +17,7 @@ test("appends in time order are accepted and read back oldest first", () => {
   const result = store.append([cpu("a", 1000, 0.1), cpu("a", 2000, 0.2), cpu("b", 1500, 0.5), cpu("a", 3000, 0.3)]);
   assert.deepEqual(result, { accepted: 4, rejected: 0 });
   assert.deepEqual(pointsOf(store, "node_cpu_usage_ratio", { node: "a" }), [[1000, 0.1], [2000, 0.2], [3000, 0.3]]);
-  assert.deepEqual(store.stats(), { series: 2, samples: 4, rejected: 0 });
+  assert.deepEqual(store.stats(), { series: 2, samples: 4, rejected: 0, replayRejected: 0 });
 });
 
 test("out-of-order and duplicate samples are rejected, counted and never merged", () => {
@@ -27,7 +27,7 @@ test("out-of-order and duplicate samples are rejected, counted and never merged"
   assert.deepEqual(result, { accepted: 1, rejected: 2 });
   assert.deepEqual(pointsOf(store, "node_cpu_usage_ratio", { node: "a" }), [[1000, 0.1], [2000, 0.2], [2500, 0.25]]);
   store.append([cpu("a", 2500, 0.25)]);
-  assert.deepEqual(store.stats(), { series: 1, samples: 3, rejected: 3 });
+  assert.deepEqual(store.stats(), { series: 1, samples: 3, rejected: 3, replayRejected: 0 });
 });
 
 test("time order is per series: another series may append an earlier ts", () => {
@@ -65,7 +65,7 @@ test("retention also applies to a series that stopped reporting, which is then f
   assert.deepEqual(pointsOf(store, "node_cpu_usage_ratio", { node: "gone" }), []);
   assert.deepEqual(store.find("node_cpu_usage_ratio").map((s) => s.labels.node), ["alive"]);
   assert.deepEqual(store.latest("node_cpu_usage_ratio", { node: "gone" }, 0), []);
-  assert.deepEqual(store.stats(), { series: 1, samples: 2, rejected: 0 });
+  assert.deepEqual(store.stats(), { series: 1, samples: 2, rejected: 0, replayRejected: 0 });
 });
 
 test("a sample already beyond retention is rejected and counted", () => {
@@ -81,7 +81,7 @@ test("the per-series cap keeps the newest maxPointsPerSeries points", () => {
   store.append([1, 2, 3, 4, 5].map((ts) => cpu("a", ts, ts * 10)));
   store.append([1, 2].map((ts) => cpu("b", ts, ts)));
   assert.deepEqual(pointsOf(store, "node_cpu_usage_ratio", { node: "a" }), [[3, 30], [4, 40], [5, 50]]);
-  assert.deepEqual(store.stats(), { series: 2, samples: 5, rejected: 0 });
+  assert.deepEqual(store.stats(), { series: 2, samples: 5, rejected: 0, replayRejected: 0 });
 });
 
 test("long runs under cap and retention keep exactly the points a naive model keeps", () => {
@@ -182,5 +182,5 @@ test("a forgotten series leaves series with overlapping labels alone and can rep
   assert.deepEqual(store.find("up").map((s) => s.labels.pid ?? "-").sort(), ["-", "8"]);
   assert.deepEqual(store.append([up({ node: "a", pid: "7" }, 1700), up({ node: "a" }, 1600)]), { accepted: 1, rejected: 1 });
   assert.deepEqual(pointsOf(store, "up", { pid: "7" }), [[1700, 1]]);
-  assert.deepEqual(store.stats(), { series: 3, samples: 3, rejected: 1 }, "node a lost its point at 0 to retention");
+  assert.deepEqual(store.stats(), { series: 3, samples: 3, rejected: 1, replayRejected: 0 }, "node a lost its point at 0 to retention");
 });

@@ -149,6 +149,15 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 6,
+    name: "processed seq of a node's outbox, apart from the acknowledged one",
+    // Before, a message was acknowledged as soon as it was processed: the two were equal.
+    up: `
+      ALTER TABLE nodes ADD COLUMN processed_seq INTEGER NOT NULL DEFAULT 0;
+      UPDATE nodes SET processed_seq = acked_seq;
+    `,
+  },
 ];
 
 /** The schema version this build of Vigil writes: the last migration's version. */

@@ -52,6 +52,7 @@ interface NodeRow {
   agent_version: string | null;
   outbox_id: string | null;
   acked_seq: number;
+  processed_seq: number;
 }
 interface ServiceRow {
   name: string;
@@ -202,11 +203,12 @@ export class SqliteStorage implements Storage {
        VALUES (@ts, @kind, @incidentId, @node, @service, @data)`,
     );
     this.upsertNodeStmt = db.prepare(
-      `INSERT INTO nodes (name, state, since, last_heartbeat, agent_version, outbox_id, acked_seq)
-       VALUES (@name, @state, @since, @lastHeartbeat, @agentVersion, @outboxId, @ackedSeq)
+      `INSERT INTO nodes (name, state, since, last_heartbeat, agent_version, outbox_id, acked_seq, processed_seq)
+       VALUES (@name, @state, @since, @lastHeartbeat, @agentVersion, @outboxId, @ackedSeq, @processedSeq)
        ON CONFLICT (name) DO UPDATE SET
          state = excluded.state, since = excluded.since, last_heartbeat = excluded.last_heartbeat,
-         agent_version = excluded.agent_version, outbox_id = excluded.outbox_id, acked_seq = excluded.acked_seq`,
+         agent_version = excluded.agent_version, outbox_id = excluded.outbox_id, acked_seq = excluded.acked_seq,
+         processed_seq = excluded.processed_seq`,
     );
     this.selectNodes = db.prepare("SELECT * FROM nodes ORDER BY name");
     this.upsertServiceStmt = db.prepare(
@@ -375,6 +377,7 @@ export class SqliteStorage implements Storage {
         agentVersion: node.agentVersion,
         outboxId: node.outboxId,
         ackedSeq: node.ackedSeq,
+        processedSeq: node.processedSeq,
       });
     });
   }
@@ -616,6 +619,7 @@ function nodeFromRow(row: NodeRow): NodeRecord {
     agentVersion: row.agent_version,
     outboxId: row.outbox_id,
     ackedSeq: row.acked_seq,
+    processedSeq: row.processed_seq,
   };
 }
 

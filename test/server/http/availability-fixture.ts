@@ -88,8 +88,8 @@ export async function addIncident(server: VigilServer, over: Partial<NewIncident
  */
 export async function writeTopologyHistory(server: VigilServer): Promise<void> {
   const start = T - 40 * D;
-  await server.storage.upsertNode({ name: "node-a", state: "alive", since: start, lastHeartbeat: T, agentVersion: "0.1.0", outboxId: "a", ackedSeq: 0 });
-  await server.storage.upsertNode({ name: "node-b", state: "alive", since: T - 90 * M, lastHeartbeat: T, agentVersion: "0.1.0", outboxId: "b", ackedSeq: 0 });
+  await server.storage.upsertNode({ name: "node-a", state: "alive", since: start, lastHeartbeat: T, agentVersion: "0.1.0", outboxId: "a", ackedSeq: 0, processedSeq: 0 });
+  await server.storage.upsertNode({ name: "node-b", state: "alive", since: T - 90 * M, lastHeartbeat: T, agentVersion: "0.1.0", outboxId: "b", ackedSeq: 0, processedSeq: 0 });
   await health(server, "db", "node-a", start, "unknown", "healthy");
   await health(server, "api", "node-a", start, "unknown", "healthy");
   await health(server, "web", "node-b", start, "unknown", "healthy");
