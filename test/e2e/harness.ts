@@ -38,10 +38,11 @@ export interface VigilProcess {
 
 /**
  * Runs the built CLI with `args`. `launcher` is a command the CLI runs under, e.g.
- * `["ip", "netns", "exec", NS]` to run it inside a network namespace.
+ * `["ip", "netns", "exec", NS]` to run it inside a network namespace; `nodeArgs` go to node
+ * itself (e.g. `--cpu-prof`).
  */
-export function runCli(args: string[], env: Record<string, string> = {}, launcher: string[] = []): VigilProcess {
-  const command = [...launcher, process.execPath, CLI, ...args];
+export function runCli(args: string[], env: Record<string, string> = {}, launcher: string[] = [], nodeArgs: string[] = []): VigilProcess {
+  const command = [...launcher, process.execPath, ...nodeArgs, CLI, ...args];
   const proc = spawn(command[0]!, command.slice(1), {
     env: { ...process.env, VIGIL_LOG_LEVEL: process.env.VIGIL_TEST_LOG_LEVEL ?? "warn", ...env },
     stdio: ["ignore", "pipe", "pipe"],
