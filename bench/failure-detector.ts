@@ -116,11 +116,13 @@ interface Cluster {
 function clusterConfig(hookUrl: string): string {
   // groupWait 0: the first notification of a group goes out at once, so grouping does not
   // dominate the figure; groupInterval 1s lets each trial's "resolved" (which the next trial
-  // waits for, so that its group starts afresh) come quickly.
+  // waits for, so that its group starts afresh) come quickly. Each node is faulted again and
+  // again on purpose, which flap damping would rightly silence: it is set out of reach.
   return `
 notify:
   groupWait: 0s
   groupInterval: 1s
+  flapping: { changes: 100000, within: 10m, settle: 5m }
   receivers:
     hook: { webhook: { url: "${hookUrl}" } }
   routes:
@@ -231,6 +233,22 @@ async function waitAllAlive(cluster: Cluster): Promise<void> {
 
 /** Every NodeDown that was notified firing has been notified resolved (its group is gone). */
 async function waitNodeDownSettled(cluster: Cluster): Promise<void> {
+  try {
+    await waitNodeDownResolvedNotified(cluster);
+  } catch (err) {
+    // Seen under heavy load: the resolved notification did not come. Go on once no NodeDown
+    // is active and one groupInterval has passed, and say so.
+    console.log(`  note: ${(err as Error).message}; continuing once no NodeDown is active`);
+    await waitFor(
+      async () => !(await api(cluster.apiUrl, "/api/v1/alerts")).alerts.some((a: { labels: Record<string, string> }) => a.labels.alertname === "NodeDown"),
+      30_000,
+      "no active NodeDown",
+    );
+    await sleep(2000);
+  }
+}
+
+async function waitNodeDownResolvedNotified(cluster: Cluster): Promise<void> {
   await waitFor(() => {
     for (const node of NODES) {
       const last = cluster.arrivals.filter((a) => a.alertname === "NodeDown" && a.node === node).at(-1);
@@ -483,7 +501,7 @@ async function main(): Promise<number> {
   console.log("Failure-detector benchmark: node failure → NodeDown webhook, and the cost of heartbeats");
   console.log(
     `settings: ${settings.trials} trials per fault (server + 3 agents, default failureDetector, heartbeat ${HEARTBEAT_MS} ms, ` +
-      `notify groupWait 0s groupInterval 1s); ${SETTLE_MS} ms + random 0..${HEARTBEAT_MS} ms settle before each fault`,
+      `notify groupWait 0s groupInterval 1s, flap damping out of reach); ${SETTLE_MS} ms + random 0..${HEARTBEAT_MS} ms settle before each fault`,
   );
   console.log(`machine: node ${process.version}, ${cpus().length} CPUs, load average (1/5/15 min) at start: ${loadAverage()}`);
   const summary: string[] = [];
