@@ -39,8 +39,14 @@ export interface VigilProcess {
 /** How long stop() waits for a process to exit before killing it and failing. */
 const STOP_TIMEOUT_MS = 30_000;
 
-function runCli(args: string[], env: Record<string, string> = {}): VigilProcess {
-  const proc = spawn(process.execPath, [CLI, ...args], {
+/**
+ * Runs the built CLI with `args`. `launcher` is a command the CLI runs under, e.g.
+ * `["ip", "netns", "exec", NS]` to run it inside a network namespace; `nodeArgs` go to node
+ * itself (e.g. `--cpu-prof`).
+ */
+export function runCli(args: string[], env: Record<string, string> = {}, launcher: string[] = [], nodeArgs: string[] = []): VigilProcess {
+  const command = [...launcher, process.execPath, ...nodeArgs, CLI, ...args];
+  const proc = spawn(command[0]!, command.slice(1), {
     env: { ...process.env, VIGIL_LOG_LEVEL: process.env.VIGIL_TEST_LOG_LEVEL ?? "warn", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -135,9 +141,12 @@ export interface WebhookReceiver {
 
 /**
  * A real HTTP receiver that records every JSON body POSTed to it; with `down()`, it answers
- * 503 (and records nothing) until `up()`.
+ * 503 (and records nothing) until `up()`. It listens on `host` (default 127.0.0.1);
+ * `onPayload` sees each recorded body with its arrival time (performance.now()).
  */
-export async function startWebhookReceiver(): Promise<WebhookReceiver> {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function startWebhookReceiver(o: { host?: string; onPayload?(payload: any, arrivedAt: number): void } = {}): Promise<WebhookReceiver> {
+  const host = o.host ?? "127.0.0.1";
   const payloads: unknown[] = [];
   let available = true;
   let refused = 0;
@@ -145,21 +154,24 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
     let body = "";
     req.on("data", (d) => (body += d));
     req.on("end", () => {
+      const arrivedAt = performance.now();
       if (!available) {
         refused++;
         res.statusCode = 503;
         res.end("down for maintenance");
         return;
       }
-      payloads.push(JSON.parse(body));
+      const payload = JSON.parse(body);
+      payloads.push(payload);
+      o.onPayload?.(payload, arrivedAt);
       res.end("ok");
     });
   });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+  await new Promise<void>((r) => server.listen(0, host, () => r()));
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : 0;
   return {
-    url: `http://127.0.0.1:${port}/hook`,
+    url: `http://${host}:${port}/hook`,
     payloads: payloads as never[],
     down: () => void (available = false),
     up: () => void (available = true),

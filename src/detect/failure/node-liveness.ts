@@ -105,6 +105,9 @@ interface NodeEntry {
   heldBack: boolean;
 }
 
+/** Above this many nodes, indirect-probe peers are drawn at random instead of by a full scan. */
+const LARGE_CLUSTER = 64;
+
 const noOutput = (): OutputBuilder => ({ verdicts: [], requests: [] });
 /** Returned when nothing happened (most heartbeats): no allocation on the hot path. */
 export const NO_LIVENESS_OUTPUT: LivenessOutput = Object.freeze({ verdicts: Object.freeze([]), requests: Object.freeze([]) });
@@ -127,6 +130,9 @@ export const NO_LIVENESS_OUTPUT: LivenessOutput = Object.freeze({ verdicts: Obje
  */
 export class NodeLiveness {
   private readonly nodes = new Map<string, NodeEntry>();
+  /** The entries as an array too, for drawing peers at random in O(k) (order: registration, swap-removed). */
+  private readonly entries: NodeEntry[] = [];
+  private readonly entryIndex = new Map<string, number>();
 
   constructor(
     private readonly options: LivenessOptions,
@@ -271,6 +277,15 @@ export class NodeLiveness {
   /** The node left the cluster: no more verdicts about it, and it is no longer asked to probe others. */
   forget(node: string): void {
     this.nodes.delete(node);
+    const i = this.entryIndex.get(node);
+    if (i !== undefined) {
+      const last = this.entries.pop()!;
+      if (last.name !== node) {
+        this.entries[i] = last;
+        this.entryIndex.set(last.name, i);
+      }
+      this.entryIndex.delete(node);
+    }
   }
 
   has(node: string): boolean {
@@ -331,6 +346,8 @@ export class NodeLiveness {
       heldBack: false,
     };
     this.nodes.set(node, entry);
+    this.entryIndex.set(node, this.entries.length);
+    this.entries.push(entry);
     return entry;
   }
 
@@ -358,6 +375,19 @@ export class NodeLiveness {
 
   private choosePeers(target: string): string[] {
     const eligible = this.hooks.isPeerEligible;
+    const k = this.options.indirectProbes;
+    // In a large cluster a scan per suspicion would make a mass event (thousands of
+    // suspicions at once) quadratic: draw random entries instead, with bounded effort. When
+    // most nodes are out, fewer than k peers may be found; the suspicion timeout adapts to
+    // the number asked.
+    if (this.entries.length > LARGE_CLUSTER && k > 0) {
+      const picked = new Set<string>();
+      for (let draws = 0; draws < 8 * k && picked.size < k; draws++) {
+        const e = this.entries[Math.floor(this.random() * this.entries.length)]!;
+        if (e.name !== target && e.state === "alive" && !picked.has(e.name) && (!eligible || eligible(e.name))) picked.add(e.name);
+      }
+      return [...picked];
+    }
     const candidates: string[] = [];
     for (const e of this.nodes.values()) {
       if (e.name !== target && e.state === "alive" && (!eligible || eligible(e.name))) candidates.push(e.name);

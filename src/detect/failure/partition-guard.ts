@@ -47,6 +47,8 @@ export class PartitionGuard {
   private frozenReason: string | null = null;
   private frozenTripCount = 0;
   private readonly affected = new Set<string>();
+  /** How many of `affected` are out now, kept as they change: a mass event must not rescan them per verdict. */
+  private affectedOutCount = 0;
   private calmSince: number | null = null;
 
   constructor(private readonly options: PartitionGuardOptions) {}
@@ -61,19 +63,26 @@ export class PartitionGuard {
     const known = this.troubledSince.has(node);
     const since = this.troubledSince.get(node) ?? null;
     if (!known || (since === null) === troubled) {
-      if (troubled) this.outCount += 1;
-      else if (known) this.outCount -= 1;
+      const delta = troubled ? 1 : known ? -1 : 0;
+      this.outCount += delta;
+      if (this.affected.has(node)) this.affectedOutCount += delta;
       this.troubledSince.set(node, troubled ? t : null);
     }
     // Nodes whose trouble began during the freeze join it; those out since before do not.
-    if (troubled && this.frozenSince !== null && this.troubledSince.get(node)! >= this.frozenSince) this.affected.add(node);
+    if (troubled && this.frozenSince !== null && !this.affected.has(node) && this.troubledSince.get(node)! >= this.frozenSince) {
+      this.affected.add(node);
+      this.affectedOutCount += 1;
+    }
     return this.evaluate(t);
   }
 
   /** The node left the cluster. */
   forget(node: string, t: number): FreezeChange | null {
     if (!this.troubledSince.has(node)) return null;
-    if (this.troubledSince.get(node) !== null) this.outCount -= 1;
+    if (this.troubledSince.get(node) !== null) {
+      this.outCount -= 1;
+      if (this.affected.has(node)) this.affectedOutCount -= 1;
+    }
     this.troubledSince.delete(node);
     this.affected.delete(node);
     return this.evaluate(t);
@@ -90,7 +99,7 @@ export class PartitionGuard {
         frozen: true,
         since: this.frozenSince,
         reason: this.frozenReason,
-        out: this.affectedOut().length,
+        out: this.affectedOutCount,
         tripCount: this.frozenTripCount,
         population: this.troubledSince.size,
         calmSince: this.calmSince,
@@ -113,16 +122,17 @@ export class PartitionGuard {
         `(at least ${tripCount} trip the guard): the control plane is probably cut off from them`;
       this.affected.clear();
       for (const n of recent) this.affected.add(n);
+      this.affectedOutCount = this.affected.size;
       this.calmSince = null;
       return { frozen: true, at: t, reason: this.frozenReason, nodes: recent };
     }
-    const out = this.affectedOut();
-    if (out.length >= this.frozenTripCount) {
+    if (this.affectedOutCount >= this.frozenTripCount) {
       this.calmSince = null;
       return null;
     }
     if (this.calmSince === null) this.calmSince = t;
     if (t - this.calmSince < this.options.isolationStableMs) return null;
+    const out = this.affectedOut();
     const reason =
       `the nodes are back: ${out.length} of the freeze's ${this.affected.size} nodes still out ` +
       `(fewer than ${this.frozenTripCount}) for ${t - this.calmSince} ms`;
@@ -130,6 +140,7 @@ export class PartitionGuard {
     this.frozenReason = null;
     this.calmSince = null;
     this.affected.clear();
+    this.affectedOutCount = 0;
     return { frozen: false, at: t, reason, nodes: out };
   }
 

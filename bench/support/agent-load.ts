@@ -1,0 +1,143 @@
+// Load generator for the failure-detector benchmark: N agents in one process, each a real
+// websocket to the server speaking the agent protocol — hello (announcing a probe listener),
+// then a heartbeat every interval the server's welcome sets, spread evenly over the interval,
+// and answers to indirect-probe requests. Prints one JSON status line per second on stdout.
+// Usage: node agent-load.js --url ws://HOST:PORT/api/v1/agent/ws --agents N [--concurrency C] [--prefix NAME]
+import { createServer } from "node:net";
+import { randomUUID } from "node:crypto";
+import { parseArgs } from "node:util";
+import { WebSocket } from "ws";
+import { PROTOCOL_VERSION, parseMessage, serverMessageSchema, type AgentMessage } from "../../src/protocol/messages.js";
+import { tcpConnect } from "../../src/util/tcp-connect.js";
+
+/** Heartbeats go out from a ticker that serves one slice of the agents per tick. */
+const TICK_MS = 10;
+
+interface FakeAgent {
+  node: string;
+  socket: WebSocket;
+  welcomed: boolean;
+}
+
+const { values } = parseArgs({
+  options: {
+    url: { type: "string" },
+    agents: { type: "string" },
+    concurrency: { type: "string", default: "200" },
+    prefix: { type: "string", default: "load" },
+  },
+  strict: true,
+});
+const url = values.url;
+const total = Number(values.agents);
+const concurrency = Number(values.concurrency);
+if (!url || !Number.isInteger(total) || total < 1 || !Number.isInteger(concurrency) || concurrency < 1) {
+  console.error("usage: agent-load --url ws://HOST:PORT/api/v1/agent/ws --agents N [--concurrency C] [--prefix NAME]");
+  process.exit(2);
+}
+
+const stats = { connecting: 0, open: 0, welcomed: 0, failed: 0, closed: 0, heartbeatsSent: 0, probesAnswered: 0, lastError: "" };
+const agents: FakeAgent[] = [];
+let heartbeatIntervalMs = 500;
+
+// One probe listener stands in for every agent's: a completed handshake, as from a live node.
+const probeListener = createServer((socket) => {
+  socket.on("error", () => {});
+  socket.end();
+});
+await new Promise<void>((resolve) => probeListener.listen(0, "127.0.0.1", () => resolve()));
+const probePort = (probeListener.address() as { port: number }).port;
+
+function send(agent: FakeAgent, message: AgentMessage): void {
+  if (agent.socket.readyState === WebSocket.OPEN) agent.socket.send(JSON.stringify(message));
+}
+
+function connect(index: number): Promise<void> {
+  const node = `${values.prefix}-${String(index).padStart(5, "0")}`;
+  return new Promise((resolve) => {
+    stats.connecting++;
+    const socket = new WebSocket(url!, { perMessageDeflate: false });
+    const agent: FakeAgent = { node, socket, welcomed: false };
+    let settled = false;
+    let opened = false;
+    const settle = () => {
+      if (!settled) {
+        settled = true;
+        stats.connecting--;
+        resolve();
+      }
+    };
+    socket.on("open", () => {
+      opened = true;
+      stats.open++;
+      agents.push(agent);
+      send(agent, {
+        type: "hello",
+        v: PROTOCOL_VERSION,
+        node,
+        agentVersion: "load-generator",
+        outboxId: randomUUID(),
+        pid: process.pid,
+        ts: Date.now(),
+        services: [],
+        probeAddress: `127.0.0.1:${probePort}`,
+      });
+    });
+    socket.on("message", (raw) => {
+      const parsed = parseMessage(serverMessageSchema, raw.toString());
+      if (!parsed.ok) return;
+      const m = parsed.message;
+      if (m.type === "welcome") {
+        heartbeatIntervalMs = m.settings.heartbeatInterval;
+        if (!agent.welcomed) stats.welcomed++;
+        agent.welcomed = true;
+        settle();
+      } else if (m.type === "indirect-probe") {
+        void tcpConnect(m.address, m.timeoutMs).then((outcome) => {
+          stats.probesAnswered++;
+          send(agent, { type: "indirect-probe.result", v: PROTOCOL_VERSION, requestId: m.requestId, target: m.target, ok: outcome.ok, elapsedMs: 0 });
+        });
+      }
+    });
+    socket.on("error", (err) => {
+      stats.lastError = err.message;
+    });
+    socket.on("close", () => {
+      if (opened) stats.closed++;
+      if (!settled) stats.failed++;
+      agent.welcomed = false;
+      settle();
+    });
+  });
+}
+
+// Every agent heartbeats once per interval: agent i in time slot i mod (interval / tick).
+// Slots are taken from the clock, not counted per tick, so a late timer catches up instead
+// of stretching everyone's interval.
+const startedAt = performance.now();
+let slotsDone = 0;
+setInterval(() => {
+  const slots = Math.max(1, Math.round(heartbeatIntervalMs / TICK_MS));
+  const due = Math.floor((performance.now() - startedAt) / TICK_MS);
+  const now = Date.now();
+  for (; slotsDone < due; slotsDone++) {
+    for (let i = slotsDone % slots; i < agents.length; i += slots) {
+      const agent = agents[i]!;
+      if (!agent.welcomed) continue;
+      send(agent, { type: "heartbeat", v: PROTOCOL_VERSION, ts: now });
+      stats.heartbeatsSent++;
+    }
+  }
+}, TICK_MS);
+
+setInterval(() => console.log(JSON.stringify({ ...stats, heartbeatIntervalMs })), 1000);
+
+// Connect with bounded concurrency, so the server's accept queue is not the limit measured.
+let next = 0;
+await Promise.all(
+  Array.from({ length: Math.min(concurrency, total) }, async () => {
+    while (next < total) await connect(next++);
+  }),
+);
+console.log(JSON.stringify({ ...stats, heartbeatIntervalMs, rampDone: true }));
+process.on("SIGTERM", () => process.exit(0));
