@@ -33,8 +33,8 @@ export type ResolvedListener = (incident: IncidentRecord) => Promise<void>;
 export interface Correlation {
   /** Failures whose first signals are this close to an incident's join it. */
   windowMs: number;
-  /** Why two components' failures share a root, or null. */
-  relation(a: string, b: string): string | null;
+  /** Why two components' failures share a root (the stronger relation wins), or null. */
+  relation(a: string, b: string): { reason: string; strength: number } | null;
 }
 
 export interface ReportOutcome {
@@ -100,20 +100,25 @@ export class IncidentManager {
     return { incident: await this.create(s), opened: true, joined: false };
   }
 
-  /** The earliest open incident related to the signal's component within the window. */
+  /**
+   * The open incident most strongly related to the signal's component within the window
+   * (the earliest among equals). Escalated incidents are in human hands: a new failure is
+   * news, not part of them.
+   */
   private relatedIncident(s: IncidentSignal): { incident: IncidentRecord; reason: string } | null {
     if (!this.correlation) return null;
     const { windowMs, relation } = this.correlation;
     const candidates = this.openIncidents()
-      .filter((i) => Math.abs(i.firstSignalAt - s.firstSignalAt) <= windowMs)
+      .filter((i) => i.state !== "escalated" && Math.abs(i.firstSignalAt - s.firstSignalAt) <= windowMs)
       .sort((a, b) => a.firstSignalAt - b.firstSignalAt || a.id - b.id);
+    let best: { incident: IncidentRecord; reason: string; strength: number } | null = null;
     for (const incident of candidates) {
       for (const member of incident.members) {
-        const reason = relation(s.key, member);
-        if (reason !== null) return { incident, reason };
+        const r = relation(s.key, member);
+        if (r !== null && (best === null || r.strength > best.strength)) best = { incident, ...r };
       }
     }
-    return null;
+    return best && { incident: best.incident, reason: best.reason };
   }
 
   private async join(incident: IncidentRecord, s: IncidentSignal, reason: string): Promise<void> {

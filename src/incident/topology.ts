@@ -10,6 +10,11 @@ export interface TopologyService {
   dependsOn: readonly string[];
 }
 
+export interface Relation {
+  reason: string;
+  strength: number;
+}
+
 export type ComponentKey = `service:${string}` | `node:${string}`;
 
 export function serviceKey(name: string): ComponentKey {
@@ -54,20 +59,24 @@ export class Topology {
     return seen;
   }
 
-  /** Why two components' failures share a root, or null when they are unrelated. */
-  relation(a: string, b: string): string | null {
+  /**
+   * Why two components' failures share a root, or null when they are unrelated. A
+   * dependency (or the hosting node) is a strong relation (2); merely sharing a node is a
+   * weaker one (1).
+   */
+  relation(a: string, b: string): Relation | null {
     const pa = parseKey(a);
     const pb = parseKey(b);
     if (!pa || !pb || a === b) return null;
     if (pa.kind === "node" && pb.kind === "node") return null;
     if (pa.kind === "node" || pb.kind === "node") {
       const [node, service] = pa.kind === "node" ? [pa.name, pb.name] : [pb.name, pa.name];
-      return this.nodeOf(service) === node ? `${service} runs on ${node}` : null;
+      return this.nodeOf(service) === node ? { reason: `${service} runs on ${node}`, strength: 2 } : null;
     }
-    if (this.dependenciesOf(pa.name).has(pb.name)) return `${pa.name} depends on ${pb.name}`;
-    if (this.dependenciesOf(pb.name).has(pa.name)) return `${pb.name} depends on ${pa.name}`;
+    if (this.dependenciesOf(pa.name).has(pb.name)) return { reason: `${pa.name} depends on ${pb.name}`, strength: 2 };
+    if (this.dependenciesOf(pb.name).has(pa.name)) return { reason: `${pb.name} depends on ${pa.name}`, strength: 2 };
     const node = this.nodeOf(pa.name);
-    if (node !== null && node === this.nodeOf(pb.name)) return `${pa.name} and ${pb.name} both run on ${node}`;
+    if (node !== null && node === this.nodeOf(pb.name)) return { reason: `${pa.name} and ${pb.name} both run on ${node}`, strength: 1 };
     return null;
   }
 

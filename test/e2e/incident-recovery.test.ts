@@ -98,7 +98,10 @@ test("db dies under api and web: one incident with all three, only db restarted,
   const { server, hook } = cluster;
   const db = await serviceState(server.url, "db");
   process.kill(db.pid, "SIGKILL");
-  const incident = await waitFor(() => incidentOf("db", "resolved"), 60_000, "the db incident resolved");
+  const incident = await waitFor(() => incidentOf("db", "resolved"), 60_000, "the db incident resolved").catch(async (err) => {
+    const events = (await journal("since=0")).map((e) => `${e.ts} ${e.kind} ${e.service ?? e.node ?? ""} ${JSON.stringify(e.data).slice(0, 160)}`);
+    throw new Error(`${(err as Error).message}\n${events.slice(-80).join("\n")}`);
+  });
   // Give any late dependent a chance to show up as a repair or a second incident.
   await waitFor(async () => (await serviceState(server.url, "api")).health === "healthy" && (await serviceState(server.url, "web")).health === "healthy", 30_000, "api and web healthy again");
   const detail = await api(server.url, `/api/v1/incidents/${incident.id}`);

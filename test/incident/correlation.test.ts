@@ -21,6 +21,7 @@ const topology = new Topology([
   { name: "api", node: "node-a", dependsOn: ["db"] },
   { name: "web", node: "node-a", dependsOn: ["api"] },
   { name: "cache", node: "node-c", dependsOn: [] },
+  { name: "batch", node: "node-a", dependsOn: [] },
 ]);
 
 function open(path: string, clock: ManualClock) {
@@ -65,6 +66,20 @@ test("an earlier first signal of a joining member moves the incident's first sig
   await incidents.report(down("api", START + 1_000));
   assert.equal(db.incident.firstSignalAt, START + 1_000);
   assert.equal(incidentFigures(db.incident).mttdMs, 4_000);
+  await storage.close();
+});
+
+test("a dependency relation wins over merely sharing a node; an escalated incident takes no one in", async () => {
+  const clock = new ManualClock(START);
+  const { storage, incidents } = open(":memory:", clock);
+  const batch = await incidents.report(down("batch", START));
+  const db = await incidents.report(down("db", START + 1_000));
+  const api = await incidents.report(down("api", START + 2_000));
+  assert.equal(api.incident.id, db.incident.id, "api joins db's incident (it depends on db), not batch's (same node only)");
+  await incidents.escalate(batch.incident, "gave up");
+  await incidents.escalate(db.incident, "gave up");
+  const web = await incidents.report(down("web", START + 3_000));
+  assert.equal(web.opened, true, "escalated incidents take no new member");
   await storage.close();
 });
 

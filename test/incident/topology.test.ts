@@ -13,11 +13,12 @@ const topology = new Topology([
 ]);
 
 test("relations: dependency (also transitive), same node, hosting node; none between unrelated", () => {
-  assert.equal(topology.relation("service:api", "service:db"), "api depends on db");
-  assert.equal(topology.relation("service:db", "service:web"), "web depends on db");
-  assert.equal(topology.relation("service:web", "service:api"), "web depends on api");
-  assert.equal(topology.relation("node:node-b", "service:db"), "db runs on node-b");
+  assert.equal(topology.relation("service:api", "service:db")?.reason, "api depends on db");
+  assert.equal(topology.relation("service:db", "service:web")?.reason, "web depends on db");
+  assert.equal(topology.relation("service:web", "service:api")?.reason, "web depends on api");
+  assert.equal(topology.relation("node:node-b", "service:db")?.reason, "db runs on node-b");
   assert.equal(topology.relation("service:cache", "service:db"), null);
+  assert.equal(topology.relation("service:api", "service:db")?.strength, 2);
   assert.equal(topology.relation("node:node-a", "node:node-b"), null);
   assert.equal(topology.relation("node:node-a", "service:db"), null);
   assert.equal(topology.relation("service:api", "service:api"), null);
@@ -25,7 +26,7 @@ test("relations: dependency (also transitive), same node, hosting node; none bet
 
 test("a dependency cycle ends", () => {
   assert.deepEqual([...topology.dependenciesOf("ping")], ["pong"]);
-  assert.equal(topology.relation("service:ping", "service:pong"), "ping depends on pong");
+  assert.equal(topology.relation("service:ping", "service:pong")?.reason, "ping depends on pong");
 });
 
 test("a failure is explained by a failing dependency or its down node, else it is a root", () => {
