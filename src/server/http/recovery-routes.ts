@@ -11,7 +11,7 @@ import type { Storage } from "../../storage/storage.js";
 export interface RecoveryRouteDeps {
   storage: Pick<Storage, "getIncident">;
   recovery: Pick<RecoveryOrchestrator, "approve" | "waitingForApproval">;
-  placements: Pick<Placements, "services" | "fencedOn">;
+  placements: Pick<Placements, "services" | "fencedOn" | "nodeOf">;
   /** Lets the fenced instance run again on `node` (every node when omitted); false when it was not fenced. */
   unfence(service: string, node?: string): Promise<boolean>;
 }
@@ -57,6 +57,12 @@ export function registerRecoveryRoutes(http: FastifyInstance, deps: RecoveryRout
       const fenced = before.length > 0 ? ` (fenced on: ${before.join(", ")})` : "";
       return reply.code(409).send({ error: `service "${service}" is not fenced ${where}${fenced}` });
     }
-    return { unfenced: true, service, nodes: node === undefined ? before : [node], fencedOn: deps.placements.fencedOn(service) };
+    return {
+      unfenced: true,
+      service,
+      nodes: node === undefined ? before : [node],
+      fencedOn: deps.placements.fencedOn(service),
+      node: deps.placements.nodeOf(service) ?? null,
+    };
   });
 }

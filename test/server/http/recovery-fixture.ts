@@ -1,7 +1,7 @@
 // A real Vigil server in this process (real HTTP socket, real SQLite in a temp directory,
 // the wall clock) with one real agent (node-a) whose service `api` always fails its health
-// check and whose playbook starts with a step that needs approval; so an incident opens,
-// its run reaches `restart` and waits there for an operator. Also `db` on node-b with a
+// check and whose playbook has two restarts that each need approval; so an incident opens,
+// its run reaches the first `restart` and waits there for an operator. Also `db` on node-b with a
 // standby on node-c (no agents there) for fencing. Shared by the API and CLI tests.
 import { join } from "node:path";
 import { Agent } from "../../../src/agent/agent.js";
@@ -21,14 +21,14 @@ export const APPROVAL_YAML = [
   "  - { name: db, node: node-b, standby: [node-c], recovery: none }",
   "playbooks:",
   "  approve-first:",
-  "    steps: [{ do: restart, approve: true }, { verify: { healthyFor: 1s, within: 5s } }, escalate]",
+  "    steps: [{ do: restart, approve: true }, { do: restart, approve: true }, { verify: { healthyFor: 1s, within: 5s } }, escalate]",
   "    limits: { attempts: 1, within: 10m }",
   "",
 ].join("\n");
 
 export interface ApprovalScenario {
   server: VigilServer;
-  /** The incident of `api`, once its run waits for approval. */
+  /** The incident of `api`, once its run waits for approval of its first step. */
   incident: IncidentRecord;
   close(): Promise<void>;
 }
@@ -81,4 +81,14 @@ export async function addLocalizedIncident(server: VigilServer, firstSignalAt: n
     members: ["service:web", "service:db"],
     updatedAt: firstSignalAt + 11_000,
   });
+}
+
+/** Waits until the run of `api` asks for approval of step `step`. */
+export async function waitForApprovalRequest(server: VigilServer, incidentId: number, step: number): Promise<void> {
+  await waitFor(
+    async () => (await server.storage.listEvents({ kinds: ["approval.requested"], incidentId })).some((e) => e.data.step === step),
+    30_000,
+    `step ${step} of api's playbook to wait for approval`,
+  );
+  await waitFor(() => server.recovery.waitingForApproval(incidentId), 30_000, `incident ${incidentId} to wait for approval`);
 }

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import type { VigilServer } from "../../../src/server/server.js";
 import type { IncidentRecord } from "../../../src/storage/storage.js";
 import { waitFor } from "../../agent/process-helpers.js";
-import { addLocalizedIncident, startApprovalScenario, type ApprovalScenario } from "./recovery-fixture.js";
+import { addLocalizedIncident, startApprovalScenario, waitForApprovalRequest, type ApprovalScenario } from "./recovery-fixture.js";
 
 let scenario: ApprovalScenario;
 let server: VigilServer;
@@ -61,7 +61,7 @@ describe("POST /api/v1/incidents/:id/approve", () => {
     assert.equal((await server.storage.listEvents({ kinds: ["approval.granted"] })).length, 0);
   });
 
-  it("approves the waiting step: journalled with who approved, the action is taken; a second approval is 409", async () => {
+  it("approves the waiting step: journalled with who approved (default \"api\"), the action is taken; once nothing waits, 409", async () => {
     const { id } = scenario.incident;
     const ok = await call("POST", `/api/v1/incidents/${id}/approve`, { by: "alice" });
     assert.equal(ok.status, 200);
@@ -74,6 +74,14 @@ describe("POST /api/v1/incidents/:id/approve", () => {
       30_000,
       "the approved restart to start",
     );
+
+    // The second restart waits too; without `by` the approver is "api".
+    await waitForApprovalRequest(server, id, 1);
+    const second = await call("POST", `/api/v1/incidents/${id}/approve`, {});
+    assert.equal(second.status, 200);
+    assert.deepEqual(second.json, { approved: true, incident: id, by: "api" });
+    const grants = await server.storage.listEvents({ kinds: ["approval.granted"], incidentId: id });
+    assert.deepEqual(grants.map((e) => e.data), [{ step: 0, by: "alice" }, { step: 1, by: "api" }]);
     assert.equal((await call("GET", `/api/v1/incidents/${id}`)).json.incident.waitingForApproval, false);
 
     const again = await call("POST", `/api/v1/incidents/${id}/approve`, {});
@@ -97,7 +105,7 @@ describe("POST /api/v1/services/:name/unfence", () => {
   it("unfences one node: 200, the placement no longer fenced, journalled as service.unfenced; again is 409", async () => {
     const ok = await call("POST", "/api/v1/services/db/unfence", { node: "node-b" });
     assert.equal(ok.status, 200);
-    assert.deepEqual(ok.json, { unfenced: true, service: "db", nodes: ["node-b"], fencedOn: [] });
+    assert.deepEqual(ok.json, { unfenced: true, service: "db", nodes: ["node-b"], fencedOn: [], node: "node-c" });
     assert.equal(server.placements.isFenced("db", "node-b"), false);
     assert.equal(server.placements.nodeOf("db"), "node-c", "it still runs on the standby");
     const [event] = await server.storage.listEvents({ kinds: ["service.unfenced"], service: "db" });
