@@ -1,11 +1,25 @@
-// GET a JSON document from a running server for a client command, printing why it failed
-// ("vigil availability: cannot reach the server at ...", or the server's own error) on stderr.
+// Calls a running server's JSON API for a client command (GET, or POST with a JSON body),
+// printing why it failed ("vigil availability: cannot reach the server at ...", or the
+// server's own error) on stderr.
 
-/** The parsed body, or null after printing the reason. */
+/** The parsed body of a GET, or null after printing the reason. */
 export async function apiGet<T>(command: string, base: string, path: string): Promise<T | null> {
+  return apiRequest<T>(command, base, "GET", path);
+}
+
+/** The parsed answer to a POST of `body` as JSON, or null after printing the reason. */
+export async function apiPost<T>(command: string, base: string, path: string, body: unknown): Promise<T | null> {
+  return apiRequest<T>(command, base, "POST", path, body);
+}
+
+async function apiRequest<T>(command: string, base: string, method: string, path: string, body?: unknown): Promise<T | null> {
   let res: Response;
   try {
-    res = await fetch(`${base}${path}`, { signal: AbortSignal.timeout(20_000) });
+    res = await fetch(`${base}${path}`, {
+      method,
+      ...(body !== undefined && { headers: { "content-type": "application/json" }, body: JSON.stringify(body) }),
+      signal: AbortSignal.timeout(20_000),
+    });
   } catch (err) {
     const cause = (err as Error & { cause?: Error }).cause;
     console.error(`vigil ${command}: cannot reach the server at ${base}: ${cause?.message ?? (err as Error).message}`);

@@ -3,12 +3,15 @@ import { Command } from "commander";
 import { ConfigError } from "../config/config-error.js";
 import { adviceCommand } from "./advice-command.js";
 import { agentCommand } from "./agent-command.js";
+import { approveCommand } from "./approve-command.js";
 import { availabilityCommand } from "./availability-command.js";
 import { registerAnomalyCommand } from "./anomaly-command.js";
+import { incidentsCommand } from "./incidents-command.js";
 import { serverCommand } from "./server-command.js";
 import { registerSilenceCommand } from "./silence-command.js";
 import { nodesCommand } from "./nodes-command.js";
 import { statusCommand } from "./status-command.js";
+import { unfenceCommand } from "./unfence-command.js";
 import { upCommand } from "./up-command.js";
 import { validateCommand } from "./validate-command.js";
 
@@ -67,6 +70,36 @@ program
   .option("--server <url>", "server URL (default: $VIGIL_SERVER or http://127.0.0.1:7070)")
   .action(async (flags) => {
     process.exitCode = await statusCommand(flags);
+  });
+
+program
+  .command("incidents")
+  .description("incidents, newest first: state, MTTD / MTTL / MTTR, title, root cause; those waiting for approval")
+  .option("--open", "only incidents that are not resolved")
+  .option("--json", "print the API's JSON")
+  .option("--server <url>", "server URL (default: $VIGIL_SERVER or http://127.0.0.1:7070)")
+  .action(async (flags) => {
+    process.exitCode = await incidentsCommand(flags);
+  });
+
+program
+  .command("approve")
+  .description("approve the recovery step (approve: true) that an incident's playbook waits for")
+  .argument("<incident>", "the incident's id (see vigil incidents)")
+  .option("--by <name>", "who approves (default: $VIGIL_AUTHOR or $USER)")
+  .option("--server <url>", "server URL (default: $VIGIL_SERVER or http://127.0.0.1:7070)")
+  .action(async (incident: string, flags) => {
+    process.exitCode = await approveCommand(incident, flags);
+  });
+
+program
+  .command("unfence")
+  .description("after a failover, let a service's old instance run again on a node it was fenced on")
+  .argument("<service>", "the service's name")
+  .option("--node <name>", "only this node (default: every node it is fenced on)")
+  .option("--server <url>", "server URL (default: $VIGIL_SERVER or http://127.0.0.1:7070)")
+  .action(async (service: string, flags) => {
+    process.exitCode = await unfenceCommand(service, flags);
   });
 
 program

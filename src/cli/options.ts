@@ -1,5 +1,6 @@
 // Where each setting of a command comes from: the flag, else its environment variable,
 // else the config file, else the default. One place, so every command agrees.
+import { userInfo } from "node:os";
 import { resolve } from "node:path";
 import { configSchema, type VigilConfig } from "../config/schema.js";
 import { defaultRules } from "../config/defaults.js";
@@ -46,4 +47,15 @@ export function serverSettings(flags: CommonFlags, config: VigilConfig): { liste
 export function serverUrl(flags: CommonFlags, fallbackListen = "127.0.0.1:7070"): string {
   const url = flags.server ?? process.env.VIGIL_SERVER ?? `http://${fallbackListen}`;
   return url.replace(/\/+$/, "");
+}
+
+/** Who is at the keyboard, for silences' authors and approvals: $VIGIL_AUTHOR, else $USER, else the login name. */
+export function operatorName(): string {
+  if (process.env.VIGIL_AUTHOR) return process.env.VIGIL_AUTHOR;
+  if (process.env.USER) return process.env.USER;
+  try {
+    return userInfo().username;
+  } catch {
+    return "unknown";
+  }
 }

@@ -1,9 +1,8 @@
 // `vigil silence add|list|expire`: create, show and end silences on a running server
 // through its HTTP API (/api/v1/silences); thin: parse, call, print.
-import { userInfo } from "node:os";
 import type { Command } from "commander";
 import { formatDuration } from "../util/duration.js";
-import { serverUrl } from "./options.js";
+import { operatorName, serverUrl } from "./options.js";
 
 interface SilenceJson {
   id: number;
@@ -71,7 +70,7 @@ export async function silenceAdd(matchers: string[], flags: AddFlags): Promise<n
     ...(flags.start !== undefined && { startsAt: flags.start }),
     ...(flags.end !== undefined && { endsAt: flags.end }),
     ...(flags.duration !== undefined && { duration: flags.duration }),
-    createdBy: flags.author ?? process.env.VIGIL_AUTHOR ?? defaultAuthor(),
+    createdBy: flags.author ?? operatorName(),
     comment: flags.comment ?? "",
   };
   const res = await call("add", flags, "POST", "/api/v1/silences", body);
@@ -145,15 +144,6 @@ async function call(command: string, flags: { server?: string }, method: string,
     return null;
   }
   return json;
-}
-
-function defaultAuthor(): string {
-  if (process.env.USER) return process.env.USER;
-  try {
-    return userInfo().username;
-  } catch {
-    return "unknown";
-  }
 }
 
 /** "2025-06-01 22:00:00Z". */

@@ -50,6 +50,7 @@ import { registerAlertmanagerRoutes } from "./http/alertmanager-routes.js";
 import { registerApiRoutes } from "./http/api-routes.js";
 import { registerAvailabilityRoutes } from "./http/availability-routes.js";
 import { registerMetricsRoute } from "./http/metrics-route.js";
+import { registerRecoveryRoutes } from "./http/recovery-routes.js";
 import { registerSilenceRoutes } from "./http/silence-routes.js";
 import { registerTsdbRoutes } from "./http/tsdb-routes.js";
 
@@ -525,6 +526,7 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
   };
   http.get(AGENT_WS_PATH, { websocket: true }, (socket, req) => hub.accept(socket, req.socket.remoteAddress));
   registerApiRoutes(http, server);
+  registerRecoveryRoutes(http, { storage, recovery, placements, unfence: server.unfence });
   registerAvailabilityRoutes(http, { storage, config, clock, localNode });
   registerAdviceRoutes(http, { storage, config, clock, localNode, activeAlerts: () => alerts.active() });
   registerSilenceRoutes(http, { silences, maintenance, clock });

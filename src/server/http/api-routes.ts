@@ -1,5 +1,6 @@
-// The JSON API under /api/v1: status, nodes, services, alerts, incidents (with their
-// timelines and MTTD / MTTR) and the journal. Query parameters are validated with zod.
+// The JSON API under /api/v1: status, nodes, services (where each runs now and where it is
+// fenced), alerts, incidents (with their timelines, localization, MTTD / MTTL / MTTR and
+// whether a step waits for approval) and the journal. Query parameters are validated with zod.
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { z } from "zod";
 import { incidentFigures } from "../../incident/incident-figures.js";
@@ -36,8 +37,9 @@ function badRequest(reply: FastifyReply, error: z.ZodError) {
   return reply.code(400).send({ error: `invalid query: ${detail}` });
 }
 
-function incidentView(incident: IncidentRecord) {
-  return { ...incident, figures: incidentFigures(incident) };
+/** The record (root cause, cause, confidence, members, ...) with its figures and whether a playbook step waits for approval. */
+function incidentView(incident: IncidentRecord, server: VigilServer) {
+  return { ...incident, figures: incidentFigures(incident), waitingForApproval: server.recovery.waitingForApproval(incident.id) };
 }
 
 export function registerApiRoutes(http: FastifyInstance, server: VigilServer): void {
@@ -86,6 +88,9 @@ export function registerApiRoutes(http: FastifyInstance, server: VigilServer): v
         const config = server.config.services.find((c) => c.name === s.name);
         return {
           ...s,
+          // After a failover the service runs on its standby; its old instance stays fenced.
+          node: server.placements.nodeOf(s.name) ?? s.node,
+          fencedOn: server.placements.fencedOn(s.name),
           dependsOn: config?.dependsOn ?? [],
           recovery: config?.recovery ?? "default",
           risk: await assessRisk({ kind: "service", name: s.name, health: s.health }, server.alerts.active(), server.storage, server.clock.now()),
@@ -108,7 +113,7 @@ export function registerApiRoutes(http: FastifyInstance, server: VigilServer): v
     const q = incidentsQuery.safeParse(req.query);
     if (!q.success) return badRequest(reply, q.error);
     const incidents = await server.storage.listIncidents({ open: q.data.state === "open", limit: q.data.limit });
-    return { incidents: incidents.map(incidentView) };
+    return { incidents: incidents.map((incident) => incidentView(incident, server)) };
   });
 
   http.get("/api/v1/incidents/:id", async (req, reply) => {
@@ -117,7 +122,7 @@ export function registerApiRoutes(http: FastifyInstance, server: VigilServer): v
     const incident = await server.storage.getIncident(id);
     if (!incident) return reply.code(404).send({ error: `no incident ${id}` });
     const timeline = await server.storage.listEvents({ incidentId: id, limit: 10_000 });
-    return { incident: incidentView(incident), timeline };
+    return { incident: incidentView(incident, server), timeline };
   });
 
   http.get("/api/v1/events", async (req, reply) => {
