@@ -201,6 +201,8 @@ const recoverySchema = z.strictObject({
 /** Incident correlation: failures related through a node or dependsOn within the window join one incident. */
 const incidentsSchema = z.strictObject({
   correlationWindow: duration.default(120_000),
+  /** Unrelated services on one node join one incident only when they fail this close together (a common cause on the node). */
+  sameNodeWindow: duration.default(10_000),
   /** After a dependency recovers, its dependents get this long to recover by themselves before they are repaired. */
   dependentGrace: duration.default(10_000),
 });

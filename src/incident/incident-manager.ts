@@ -33,6 +33,11 @@ export type ResolvedListener = (incident: IncidentRecord) => Promise<void>;
 export interface Correlation {
   /** Failures whose first signals are this close to an incident's join it. */
   windowMs: number;
+  /**
+   * For a weak relation (strength 1: merely sharing a node) the first signals must be this
+   * close: failing together suggests a common cause on the node, failing minutes apart does not.
+   */
+  weakWindowMs?: number;
   /** Why two components' failures share a root (the stronger relation wins), or null. */
   relation(a: string, b: string): { reason: string; strength: number } | null;
 }
@@ -115,7 +120,8 @@ export class IncidentManager {
     for (const incident of candidates) {
       for (const member of incident.members) {
         const r = relation(s.key, member);
-        if (r !== null && (best === null || r.strength > best.strength)) best = { incident, ...r };
+        if (r === null || (r.strength < 2 && Math.abs(incident.firstSignalAt - s.firstSignalAt) > (this.correlation.weakWindowMs ?? windowMs))) continue;
+        if (best === null || r.strength > best.strength) best = { incident, ...r };
       }
     }
     return best && { incident: best.incident, reason: best.reason };

@@ -174,6 +174,7 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
   // ---- incidents and recovery ----
   const incidents = new IncidentManager(storage, journal, clock, {
     windowMs: config.incidents.correlationWindow,
+    weakWindowMs: config.incidents.sameNodeWindow,
     relation: (a, b) => topology().relation(a, b),
   });
   incidentsRef.incidents = incidents;
@@ -304,7 +305,8 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
   });
 
   const onServiceTransition = async (t: HealthTransition): Promise<void> => {
-    evidence.add(serviceKey(t.service), transitionEvidence(t));
+    // A process exit is in the evidence already, from its agent event.
+    if (t.source !== "process") evidence.add(serviceKey(t.service), transitionEvidence(t));
     await journal.record("service.health", {
       node: t.node,
       service: t.service,

@@ -91,7 +91,7 @@ test("the DESIGN.md example validates and carries every default, durations in ms
     },
     maintenance: [],
     recovery: { mode: "act", maxConcurrentActions: 4 },
-    incidents: { correlationWindow: 120_000, dependentGrace: 10_000 },
+    incidents: { correlationWindow: 120_000, sameNodeWindow: 10_000, dependentGrace: 10_000 },
     failureDetector: {
       window: 1000,
       suspectPhi: 3,
@@ -157,7 +157,7 @@ test("every problem in a config is reported at once, at its line and column", ()
   assert.deepEqual(problems, [
     {
       path: "services[0]",
-      message: 'unknown key "helth" (expected one of: name, node, run, pidfile, health, dependsOn, recovery, labels, standby, promote, snapshot, restore, commands, cleanup, commandTimeout, slo)',
+      message: 'unknown key "helth" (expected one of: name, node, run, pidfile, health, dependsOn, recovery, labels, standby, promote, snapshot, restore, commands, cleanup, commandTimeout, limits, slo)',
       ...at(3, "helth"),
     },
     { path: "services[0].health.interval", message: 'expected a duration such as "1s", got "5x"', ...at(4, "5x") },

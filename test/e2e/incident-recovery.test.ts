@@ -16,7 +16,7 @@ before(async () => {
   for (const name of Object.keys(port) as Array<keyof typeof port>) port[name] = await freePort();
   const fast = "interval: 100ms, timeout: 300ms, failures: 2";
   cluster = await startCluster({
-    nodes: ["node-a", "node-b", "node-c"],
+    nodes: ["node-a", "node-b", "node-c", "node-d"],
     healthy: ["db", "api", "web", "dry", "stb", "slow"],
     config: (hookUrl) => `
 services:
@@ -43,8 +43,9 @@ services:
     run: { command: "node ${HTTP_SERVICE} ${port.dry}" }
     health: { http: "http://127.0.0.1:${port.dry}/", ${fast} }
     recovery: rehearsal
+  # On a node of its own: its endless crash loop must not be correlated with the others.
   - name: loop
-    node: node-a
+    node: node-d
     run: { command: "node -e \\"setTimeout(() => process.exit(3), 200)\\"" }
     health: { process: true, interval: 100ms, failures: 1 }
     recovery: crashloop
@@ -114,7 +115,10 @@ test("db dies under api and web: one incident with all three, only db restarted,
   const pages = hook.payloads.filter((p) => p.status === "firing" && p.alerts.some((a: Json) => ["db", "api", "web"].includes(a.labels.service)));
   assert.deepEqual(pages.flatMap((p) => p.alerts.map((a: Json) => a.labels.service)), ["db"], "one page, for db");
   const figures = detail.figures ?? detail.incident?.figures;
-  assert.ok(figures.mttdMs >= 0 && figures.mttrMs >= 0, JSON.stringify(figures));
+  assert.ok(figures.mttdMs >= 0 && figures.mttrMs >= 0 && figures.mttlMs >= 0, JSON.stringify(figures));
+  const localized = detail.incident ?? detail;
+  assert.equal(localized.rootKey, "service:db", localized.rootCause);
+  assert.match(localized.rootCause, /^root cause: db on node-b/);
 });
 
 test("dry-run journals the plan for the cause and takes no action", async () => {
@@ -172,7 +176,10 @@ test("the server killed in the middle of a playbook resumes it without restartin
   // The restart is done; verification (healthy for 6 s) is under way when the server dies.
   await waitFor(async () => (await journal("kind=action.succeeded&service=slow")).length === 1, 30_000, "slow restarted");
   await cluster.restartServer("SIGKILL");
-  const incident = await waitFor(() => incidentOf("slow", "resolved"), 60_000, "slow's incident resolved after the restart");
+  const incident = await waitFor(() => incidentOf("slow", "resolved"), 60_000, "slow's incident resolved after the restart").catch(async (err) => {
+    const events = (await journal("service=slow")).map((e) => `${e.ts} ${e.kind} ${e.node ?? ""} ${JSON.stringify(e.data).slice(0, 160)}`);
+    throw new Error(`${(err as Error).message}\n${events.slice(-60).join("\n")}\n${cluster.server.output().slice(-3000)}`);
+  });
   const kinds = (await journal(`incident=${incident.id}`)).map((e) => e.kind);
   assert.equal(kinds.filter((k) => k === "action.started").length, 1, kinds.join(", "));
   assert.ok(kinds.includes("recovery.resumed"), kinds.join(", "));

@@ -27,7 +27,7 @@ const topology = new Topology([
 function open(path: string, clock: ManualClock) {
   const storage = openSqliteStorage(path);
   const journal = new Journal(storage, clock);
-  const incidents = new IncidentManager(storage, journal, clock, { windowMs: WINDOW, relation: (a, b) => topology.relation(a, b) });
+  const incidents = new IncidentManager(storage, journal, clock, { windowMs: WINDOW, weakWindowMs: 10_000, relation: (a, b) => topology.relation(a, b) });
   return { storage, incidents };
 }
 
@@ -80,6 +80,19 @@ test("a dependency relation wins over merely sharing a node; an escalated incide
   await incidents.escalate(db.incident, "gave up");
   const web = await incidents.report(down("web", START + 3_000));
   assert.equal(web.opened, true, "escalated incidents take no new member");
+  await storage.close();
+});
+
+test("services that merely share a node join only when they fail close together", async () => {
+  const clock = new ManualClock(START);
+  const { storage, incidents } = open(":memory:", clock);
+  const batch = await incidents.report(down("batch", START));
+  const api = await incidents.report(down("api", START + 5_000));
+  assert.equal(api.incident.id, batch.incident.id, "5 s apart on node-a: one incident");
+  const web = await incidents.report(down("web", START + 60_000));
+  assert.equal(web.incident.id, batch.incident.id, "web depends on api, a member: joins within the full window");
+  const late = await incidents.report({ ...down("batch", START + 30_000), key: "service:cron", target: "cron" });
+  assert.equal(late.opened, true, "cron is unknown to the topology: unrelated");
   await storage.close();
 });
 
