@@ -4,9 +4,9 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { cpus, loadavg } from "node:os";
-import { parseArgs } from "node:util";
-import { formatDuration, parseDuration } from "../src/util/duration.js";
+import { formatDuration } from "../src/util/duration.js";
 import { api, freePort, serviceState, startAgent, startServer, tempDir, waitFor, writeConfig, type VigilProcess } from "../test/e2e/harness.js";
+import { Flags, UsageError } from "./support/flags.js";
 
 const SERVICE = "bench-target";
 const NODE = "bench-node";
@@ -34,35 +34,13 @@ interface Settings {
   probeIntervalMs: number;
 }
 
-class UsageError extends Error {}
-
 function parseSettings(argv: string[]): Settings {
-  let values: { trials?: string; "collect-interval"?: string; "probe-interval"?: string; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        trials: { type: "string" },
-        "collect-interval": { type: "string" },
-        "probe-interval": { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-  if (values.help) throw new UsageError("");
-  const trials = values.trials === undefined ? 20 : Number(values.trials);
-  if (!Number.isInteger(trials) || trials < 1) throw new UsageError(`--trials: expected a whole number >= 1, got "${values.trials}"`);
-  const duration = (flag: "collect-interval" | "probe-interval", fallback: number) => {
-    const text = values[flag];
-    const ms = text === undefined ? fallback : parseDuration(text);
-    if (ms === null || ms < 1) throw new UsageError(`--${flag}: expected a duration of at least 1ms such as "1s", got "${text}"`);
-    return ms;
+  const flags = Flags.parse(argv, { trials: "string", "collect-interval": "string", "probe-interval": "string" });
+  return {
+    trials: flags.wholeNumber("trials", 20),
+    collectIntervalMs: flags.duration("collect-interval", 1000, 1, "1s"),
+    probeIntervalMs: flags.duration("probe-interval", 100, 1, "100ms"),
   };
-  return { trials, collectIntervalMs: duration("collect-interval", 1000), probeIntervalMs: duration("probe-interval", 100) };
 }
 
 // ---- the probed target and the webhook receiver, both in this process ------------------

@@ -1,9 +1,7 @@
 // Failure-detector simulation at full size: 1,000 nodes for one simulated hour of jittered,
 // lossy, pausing heartbeats, then silent crashes, agent kills, server link cuts and a
 // control-plane cut-off (model: test/detect/failure/cluster-simulation.ts). Prints figures.
-import { parseArgs } from "node:util";
 import { loadavg } from "node:os";
-import { parseDuration } from "../src/util/duration.js";
 import {
   defaultSimulationSettings,
   distribution,
@@ -11,6 +9,7 @@ import {
   simulateCluster,
   type SimulationReport,
 } from "../test/detect/failure/cluster-simulation.js";
+import { Flags, UsageError } from "./support/flags.js";
 
 const USAGE = `usage: npm run bench -- failure-detector-sim [--nodes N] [--duration D] [--seed S] [--runs R] [--tick D] [--app-level-probes]
   --nodes N            cluster size (default 1000)
@@ -20,8 +19,6 @@ const USAGE = `usage: npm run bench -- failure-detector-sim [--nodes N] [--durat
   --tick D             detector tick interval (default 100ms)
   --app-level-probes   direct probes answered by the agent process, not the kernel: a paused
                        agent fails them (shows what the TCP-connect probe is worth)`;
-
-class UsageError extends Error {}
 
 interface Settings {
   nodes: number;
@@ -33,47 +30,14 @@ interface Settings {
 }
 
 function parseSettings(argv: string[]): Settings {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        nodes: { type: "string" },
-        duration: { type: "string" },
-        seed: { type: "string" },
-        runs: { type: "string" },
-        tick: { type: "string" },
-        "app-level-probes": { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-  if (values.help) throw new UsageError("");
-  const whole = (name: string, fallback: number, min: number): number => {
-    const raw = values[name];
-    if (raw === undefined) return fallback;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name}: expected a whole number >= ${min}, got "${raw}"`);
-    return n;
-  };
-  const duration = (name: string, fallback: number): number => {
-    const raw = values[name];
-    if (raw === undefined) return fallback;
-    const ms = parseDuration(String(raw));
-    if (ms === null || ms < 1) throw new UsageError(`--${name}: expected a duration such as "10m", got "${raw}"`);
-    return ms;
-  };
+  const flags = Flags.parse(argv, { nodes: "string", duration: "string", seed: "string", runs: "string", tick: "string", "app-level-probes": "boolean" });
   return {
-    nodes: whole("nodes", 1000, 30),
-    durationMs: duration("duration", 3_600_000),
-    seed: whole("seed", defaultSimulationSettings.seed, 0),
-    runs: whole("runs", 1, 1),
-    tickMs: duration("tick", 100),
-    appLevelProbes: values["app-level-probes"] === true,
+    nodes: flags.wholeNumber("nodes", 1000, 30),
+    durationMs: flags.duration("duration", 3_600_000, 1, "10m"),
+    seed: flags.wholeNumber("seed", defaultSimulationSettings.seed, 0),
+    runs: flags.wholeNumber("runs", 1),
+    tickMs: flags.duration("tick", 100, 1, "100ms"),
+    appLevelProbes: flags.boolean("app-level-probes"),
   };
 }
 

@@ -7,8 +7,7 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
-import { formatDuration, parseDuration } from "../src/util/duration.js";
+import { formatDuration } from "../src/util/duration.js";
 import { AGENT_WS_PATH } from "../src/protocol/messages.js";
 import {
   api,
@@ -24,6 +23,7 @@ import {
   type WebhookReceiver,
 } from "../test/e2e/harness.js";
 import { createLab, netnsUnavailableReason, type Lab } from "../test/e2e/netns.js";
+import { Flags, UsageError } from "./support/flags.js";
 
 const NODES = ["node-1", "node-2", "node-3"];
 const LAB_PORT = 7070;
@@ -55,42 +55,20 @@ interface Settings {
   cpuProfDir: string | null;
 }
 
-class UsageError extends Error {}
-
 function parseSettings(argv: string[]): Settings {
-  let values: { trials?: string; agents?: string; warmup?: string; window?: string; only?: string; "cpu-prof"?: string; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        trials: { type: "string" },
-        agents: { type: "string" },
-        warmup: { type: "string" },
-        window: { type: "string" },
-        only: { type: "string" },
-        "cpu-prof": { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-  if (values.help) throw new UsageError("");
-  const trials = values.trials === undefined ? 20 : Number(values.trials);
-  if (!Number.isInteger(trials) || trials < 1) throw new UsageError(`--trials: expected a whole number >= 1, got "${values.trials}"`);
-  const agents = values.agents === undefined ? 10_000 : Number(values.agents);
-  if (!Number.isInteger(agents) || agents < 1) throw new UsageError(`--agents: expected a whole number >= 1, got "${values.agents}"`);
-  const duration = (flag: string, raw: string | undefined, fallback: number): number => {
-    if (raw === undefined) return fallback;
-    const value = parseDuration(raw);
-    if (value === null || value < 1000) throw new UsageError(`--${flag}: expected a duration of at least 1s such as "30s", got "${raw}"`);
-    return value;
-  };
-  const parts = values.only === undefined ? PARTS : (values.only.split(",") as Part[]);
+  const flags = Flags.parse(argv, { trials: "string", agents: "string", warmup: "string", window: "string", only: "string", "cpu-prof": "string" });
+  const only = flags.string("only");
+  const parts = only === undefined ? PARTS : (only.split(",") as Part[]);
   for (const p of parts) if (!PARTS.includes(p)) throw new UsageError(`--only: expected some of ${PARTS.join(",")}, got "${p}"`);
-  return { trials, agents, warmupMs: duration("warmup", values.warmup, 10_000), windowMs: duration("window", values.window, 30_000), parts, cpuProfDir: values["cpu-prof"] ? resolve(values["cpu-prof"]) : null };
+  const cpuProf = flags.string("cpu-prof");
+  return {
+    trials: flags.wholeNumber("trials", 20),
+    agents: flags.wholeNumber("agents", 10_000),
+    warmupMs: flags.duration("warmup", 10_000, 1000, "30s"),
+    windowMs: flags.duration("window", 30_000, 1000, "30s"),
+    parts,
+    cpuProfDir: cpuProf ? resolve(cpuProf) : null,
+  };
 }
 
 // ---- a cluster of a server and three agents, with a webhook receiver ------------------

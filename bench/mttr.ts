@@ -5,8 +5,7 @@ import http from "node:http";
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
-import { parseArgs } from "node:util";
-import { formatDuration, parseDuration } from "../src/util/duration.js";
+import { formatDuration } from "../src/util/duration.js";
 import {
   HTTP_SERVICE,
   api,
@@ -19,6 +18,7 @@ import {
   writeConfig,
   type VigilProcess,
 } from "../test/e2e/harness.js";
+import { Flags, UsageError } from "./support/flags.js";
 
 type FaultKind = "crash" | "hang";
 const FAULT_KINDS: FaultKind[] = ["crash", "hang"];
@@ -49,28 +49,9 @@ interface Settings {
   intervalMs: number;
 }
 
-class UsageError extends Error {}
-
 function parseSettings(argv: string[]): Settings {
-  let values: { trials?: string; interval?: string; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: { trials: { type: "string" }, interval: { type: "string" }, help: { type: "boolean", short: "h" } },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-  if (values.help) throw new UsageError("");
-  const trials = values.trials === undefined ? 20 : Number(values.trials);
-  if (!Number.isInteger(trials) || trials < 1) throw new UsageError(`--trials: expected a whole number >= 1, got "${values.trials}"`);
-  const intervalMs = values.interval === undefined ? 250 : parseDuration(values.interval);
-  if (intervalMs === null || intervalMs < 1) {
-    throw new UsageError(`--interval: expected a duration of at least 1ms such as "250ms", got "${values.interval}"`);
-  }
-  return { trials, intervalMs };
+  const flags = Flags.parse(argv, { trials: "string", interval: "string" });
+  return { trials: flags.wholeNumber("trials", 20), intervalMs: flags.duration("interval", 250, 1, "250ms") };
 }
 
 // ---- what the API returns (the fields used here) ---------------------------------------
