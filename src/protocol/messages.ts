@@ -279,6 +279,28 @@ export type ActionMessage = z.infer<typeof actionSchema>;
 export type ServicesMessage = z.infer<typeof servicesSchema>;
 
 /** Parses a websocket frame; returns a readable error naming what is wrong. */
+/**
+ * An agent's frame: parseMessage(agentMessageSchema) with a fast path for the frame sent
+ * most often by far — a well-formed heartbeat (10,000 agents send 20,000 a second) is
+ * checked by hand instead of through the schema union; anything else, including a
+ * malformed heartbeat, takes the schema and gets its precise error.
+ */
+export function parseAgentMessage(raw: string): { ok: true; message: AgentMessage } | { ok: false; error: string } {
+  if (raw.startsWith('{"type":"heartbeat"')) {
+    let json: unknown;
+    try {
+      json = JSON.parse(raw);
+    } catch {
+      json = undefined;
+    }
+    const m = json as { type?: unknown; v?: unknown; ts?: unknown } | undefined;
+    if (m && m.v === PROTOCOL_VERSION && Number.isSafeInteger(m.ts) && (m.ts as number) >= 0) {
+      return { ok: true, message: { type: "heartbeat", v: PROTOCOL_VERSION, ts: m.ts as number } };
+    }
+  }
+  return parseMessage(agentMessageSchema, raw);
+}
+
 export function parseMessage<T>(
   schema: z.ZodType<T>,
   raw: string,

@@ -7,8 +7,7 @@ import { randomUUID } from "node:crypto";
 import type { WebSocket } from "ws";
 import {
   PROTOCOL_VERSION,
-  agentMessageSchema,
-  parseMessage,
+  parseAgentMessage,
   type ActionKind,
   type ActionResultMessage,
   type AgentMessage,
@@ -232,7 +231,7 @@ export class AgentHub {
 
   private onFrame(session: AgentSession, raw: string): void {
     if (this.closing || session.replaced) return;
-    const parsed = parseMessage(agentMessageSchema, raw);
+    const parsed = parseAgentMessage(raw);
     if (!parsed.ok) {
       this.o.onMessage?.("invalid", false);
       this.o.logger.warn({ node: session.node, error: parsed.error }, "invalid agent message");
