@@ -9,12 +9,12 @@ import type { ResourceLimits } from "./localization/causes/cause.js";
 import type { SeriesReader } from "./localization/series-reader.js";
 import type { IncidentLocalization } from "./incident-manager.js";
 import type { EvidenceLog } from "./evidence-log.js";
-import { nodeKey, parseKey, serviceKey, type Topology } from "./topology.js";
+import { nodeId, serviceId, tryParseComponentId } from "./localization/component.js";
+import type { Topology } from "./topology.js";
 import type { IncidentRecord } from "../storage/storage.js";
 
 export interface IncidentLocalizerDeps {
   topology(): Topology;
-  services: ReadonlyArray<{ name: string; dependsOn: readonly string[] }>;
   status(key: string): { status: ComponentStatus; since: number };
   evidence: EvidenceLog;
   series: SeriesReader | null;
@@ -36,8 +36,7 @@ export class IncidentLocalizer {
         evidence: this.deps.evidence.of(component, now),
       } as ComponentObservation;
     });
-    const services = this.deps.services.map((s) => ({ name: s.name, node: topology.nodeOf(s.name) ?? "", dependsOn: [...s.dependsOn] }));
-    const l: Localization | null = localize({ topology: { services }, observations, series: this.deps.series, limits: this.deps.limits }, now);
+    const l: Localization | null = localize({ topology: { services: topology.services }, observations, series: this.deps.series, limits: this.deps.limits }, now);
     if (!l) return null;
     return { rootKey: l.root, cause: l.cause, confidence: l.confidence, summary: l.summary, evidence: l.evidence, candidates: l.candidates };
   }
@@ -45,17 +44,17 @@ export class IncidentLocalizer {
   private scopeOf(incident: IncidentRecord, topology: Topology): Set<string> {
     const scope = new Set<string>();
     for (const member of incident.members) {
-      const p = parseKey(member);
+      const p = tryParseComponentId(member);
       if (!p) continue;
       scope.add(member);
       if (p.kind === "node") {
-        for (const s of topology.hostedOn(p.name)) scope.add(serviceKey(s));
+        for (const s of topology.hostedOn(p.name)) scope.add(serviceId(s));
         continue;
       }
       for (const dep of [p.name, ...topology.dependenciesOf(p.name)]) {
-        scope.add(serviceKey(dep));
+        scope.add(serviceId(dep));
         const node = topology.nodeOf(dep);
-        if (node) scope.add(nodeKey(node));
+        if (node) scope.add(nodeId(node));
       }
     }
     return scope;

@@ -12,7 +12,9 @@ import type { IncidentRecord } from "../storage/storage.js";
 import type { Clock, TimerHandle } from "../util/clock.js";
 import type { Logger } from "../util/logger.js";
 import type { IncidentLocalization, IncidentManager } from "./incident-manager.js";
-import { parseKey, serviceKey, type Topology } from "./topology.js";
+import { nodeId, serviceId, tryParseComponentId } from "./localization/component.js";
+import type { ComponentStatus } from "./localization/observation.js";
+import type { Topology } from "./topology.js";
 
 export interface ReconcilerDeps {
   clock: Clock;
@@ -21,10 +23,8 @@ export interface ReconcilerDeps {
   incidents: IncidentManager;
   recovery: RecoveryOrchestrator;
   topology(): Topology;
-  /** A service is unhealthy, a node down. */
-  failing(key: string): boolean;
-  /** When the component's current healthy period began, or null when it is not healthy. */
-  healthySince(key: string): number | null;
+  /** Failing (a service unhealthy, a node down), healthy or unknown, and since when. */
+  status(key: string): { status: ComponentStatus; since: number };
   hasStandby(service: string): boolean;
   /** Where the fault is; null when nothing can be said yet. */
   localize?(incident: IncidentRecord): IncidentLocalization | null;
@@ -36,6 +36,8 @@ export interface ReconcilerDeps {
 }
 
 export class IncidentReconciler {
+  private readonly failing = (key: string) => this.deps.status(key).status === "failing";
+
   /** When a component last became healthy again (for the dependents' grace). */
   private recoveredAt = new Map<string, number>();
   private timers = new Map<number, TimerHandle>();
@@ -50,8 +52,8 @@ export class IncidentReconciler {
   /** The cause a run of `service` for the incident acts on. */
   causeOf(incident: IncidentRecord, service: string): Cause {
     const node = this.deps.topology().nodeOf(service);
-    if (node !== null && incident.members.includes(`node:${node}`) && this.deps.failing(`node:${node}`)) return "node-down";
-    if (incident.rootKey === serviceKey(service) || incident.rootKey === null) return (incident.cause as Cause | null) ?? "unknown";
+    if (node !== null && incident.members.includes(nodeId(node)) && this.failing(nodeId(node))) return "node-down";
+    if (incident.rootKey === serviceId(service) || incident.rootKey === null) return (incident.cause as Cause | null) ?? "unknown";
     return "unknown";
   }
 
@@ -64,7 +66,7 @@ export class IncidentReconciler {
   /** A component became healthy again: remember when, then reconcile its incident. */
   async componentRecovered(key: string, at: number): Promise<void> {
     this.recoveredAt.set(key, at);
-    const p = parseKey(key);
+    const p = tryParseComponentId(key);
     if (p?.kind === "service") for (const k of [...this.ended]) if (k.endsWith(`:${p.name}`)) this.ended.delete(k);
     const incident = this.deps.incidents.openIncident(key);
     if (incident) await this.reconcile(incident);
@@ -75,11 +77,14 @@ export class IncidentReconciler {
     const { incidents, recovery, journal } = this.deps;
     const now = this.deps.clock.now();
     const topology = this.deps.topology();
-    const failing = incident.members.filter((k) => this.deps.failing(k));
+    const failing = incident.members.filter(this.failing);
     const running = recovery.servicesOf(incident.id);
 
     if (failing.length === 0 && running.length === 0) {
-      const since = Math.max(...incident.members.map((k) => this.deps.healthySince(k) ?? now));
+      const since = Math.max(...incident.members.map((k) => {
+        const s = this.deps.status(k);
+        return s.status === "healthy" ? s.since : now;
+      }));
       await incidents.resolve(incident, since, "every member is healthy again");
       for (const k of [...this.ended]) if (k.startsWith(`${incident.id}:`)) this.ended.delete(k);
       return;
@@ -91,7 +96,7 @@ export class IncidentReconciler {
     // A dependency that recovered moments ago still explains its dependents' failures.
     let graceEnds = Infinity;
     const explains = (k: string) => {
-      if (this.deps.failing(k)) return true;
+      if (this.failing(k)) return true;
       const back = this.recoveredAt.get(k);
       if (back !== undefined && now - back < this.deps.dependentGraceMs) {
         graceEnds = Math.min(graceEnds, back + this.deps.dependentGraceMs);
@@ -101,7 +106,7 @@ export class IncidentReconciler {
     };
     const targets = new Set<string>();
     for (const key of failing) {
-      const p = parseKey(key);
+      const p = tryParseComponentId(key);
       if (!p) continue;
       if (p.kind === "node") {
         for (const service of topology.hostedOn(p.name)) if (this.deps.hasStandby(service)) targets.add(service);
@@ -110,7 +115,7 @@ export class IncidentReconciler {
       }
     }
     for (const service of running) {
-      const by = topology.explainedBy(serviceKey(service), (k) => this.deps.failing(k));
+      const by = topology.explainedBy(serviceId(service), this.failing);
       if (by !== null && !targets.has(service)) {
         recovery.cancel(incident.id, service);
         await journal.record("recovery.cancelled", { incidentId: incident.id, service, data: { reason: `its failure is explained by ${by}` } });

@@ -1,62 +1,35 @@
-// The component graph incidents are reasoned over: services ("service:NAME") hosted on
-// nodes ("node:NAME"), and services depending on services (`dependsOn`). Which components
-// are related (so their failures belong to one incident) and which failures are explained
-// by another failure (a dependency or the hosting node is failing too). Pure.
-
-export interface TopologyService {
-  name: string;
-  /** The node it runs on now (after a failover: the standby). */
-  node: string;
-  dependsOn: readonly string[];
-}
+// The component graph incidents are reasoned over, on the localizer's TopologyGraph:
+// services ("service:NAME") hosted on nodes ("node:NAME"), services depending on services
+// (`dependsOn`). Which components are related (so their failures belong to one incident)
+// and which failures are explained by another failure (a failing dependency or a down
+// node). Pure; built once per placement (a failover moves a service to another node).
+import { nodeId, serviceId, tryParseComponentId } from "./localization/component.js";
+import { TopologyGraph, type TopologyService } from "./localization/topology-graph.js";
 
 export interface Relation {
   reason: string;
   strength: number;
 }
 
-export type ComponentKey = `service:${string}` | `node:${string}`;
-
-export function serviceKey(name: string): ComponentKey {
-  return `service:${name}`;
-}
-
-export function nodeKey(name: string): ComponentKey {
-  return `node:${name}`;
-}
-
-export function parseKey(key: string): { kind: "service" | "node"; name: string } | null {
-  const m = /^(service|node):(.+)$/.exec(key);
-  return m ? { kind: m[1] as "service" | "node", name: m[2]! } : null;
-}
-
 export class Topology {
-  private readonly services = new Map<string, TopologyService>();
+  private readonly graph: TopologyGraph;
 
-  constructor(services: Iterable<TopologyService>) {
-    for (const s of services) this.services.set(s.name, s);
+  constructor(readonly services: readonly TopologyService[]) {
+    this.graph = new TopologyGraph({ services });
   }
 
   nodeOf(service: string): string | null {
-    return this.services.get(service)?.node ?? null;
+    return this.graph.has(serviceId(service)) ? this.graph.nodeOf(serviceId(service)) : null;
   }
 
   /** Services on the node. */
   hostedOn(node: string): string[] {
-    return [...this.services.values()].filter((s) => s.node === node).map((s) => s.name);
+    return namesOfServices(this.graph.dependentsOf(nodeId(node)));
   }
 
   /** Every service `service` depends on, directly or through others (cycles are fine). */
   dependenciesOf(service: string): Set<string> {
-    const seen = new Set<string>();
-    const stack = [...(this.services.get(service)?.dependsOn ?? [])];
-    while (stack.length > 0) {
-      const next = stack.pop()!;
-      if (seen.has(next) || next === service) continue;
-      seen.add(next);
-      stack.push(...(this.services.get(next)?.dependsOn ?? []));
-    }
-    return seen;
+    return new Set(namesOfServices(this.graph.transitiveDependencies(serviceId(service))));
   }
 
   /**
@@ -65,8 +38,8 @@ export class Topology {
    * weaker one (1).
    */
   relation(a: string, b: string): Relation | null {
-    const pa = parseKey(a);
-    const pb = parseKey(b);
+    const pa = tryParseComponentId(a);
+    const pb = tryParseComponentId(b);
     if (!pa || !pb || a === b) return null;
     if (pa.kind === "node" && pb.kind === "node") return null;
     if (pa.kind === "node" || pb.kind === "node") {
@@ -85,11 +58,15 @@ export class Topology {
    * down, or a service it depends on fails), or null when it fails on its own account.
    */
   explainedBy(key: string, failing: (key: string) => boolean): string | null {
-    const p = parseKey(key);
+    const p = tryParseComponentId(key);
     if (!p || p.kind === "node") return null;
     const node = this.nodeOf(p.name);
-    if (node !== null && failing(nodeKey(node))) return nodeKey(node);
-    for (const dep of this.dependenciesOf(p.name)) if (failing(serviceKey(dep))) return serviceKey(dep);
+    if (node !== null && failing(nodeId(node))) return nodeId(node);
+    for (const dep of this.dependenciesOf(p.name)) if (failing(serviceId(dep))) return serviceId(dep);
     return null;
   }
+}
+
+function namesOfServices(ids: readonly string[]): string[] {
+  return ids.filter((id) => id.startsWith("service:")).map((id) => id.slice("service:".length));
 }

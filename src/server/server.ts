@@ -39,7 +39,9 @@ import { EvidenceLog } from "../incident/evidence-log.js";
 import { IncidentLocalizer } from "../incident/incident-localizer.js";
 import { livenessEvidence, processEventEvidence, transitionEvidence } from "../incident/localization/evidence-from-signals.js";
 import { seriesReaderFromStore } from "../incident/localization/series-reader.js";
-import { Topology, nodeKey, parseKey, serviceKey } from "../incident/topology.js";
+import { Topology } from "../incident/topology.js";
+import { nodeId, serviceId, tryParseComponentId } from "../incident/localization/component.js";
+import type { ComponentStatus } from "../incident/localization/observation.js";
 import { systemClock, type Clock, type TimerHandle } from "../util/clock.js";
 import type { Logger } from "../util/logger.js";
 import { AgentHub } from "./agent-hub.js";
@@ -126,8 +128,22 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
   await placements.load();
   const nodeOf = (service: string): string => placements.nodeOf(service) ?? localNode;
   const services = new ServiceRegistry(storage, clock, placements.services().map((name) => ({ name, node: nodeOf(name) })));
-  const topology = () =>
-    new Topology(config.services.map((s) => ({ name: s.name, node: nodeOf(s.name), dependsOn: s.dependsOn })));
+  // The component graph; rebuilt only when a failover moves a service to another node.
+  const buildTopology = () => new Topology(config.services.map((s) => ({ name: s.name, node: nodeOf(s.name), dependsOn: s.dependsOn })));
+  let currentTopology = buildTopology();
+  const topology = () => currentTopology;
+  /** What nodes' agents learn of placements: where each service runs, where it is fenced. */
+  const placementView = { nodeOf, isFenced: (service: string, node: string) => placements.isFenced(service, node) };
+  /** A component's health as incidents see it: a service unhealthy or a node down is failing. */
+  const componentStatus = (key: string): { status: ComponentStatus; since: number } => {
+    const p = tryParseComponentId(key);
+    if (p?.kind === "service") {
+      const s = services.get(p.name);
+      return { status: s?.health === "unhealthy" ? "failing" : s?.health === "healthy" ? "healthy" : "unknown", since: s?.since ?? clock.now() };
+    }
+    const n = p ? nodes.get(p.name) : undefined;
+    return { status: n?.state === "down" ? "failing" : n?.state === "alive" ? "healthy" : "unknown", since: n?.since ?? clock.now() };
+  };
   await nodes.load();
   await services.load();
 
@@ -151,7 +167,7 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
             services: serviceTopology(config, localNode),
             // Down, or being repaired: a dependency whose incident is still open (restarted,
             // not yet verified; or its dependents not yet recovered) still explains theirs.
-            serviceDown: (s) => services.get(s)?.health === "unhealthy" || incidentsRef.incidents?.openIncident(serviceKey(s)) !== undefined,
+            serviceDown: (s) => services.get(s)?.health === "unhealthy" || incidentsRef.incidents?.openIncident(serviceId(s)) !== undefined,
             nodeDown: (n) => nodes.get(n)?.state === "down",
             firing: () => alertsRef.alerts?.active() ?? [],
           }),
@@ -204,11 +220,12 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
     sendToNode: (node, service, action, reason, options) => hubRef.hub!.sendAction(node, service, action, reason, options),
     moved: async (service, from, to) => {
       await journal.record("service.moved", { service, node: to, data: { from, to, fenced: from } });
+      currentTopology = buildTopology();
       const t = await services.moveTo(service, to);
       if (t) await onServiceTransition(t);
     },
     servicesChanged: (node) => {
-      hubRef.hub!.updateServices(node, servicesFor(config, { nodeOf, isFenced: (service, n) => placements.isFenced(service, n) }, node));
+      hubRef.hub!.updateServices(node, servicesFor(config, placementView, node));
     },
   };
   const recovery = new RecoveryOrchestrator({
@@ -247,16 +264,7 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
   const evidence = new EvidenceLog();
   const localizer = new IncidentLocalizer({
     topology,
-    services: config.services,
-    status: (key) => {
-      const p = parseKey(key);
-      if (p?.kind === "service") {
-        const s = services.get(p.name);
-        return { status: s?.health === "unhealthy" ? "failing" : s?.health === "healthy" ? "healthy" : "unknown", since: s?.since ?? clock.now() };
-      }
-      const n = p ? nodes.get(p.name) : undefined;
-      return { status: n?.state === "down" ? "failing" : n?.state === "alive" ? "healthy" : "unknown", since: n?.since ?? clock.now() };
-    },
+    status: componentStatus,
     evidence,
     series: seriesReaderFromStore(store),
     limits: Object.fromEntries(
@@ -272,17 +280,7 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
     incidents,
     recovery,
     topology,
-    failing: (key) => {
-      const p = parseKey(key);
-      if (!p) return false;
-      return p.kind === "node" ? nodes.get(p.name)?.state === "down" : services.get(p.name)?.health === "unhealthy";
-    },
-    healthySince: (key) => {
-      const p = parseKey(key);
-      if (p?.kind === "service") return services.get(p.name)?.health === "healthy" ? services.get(p.name)!.since : null;
-      const node = p ? nodes.get(p.name) : undefined;
-      return node?.state === "alive" ? node.since : null;
-    },
+    status: componentStatus,
     hasStandby: (service) => (serviceConfig.get(service)?.standby?.length ?? 0) > 0,
     localize: (incident) => {
       try {
@@ -306,7 +304,7 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
 
   const onServiceTransition = async (t: HealthTransition): Promise<void> => {
     // A process exit is in the evidence already, from its agent event.
-    if (t.source !== "process") evidence.add(serviceKey(t.service), transitionEvidence(t));
+    if (t.source !== "process") evidence.add(serviceId(t.service), transitionEvidence(t));
     await journal.record("service.health", {
       node: t.node,
       service: t.service,
@@ -315,7 +313,7 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
     });
     if (t.to === "unhealthy") {
       const { incident } = await incidents.report({
-        key: serviceKey(t.service),
+        key: serviceId(t.service),
         kind: "service",
         target: t.service,
         node: t.node,
@@ -326,7 +324,7 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
       await reconciler.reconcile(incident);
     }
     recovery.healthChanged(t.service);
-    if (t.to === "healthy") await reconciler.componentRecovered(serviceKey(t.service), t.since);
+    if (t.to === "healthy") await reconciler.componentRecovered(serviceId(t.service), t.since);
     // Alerting comes after recovery has started: repair time does not wait for it.
     if (t.to !== "unknown") {
       await alerts.observe({
@@ -343,7 +341,7 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
     alerts.observe({ labels: { alertname, severity, node }, annotations: { summary }, active, value: null, forMs: 0 });
 
   const onNodeVerdict = async (v: LivenessVerdict): Promise<void> => {
-    evidence.add(nodeKey(v.node), livenessEvidence(v));
+    evidence.add(nodeId(v.node), livenessEvidence(v));
     metrics.nodeTransitions.inc({ state: v.state });
     if (v.state === "suspect") return; // being probed: not a verdict anyone acts on
     const wasOut = v.previous === "dead" || v.previous === "unreachable";
@@ -352,7 +350,7 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
       await journal.record("node.up", { node: v.node, ts: v.since, data: { reason: v.reason } });
       await nodeAlert("NodeDown", "critical", v.node, `node ${v.node} is alive again`, false);
       await nodeAlert("NodeUnreachable", "warning", v.node, `node ${v.node} is reachable again`, false);
-      await reconciler.componentRecovered(nodeKey(v.node), v.since);
+      await reconciler.componentRecovered(nodeId(v.node), v.since);
       return;
     }
     const data = { reason: v.reason, phi: Number.isFinite(v.phi) ? v.phi : null, lastSeen: v.lastSeen };
@@ -367,7 +365,7 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
     await nodeAlert("NodeUnreachable", "warning", v.node, `node ${v.node} is down`, false);
     await nodeAlert("NodeDown", "critical", v.node, `node ${v.node} is down: ${v.reason}`, true);
     const { incident } = await incidents.report({
-      key: nodeKey(v.node),
+      key: nodeId(v.node),
       kind: "node",
       target: v.node,
       node: v.node,
@@ -404,7 +402,7 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
     logger: logger.child({ component: "hub" }),
     nodes,
     settings: { heartbeatInterval: config.agent.heartbeatInterval, collectInterval: config.agent.collectInterval },
-    servicesFor: (node) => servicesFor(config, { nodeOf, isFenced: (service, n) => placements.isFenced(service, n) }, node),
+    servicesFor: (node) => servicesFor(config, placementView, node),
     onMessage: (type) => metrics.agentMessages.inc({ type }),
     onReplay: (type) => metrics.agentMessagesReplayed.inc({ type }),
     // Acks wait for the store's checkpoints: an agent forgets only what a kill -9 cannot take back.
@@ -441,7 +439,7 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
       },
       async event(node, m) {
         await journal.record(m.kind, { node, ...(m.service !== undefined && { service: m.service }), ts: m.ts, data: m.data });
-        if (m.service !== undefined) evidence.add(serviceKey(m.service), processEventEvidence(m.kind, m.data, m.ts));
+        if (m.service !== undefined) evidence.add(serviceId(m.service), processEventEvidence(m.kind, m.data, m.ts));
         const t = await services.applyEvent(node, m);
         if (t) await onServiceTransition(t);
       },

@@ -1,7 +1,8 @@
 // The component graph: relations between components and failures explained by others.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Topology, parseKey } from "../../src/incident/topology.js";
+import { Topology } from "../../src/incident/topology.js";
+import { tryParseComponentId } from "../../src/incident/localization/component.js";
 
 const topology = new Topology([
   { name: "db", node: "node-b", dependsOn: [] },
@@ -41,7 +42,7 @@ test("a failure is explained by a failing dependency or its down node, else it i
 });
 
 test("keys parse; anything else is not a key", () => {
-  assert.deepEqual(parseKey("service:db"), { kind: "service", name: "db" });
-  assert.deepEqual(parseKey("node:node-b"), { kind: "node", name: "node-b" });
-  assert.equal(parseKey("db"), null);
+  assert.deepEqual(tryParseComponentId("service:db"), { kind: "service", name: "db" });
+  assert.deepEqual(tryParseComponentId("node:node-b"), { kind: "node", name: "node-b" });
+  assert.equal(tryParseComponentId("db"), null);
 });

@@ -12,11 +12,17 @@ export function nodeId(name: string): ComponentId {
   return `node:${name}`;
 }
 
+/** Splits an id; null when it has neither prefix. */
+export function tryParseComponentId(id: string): { kind: ComponentKind; name: string } | null {
+  const match = /^(service|node):(.+)$/.exec(id);
+  return match ? { kind: match[1] as ComponentKind, name: match[2]! } : null;
+}
+
 /** Splits an id; throws a LocalizationInputError naming `where` when it has neither prefix. */
 export function parseComponentId(id: string, where: string): { kind: ComponentKind; name: string } {
-  const match = /^(service|node):(.+)$/.exec(id);
-  if (!match) throw new LocalizationInputError(`${where}: expected "service:NAME" or "node:NAME", got ${JSON.stringify(id)}`);
-  return { kind: match[1] as ComponentKind, name: match[2]! };
+  const parsed = tryParseComponentId(id);
+  if (!parsed) throw new LocalizationInputError(`${where}: expected "service:NAME" or "node:NAME", got ${JSON.stringify(id)}`);
+  return parsed;
 }
 
 /** Bad input to the localizer: the message names the field and what was expected. */
