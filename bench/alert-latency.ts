@@ -6,7 +6,7 @@ import type { AddressInfo } from "node:net";
 import { cpus, loadavg } from "node:os";
 import { formatDuration } from "../src/util/duration.js";
 import { api, freePort, serviceState, startAgent, startServer, tempDir, waitFor, writeConfig, type VigilProcess } from "../test/e2e/harness.js";
-import { Flags, UsageError } from "./support/flags.js";
+import { Flags, runBench } from "./support/flags.js";
 
 const SERVICE = "bench-target";
 const NODE = "bench-node";
@@ -277,17 +277,7 @@ async function waitUntilQuiet(url: string, agent: VigilProcess): Promise<void> {
 
 // ---- main ------------------------------------------------------------------------------
 
-async function main(): Promise<number> {
-  let settings: Settings;
-  try {
-    settings = parseSettings(process.argv.slice(2));
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    if (err.message) console.error(`alert-latency: ${err.message}`);
-    console.error(USAGE);
-    return err.message ? 2 : 0;
-  }
-
+async function main(settings: Settings): Promise<number> {
   const dir = tempDir("vigil-bench-alert-latency-");
   const target = await startTarget();
   const receiver = await startReceiver();
@@ -359,10 +349,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    console.error(`alert-latency: ${err instanceof Error ? err.message : String(err)}`);
-    process.exit(1);
-  },
-);
+runBench("alert-latency", USAGE, parseSettings, main);

@@ -9,7 +9,7 @@ import {
   simulateCluster,
   type SimulationReport,
 } from "../test/detect/failure/cluster-simulation.js";
-import { Flags, UsageError } from "./support/flags.js";
+import { Flags, runBench } from "./support/flags.js";
 
 const USAGE = `usage: npm run bench -- failure-detector-sim [--nodes N] [--duration D] [--seed S] [--runs R] [--tick D] [--app-level-probes]
   --nodes N            cluster size (default 1000)
@@ -41,18 +41,7 @@ function parseSettings(argv: string[]): Settings {
   };
 }
 
-function main(): number {
-  let settings: Settings;
-  try {
-    settings = parseSettings(process.argv.slice(2));
-  } catch (err) {
-    if (err instanceof UsageError) {
-      if (err.message) console.error(`failure-detector-sim: ${err.message}`);
-      console.error(USAGE);
-      return 2;
-    }
-    throw err;
-  }
+function main(settings: Settings): number {
   const reports: SimulationReport[] = [];
   for (let run = 0; run < settings.runs; run++) {
     const report = simulateCluster({
@@ -91,4 +80,4 @@ function main(): number {
   return missed > 0 || (falseDead > 0 && !settings.appLevelProbes) ? 1 : 0;
 }
 
-process.exit(main());
+runBench("failure-detector-sim", USAGE, parseSettings, main);

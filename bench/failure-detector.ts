@@ -23,7 +23,7 @@ import {
   type WebhookReceiver,
 } from "../test/e2e/harness.js";
 import { createLab, netnsUnavailableReason, type Lab } from "../test/e2e/netns.js";
-import { Flags, UsageError } from "./support/flags.js";
+import { Flags, UsageError, runBench } from "./support/flags.js";
 
 const NODES = ["node-1", "node-2", "node-3"];
 const LAB_PORT = 7070;
@@ -454,16 +454,7 @@ async function runLoad(settings: Settings, dir: string): Promise<{ line: string;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const loadAverage = () => loadavg().map((l) => l.toFixed(2)).join(" / ");
 
-async function main(): Promise<number> {
-  let settings: Settings;
-  try {
-    settings = parseSettings(process.argv.slice(2));
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    if (err.message) console.error(`failure-detector: ${err.message}`);
-    console.error(USAGE);
-    return err.message ? 2 : 0;
-  }
+async function main(settings: Settings): Promise<number> {
   const dir = tempDir("vigil-bench-fd-");
   const running: Cluster[] = [];
   const onSignal = (signal: NodeJS.Signals) => {
@@ -526,10 +517,4 @@ async function main(): Promise<number> {
   return failed ? 1 : 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    console.error(`failure-detector: ${err instanceof Error ? err.message : String(err)}`);
-    process.exit(1);
-  },
-);
+runBench("failure-detector", USAGE, parseSettings, main);

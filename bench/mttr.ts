@@ -18,7 +18,7 @@ import {
   writeConfig,
   type VigilProcess,
 } from "../test/e2e/harness.js";
-import { Flags, UsageError } from "./support/flags.js";
+import { Flags, runBench } from "./support/flags.js";
 
 type FaultKind = "crash" | "hang";
 const FAULT_KINDS: FaultKind[] = ["crash", "hang"];
@@ -388,17 +388,7 @@ async function waitUntilHealthy(url: string, agent: VigilProcess): Promise<void>
 
 // ---- main ------------------------------------------------------------------------------
 
-async function main(): Promise<number> {
-  let settings: Settings;
-  try {
-    settings = parseSettings(process.argv.slice(2));
-  } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    if (err.message) console.error(`mttr: ${err.message}`);
-    console.error(USAGE);
-    return err.message ? 2 : 0;
-  }
-
+async function main(settings: Settings): Promise<number> {
   const dir = tempDir("vigil-bench-mttr-");
   let server: (VigilProcess & { url: string }) | undefined;
   let agent: VigilProcess | undefined;
@@ -493,10 +483,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    console.error(`mttr: ${err instanceof Error ? err.message : String(err)}`);
-    process.exit(1);
-  },
-);
+runBench("mttr", USAGE, parseSettings, main);

@@ -48,3 +48,29 @@ export class Flags {
     return ms;
   }
 }
+
+/**
+ * Runs a benchmark: its settings from the command line (a usage error prints the usage and
+ * exits 2, --help exits 0), then `run`, whose result is the exit code; an error exits 1
+ * with its message.
+ */
+export function runBench<S>(name: string, usage: string, parse: (argv: string[]) => S, run: (settings: S) => Promise<number> | number): void {
+  let settings: S;
+  try {
+    settings = parse(process.argv.slice(2));
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    if (err.message) console.error(`${name}: ${err.message}`);
+    console.error(usage);
+    process.exit(err.message ? 2 : 0);
+  }
+  Promise.resolve()
+    .then(() => run(settings))
+    .then(
+      (code) => process.exit(code),
+      (err: unknown) => {
+        console.error(`${name}: ${err instanceof Error ? err.message : String(err)}`);
+        process.exit(1);
+      },
+    );
+}

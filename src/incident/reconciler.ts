@@ -42,10 +42,10 @@ export class IncidentReconciler {
   private recoveredAt = new Map<string, number>();
   private timers = new Map<number, TimerHandle>();
   /**
-   * Runs that ended (verified, escalated, dry-run, failed) per incident and service: not
-   * begun again for the same failure — only after the service was healthy in between.
+   * Per service, the incidents whose run of it ended (verified, escalated, dry-run, failed):
+   * not begun again for the same failure — forgotten once the service is healthy again.
    */
-  private ended = new Set<string>();
+  private ended = new Map<string, Set<number>>();
 
   constructor(private readonly deps: ReconcilerDeps) {}
 
@@ -59,7 +59,8 @@ export class IncidentReconciler {
 
   /** A run of the incident ended: the next reconciliation decides what follows. */
   async runEnded(incident: IncidentRecord, service: string): Promise<void> {
-    this.ended.add(`${incident.id}:${service}`);
+    const incidents = this.ended.get(service) ?? new Set<number>();
+    this.ended.set(service, incidents.add(incident.id));
     await this.reconcile(incident);
   }
 
@@ -67,7 +68,7 @@ export class IncidentReconciler {
   async componentRecovered(key: string, at: number): Promise<void> {
     this.recoveredAt.set(key, at);
     const p = tryParseComponentId(key);
-    if (p?.kind === "service") for (const k of [...this.ended]) if (k.endsWith(`:${p.name}`)) this.ended.delete(k);
+    if (p?.kind === "service") this.ended.delete(p.name);
     const incident = this.deps.incidents.openIncident(key);
     if (incident) await this.reconcile(incident);
   }
@@ -86,7 +87,6 @@ export class IncidentReconciler {
         return s.status === "healthy" ? s.since : now;
       }));
       await incidents.resolve(incident, since, "every member is healthy again");
-      for (const k of [...this.ended]) if (k.startsWith(`${incident.id}:`)) this.ended.delete(k);
       return;
     }
 
@@ -123,7 +123,7 @@ export class IncidentReconciler {
     }
     // An escalated incident is in human hands: nothing more is started for it.
     if (incident.state !== "escalated") {
-      for (const service of targets) if (!this.ended.has(`${incident.id}:${service}`)) recovery.begin(incident, service);
+      for (const service of targets) if (!this.ended.get(service)?.has(incident.id)) recovery.begin(incident, service);
     }
     if (graceEnds !== Infinity) this.recheckAt(incident, graceEnds);
   }
