@@ -82,10 +82,19 @@ export class RecoveryOrchestrator {
     return this.start(incident, service, null);
   }
 
-  /** After a server restart: continues the service's unfinished attempt where the journal says it stood. */
-  async resume(incident: IncidentRecord, service: string = incident.target): Promise<boolean> {
+  /**
+   * After a server restart: continues every unfinished attempt of the incident where the
+   * journal says it stood (one read of its journal); returns the services resumed.
+   */
+  async resume(incident: IncidentRecord): Promise<string[]> {
     const events = await this.deps.journal.list({ incidentId: incident.id, limit: 100_000 });
-    return this.start(incident, service, resumePoint(events, service));
+    const attempted = new Set(events.filter((e) => e.kind === "recovery.attempt" && e.service).map((e) => e.service!));
+    const resumed: string[] = [];
+    for (const service of attempted) {
+      const point = resumePoint(events, service);
+      if (point && this.start(incident, service, point)) resumed.push(service);
+    }
+    return resumed;
   }
 
   private start(incident: IncidentRecord, service: string, resume: ResumePoint | null): boolean {

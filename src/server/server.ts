@@ -33,7 +33,6 @@ import { IncidentManager } from "../incident/incident-manager.js";
 import { RecoveryOrchestrator } from "../recover/orchestrator.js";
 import { Placements } from "../recover/placements.js";
 import { failover, failoverUnavailable, type FailoverDeps } from "../recover/failover.js";
-import { resumePoint } from "../recover/resume-point.js";
 import { IncidentReconciler } from "../incident/reconciler.js";
 import { EvidenceLog } from "../incident/evidence-log.js";
 import { IncidentLocalizer } from "../incident/incident-localizer.js";
@@ -571,7 +570,7 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
   // runs that were going resume from the journal, then the incident is reconciled.
   for (const incident of await incidents.load()) {
     if (incident.state === "escalated") continue;
-    for (const service of await servicesWithOpenAttempts(journal, incident)) await recovery.resume(incident, service);
+    await recovery.resume(incident);
     await reconciler.reconcile(incident);
   }
   logger.info({ url: server.url, data: o.dataDir ?? config.server.data }, "vigil server listening");
@@ -614,13 +613,6 @@ export function toAgentService(s: VigilConfig["services"][number]): AgentService
     ...(s.commandTimeout !== undefined && { commandTimeout: s.commandTimeout }),
     ...(s.snapshot && { snapshot: s.snapshot }),
   };
-}
-
-/** The services whose playbooks were running for the incident when the server stopped. */
-async function servicesWithOpenAttempts(journal: Journal, incident: IncidentRecord): Promise<string[]> {
-  const events = await journal.list({ incidentId: incident.id, limit: 100_000 });
-  const services = new Set(events.filter((e) => e.kind === "recovery.attempt" && e.service).map((e) => e.service!));
-  return [...services].filter((service) => resumePoint(events, service) !== null);
 }
 
 /** Recovery attempts of the last limits window per service, so limits hold across restarts. */

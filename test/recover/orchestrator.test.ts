@@ -563,7 +563,7 @@ test("a server restart in the middle of a playbook resumes it: the unfinished ac
 
   const second = await setup({ storage });
   assert.equal(second.incident.id, first.incident.id, "the same open incident");
-  assert.equal(await second.orchestrator.resume(second.incident), true);
+  assert.deepEqual(await second.orchestrator.resume(second.incident), ["api"]);
   await second.advanceTo(START);
   assert.deepEqual(second.actions.map((a) => a.actionId), [first.actions[0]!.actionId], "re-sent with the same id");
   await second.setHealth("healthy");
