@@ -11,7 +11,7 @@ import type { Clock } from "../util/clock.js";
 import type { Logger } from "../util/logger.js";
 import { ActionSlots } from "./action-slots.js";
 import type { ActionStep } from "./playbook-plan.js";
-import { RecoveryRun, type RunDeps } from "./recovery-run.js";
+import { RecoveryRun } from "./recovery-run.js";
 import { resumePoint, type ResumePoint } from "./resume-point.js";
 
 export interface ActionOutcome {
@@ -42,8 +42,6 @@ export interface RecoveryDeps {
   sendAction(service: string, action: RecoveryAction, reason: string, options: ActionOptions): Promise<ActionOutcome>;
   /** Raises (active) or clears the escalation alert of an incident. */
   escalationAlert(incident: IncidentRecord, active: boolean, reason: string): Promise<void>;
-  /** A run verified its service: resolve the incident if nothing else of it is still failing. */
-  recovered?(incident: IncidentRecord, service: string, healthySince: number): Promise<void>;
   /** Earlier attempt start times per service (from the journal, after a restart). */
   attemptHistory?: Map<string, number[]>;
   /**
@@ -54,8 +52,12 @@ export interface RecoveryDeps {
   pauseReason?(incident: IncidentRecord): string | null;
   /** The cause the run of `service` acts on (default: the incident record's, else unknown). */
   causeOf?(incident: IncidentRecord, service: string): Cause;
-  /** A run ended (verified, escalated, cancelled or failed). */
-  onRunEnded?(incident: IncidentRecord, service: string): void;
+  /**
+   * A run ended by itself (not cancelled): `verifiedSince` is the start of the verified
+   * healthy period, null when it ended otherwise (escalated, dry-run, failed). Whoever owns
+   * incidents decides from this whether the incident is resolved.
+   */
+  onRunEnded?(incident: IncidentRecord, service: string, verifiedSince: number | null): void;
   /** Why a step cannot be taken for this service (failover without a standby, say), or null. */
   unavailable?(service: string, step: ActionStep): string | null;
   /** The mode when the playbook names none (config `recovery.mode`). */
@@ -105,19 +107,18 @@ export class RecoveryOrchestrator {
     if (!playbook) return false;
     const history = this.history.get(service) ?? [];
     this.history.set(service, history);
-    const deps: RunDeps = {
-      ...this.deps,
-      recovered: this.deps.recovered ?? ((i, _service, since) => this.deps.incidents.resolve(i, since, "recovery verified")),
-    };
-    const run = new RecoveryRun(incident, service, deps, this.slots, history, resume);
+    const run = new RecoveryRun(incident, service, this.deps, this.slots, history, resume);
     this.runs.set(key, run);
     run
       .run(playbook)
-      .catch((err) => this.deps.logger.error({ err, incident: incident.id }, "recovery run failed unexpectedly"))
-      .finally(() => {
+      .catch((err) => {
+        this.deps.logger.error({ err, incident: incident.id }, "recovery run failed unexpectedly");
+        return null;
+      })
+      .then((verifiedSince) => {
         if (this.runs.get(key) !== run) return; // cancelled: whoever cancelled it decides what follows
         this.runs.delete(key);
-        this.deps.onRunEnded?.(incident, service);
+        this.deps.onRunEnded?.(incident, service, verifiedSince);
       });
     return true;
   }

@@ -20,10 +20,7 @@ const PAUSE_RECHECK_MS = 1000;
 
 export class Cancelled extends Error {}
 
-/** The orchestrator's deps, with `recovered` filled in. */
-export type RunDeps = RecoveryDeps & { recovered: NonNullable<RecoveryDeps["recovered"]> };
-
-type AttemptResult = { kind: "verified" } | { kind: "failed"; reason: string } | { kind: "nothing-applies"; cause: Cause };
+type AttemptResult = { kind: "verified"; healthySince: number } | { kind: "failed"; reason: string } | { kind: "nothing-applies"; cause: Cause };
 
 interface Where {
   incidentId: number;
@@ -42,7 +39,7 @@ export class RecoveryRun {
   constructor(
     readonly incident: IncidentRecord,
     readonly service: string,
-    private readonly deps: RunDeps,
+    private readonly deps: RecoveryDeps,
     private readonly slots: ActionSlots,
     private readonly history: number[],
     private resume: ResumePoint | null,
@@ -79,14 +76,15 @@ export class RecoveryRun {
     return this.awaitingApproval !== null;
   }
 
-  async run(playbook: PlaybookConfig): Promise<void> {
+  /** Runs the playbook; resolves with the start of the verified healthy period, or null when not verified. */
+  async run(playbook: PlaybookConfig): Promise<number | null> {
     const { clock, journal, incidents } = this.deps;
     const plan = planPlaybook(playbook);
     const where = this.where();
     try {
       if ((playbook.mode ?? this.deps.modeOf?.(this.service) ?? "act") === "dry-run") {
         await this.journalPlan(plan.attempt, plan.escalation, where);
-        return;
+        return null;
       }
       for (;;) {
         // Unknown health (its node not connected) waits, unless the node is down: failover is for that.
@@ -104,7 +102,7 @@ export class RecoveryRun {
           const permission = nextAttempt(this.history, playbook.limits, clock.now());
           if (!permission.allowed) {
             await this.escalate(plan.escalation, permission.reason, where);
-            return;
+            return null;
           }
           if (permission.at > clock.now()) {
             await journal.record("recovery.backoff", { ...where, data: { until: permission.at, backoffMs: permission.backoffMs } });
@@ -118,7 +116,7 @@ export class RecoveryRun {
           });
         }
         const result = await this.runAttempt(plan.attempt, from, resumeActionId, where);
-        if (result.kind === "verified") return;
+        if (result.kind === "verified") return result.healthySince;
         if (result.kind === "nothing-applies") {
           // Nothing in the playbook fits this cause (a down node and no standby, say): wait
           // for the cause to change or the service to come back by itself.
@@ -130,9 +128,10 @@ export class RecoveryRun {
         await incidents.setState(this.incident, "mitigating");
       }
     } catch (err) {
-      if (err instanceof Cancelled) return;
+      if (err instanceof Cancelled) return null;
       this.deps.logger.error({ err, incident: this.incident.id }, "recovery run failed");
       await incidents.escalate(this.incident, `recovery error: ${(err as Error).message}`);
+      return null;
     }
   }
 
@@ -174,8 +173,7 @@ export class RecoveryRun {
         const outcome = await this.verify(step.spec);
         if (outcome.ok) {
           await this.deps.journal.record("recovery.verified", { ...where, data: { step: i, healthySince: outcome.healthySince } });
-          await this.deps.recovered(this.incident, this.service, outcome.healthySince);
-          return { kind: "verified" };
+          return { kind: "verified", healthySince: outcome.healthySince };
         }
         await this.deps.journal.record("recovery.unverified", { ...where, data: { step: i, reason: outcome.reason } });
         lastFailure = outcome.reason;

@@ -247,7 +247,6 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
     onRunEnded: (incident, service) => {
       reconcilerRef.reconciler!.runEnded(incident, service).catch((err) => logger.error({ err, incident: incident.id }, "incident reconciliation failed"));
     },
-    recovered: async () => {}, // the run's end reconciles: resolved once no member fails
     escalationAlert,
     attemptHistory: await attemptHistory(storage, config, clock.now()),
     modeOf: () => config.recovery.mode,

@@ -111,6 +111,11 @@ async function setup(o: SetupOptions = {}) {
     ...(o.cause && { causeOf: o.cause }),
     ...(o.mode && { modeOf: () => o.mode! }),
     ...(o.maxConcurrentActions && { maxConcurrentActions: o.maxConcurrentActions }),
+    // As an incident's owner would: a verified run resolves it (the server's reconciler also
+    // waits for the incident's other members).
+    onRunEnded: (incident, _service, verifiedSince) => {
+      if (verifiedSince !== null) void incidents.resolve(incident, verifiedSince, "recovery verified");
+    },
   });
   await incidents.load();
   const { incident } = await incidents.report({
