@@ -5,7 +5,7 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdirSync, readFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { formatDuration } from "../src/util/duration.js";
 import { AGENT_WS_PATH } from "../src/protocol/messages.js";
@@ -38,13 +38,14 @@ const LOAD_GENERATOR = join(dirname(fileURLToPath(import.meta.url)), "support", 
 type Part = "kill" | "cut" | "load";
 const PARTS: Part[] = ["kill", "cut", "load"];
 
-const USAGE = `usage: npm run bench -- failure-detector [--trials N] [--agents N] [--warmup DURATION] [--window DURATION] [--only kill,cut,load] [--cpu-prof DIR]
+const USAGE = `usage: npm run bench -- failure-detector [--trials N] [--agents N] [--warmup DURATION] [--window DURATION] [--only kill,cut,load] [--server-node-args "ARGS"]
   --trials N           trials per fault kind (default 20)
   --agents N           agent connections for the heartbeat-cost part (default 10000)
   --warmup DURATION    after all agents are connected, before measuring (default 10s)
   --window DURATION    the CPU measuring window (default 30s)
   --only LIST          run only these parts (default kill,cut,load)
-  --cpu-prof DIR       write a V8 CPU profile of the server under load into DIR (node --cpu-prof)`;
+  --server-node-args "ARGS"
+                       node options for the server under load, e.g. "--perf-basic-prof" to profile it with perf record -p PID`;
 
 interface Settings {
   trials: number;
@@ -52,22 +53,22 @@ interface Settings {
   warmupMs: number;
   windowMs: number;
   parts: Part[];
-  cpuProfDir: string | null;
+  serverNodeArgs: string[];
 }
 
 function parseSettings(argv: string[]): Settings {
-  const flags = Flags.parse(argv, { trials: "string", agents: "string", warmup: "string", window: "string", only: "string", "cpu-prof": "string" });
+  const flags = Flags.parse(argv, { trials: "string", agents: "string", warmup: "string", window: "string", only: "string", "server-node-args": "string" });
   const only = flags.string("only");
   const parts = only === undefined ? PARTS : (only.split(",") as Part[]);
   for (const p of parts) if (!PARTS.includes(p)) throw new UsageError(`--only: expected some of ${PARTS.join(",")}, got "${p}"`);
-  const cpuProf = flags.string("cpu-prof");
+  const serverNodeArgs = flags.string("server-node-args");
   return {
     trials: flags.wholeNumber("trials", 20),
     agents: flags.wholeNumber("agents", 10_000),
     warmupMs: flags.duration("warmup", 10_000, 1000, "30s"),
     windowMs: flags.duration("window", 30_000, 1000, "30s"),
     parts,
-    cpuProfDir: cpuProf ? resolve(cpuProf) : null,
+    serverNodeArgs: serverNodeArgs ? serverNodeArgs.split(/\s+/).filter(Boolean) : [],
   };
 }
 
@@ -370,8 +371,7 @@ async function runLoad(settings: Settings, dir: string): Promise<{ line: string;
   mkdirSync(dir, { recursive: true });
   const port = await freePort();
   const configFile = writeConfig(dir, "");
-  const nodeArgs = settings.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${settings.cpuProfDir}`] : [];
-  const server = runCli(["server", "--config", configFile, "--data", join(dir, "server"), "--listen", `127.0.0.1:${port}`], {}, [], nodeArgs);
+  const server = runCli(["server", "--config", configFile, "--data", join(dir, "server"), "--listen", `127.0.0.1:${port}`], {}, [], settings.serverNodeArgs);
   const url = `http://127.0.0.1:${port}`;
   await waitFor(
     async () => {

@@ -4,9 +4,10 @@
 // cumulative, so a message without samples waits for the samples before it), and carries
 // actions to agents and their results back.
 import { randomUUID } from "node:crypto";
-import type { WebSocket } from "ws";
+import type { RawData, WebSocket } from "ws";
 import {
   PROTOCOL_VERSION,
+  isHeartbeatFrame,
   parseAgentMessage,
   type ActionKind,
   type ActionResultMessage,
@@ -34,7 +35,8 @@ const CLOSE_DRAIN_MS = 5_000;
 
 export interface AgentHandlers {
   hello(node: string, hello: Hello): Promise<void>;
-  heartbeat(node: string): Promise<void>;
+  /** Synchronous when the heartbeat changes nothing (no promise per heartbeat). */
+  heartbeat(node: string): void | Promise<void>;
   /**
    * Appends the message's samples. `replay`: a re-sent message processed before (see
    * outbox-dedup.ts); the store already has some or all of its samples, which is expected.
@@ -146,7 +148,7 @@ export class AgentHub {
       replayed: 0,
     };
     this.remoteAddresses.set(session, remoteAddress ?? null);
-    socket.on("message", (raw) => this.onFrame(session, raw.toString()));
+    socket.on("message", (data) => this.onFrame(session, frameBytes(data)));
     socket.on("close", () => this.onClose(session));
     socket.on("error", (err) => this.o.logger.warn({ err, node: session.node }, "agent socket error"));
   }
@@ -229,9 +231,14 @@ export class AgentHub {
     }
   }
 
-  private onFrame(session: AgentSession, raw: string): void {
+  private onFrame(session: AgentSession, frame: Buffer): void {
     if (this.closing || session.replaced) return;
-    const parsed = parseAgentMessage(raw);
+    if (session.node !== null && isHeartbeatFrame(frame)) {
+      this.o.onMessage?.("heartbeat", true);
+      this.onHeartbeat(session, session.node);
+      return;
+    }
+    const parsed = parseAgentMessage(frame.toString());
     if (!parsed.ok) {
       this.o.onMessage?.("invalid", false);
       this.o.logger.warn({ node: session.node, error: parsed.error }, "invalid agent message");
@@ -250,8 +257,7 @@ export class AgentHub {
       return;
     }
     if (message.type === "heartbeat") {
-      // Heartbeats skip the queue: a backlog of samples must not delay liveness.
-      this.o.handlers.heartbeat(node).catch((err) => this.failed(session, err));
+      this.onHeartbeat(session, node);
       return;
     }
     if (message.type === "indirect-probe.result") {
@@ -264,6 +270,15 @@ export class AgentHub {
       return;
     }
     session.queue = session.queue.then(() => this.onOutboxMessage(session, node, message)).catch((err) => this.failed(session, err));
+  }
+
+  /** Heartbeats skip the queue: a backlog of samples must not delay liveness. */
+  private onHeartbeat(session: AgentSession, node: string): void {
+    try {
+      this.o.handlers.heartbeat(node)?.catch((err) => this.failed(session, err));
+    } catch (err) {
+      this.failed(session, err);
+    }
   }
 
   private async onHello(session: AgentSession, hello: Hello): Promise<void> {
@@ -392,4 +407,10 @@ export function probeAddressOf(announced: string | undefined, remoteAddress: str
   if (!remoteAddress) return null;
   const remote = remoteAddress.replace(/^::ffff:/, "");
   return remote.includes(":") ? `[${remote}]:${m[3]}` : `${remote}:${m[3]}`;
+}
+
+/** A websocket message's bytes (ws hands over a Buffer unless binaryType was changed). */
+function frameBytes(data: RawData): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  return Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
 }

@@ -14,7 +14,7 @@ import type { IncidentRecord, Storage } from "../storage/storage.js";
 import { CompressedSeriesStore } from "../tsdb/compressed-store.js";
 import { NodeRegistry } from "../detect/node-registry.js";
 import { ServiceRegistry, type HealthTransition } from "../detect/service-registry.js";
-import type { FailureDetectorOutput } from "../detect/failure/failure-detector.js";
+import { isQuiet, type FailureDetectorOutput } from "../detect/failure/failure-detector.js";
 import { failureDetectorOptions } from "../detect/failure/from-config.js";
 import type { LivenessVerdict } from "../detect/failure/node-liveness.js";
 import type { FreezeChange } from "../detect/failure/partition-guard.js";
@@ -410,8 +410,10 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
         await onLiveness(await nodes.heartbeat(node));
         for (const t of await services.applySnapshot(node, hello.services)) await onServiceTransition(t);
       },
-      async heartbeat(node) {
-        await onLiveness(await nodes.heartbeat(node));
+      heartbeat(node) {
+        const out = nodes.heartbeat(node);
+        if (out instanceof Promise) return out.then(onLiveness);
+        if (!isQuiet(out)) return onLiveness(out);
       },
       async samples(_node, m, replay) {
         const receivedAt = clock.now();
@@ -576,10 +578,6 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
   return server;
 }
 
-/**
- * A node's part of the config: the services it runs, and those it is a standby for (marked
- * `standby: true`: the agent keeps them stopped until a failover starts them).
- */
 /**
  * What the node's agent runs: the services placed on it; those it is a standby for
  * (`standby: true`: known, not started until told); and those fenced on it after a

@@ -24,6 +24,11 @@ export interface FailureDetectorOutput {
 
 const NOTHING: FailureDetectorOutput = Object.freeze({ verdicts: Object.freeze([]), requests: Object.freeze([]), freeze: Object.freeze([]) });
 
+/** True when the output asks nothing of the shell: no verdict, no probe, no freeze change. */
+export function isQuiet(out: FailureDetectorOutput): boolean {
+  return out === NOTHING || (out.verdicts.length === 0 && out.requests.length === 0 && out.freeze.length === 0);
+}
+
 export interface FailureDetectorDeps {
   /** Picks the peers of indirect probes; seeded for reproducible runs. Default: seeded with 1. */
   random?: () => number;

@@ -72,6 +72,9 @@ export function phiOfStandardScore(z: number): number {
 }
 
 const scoreForPhiCache = new Map<number, number>();
+/** The last answer, checked before the map: detectors ask for the same φ again and again. */
+let lastPhi = Number.NaN;
+let lastScore = Number.NaN;
 
 /**
  * The standard score at which φ reaches `phi` (the inverse of phiOfStandardScore), found by
@@ -79,11 +82,12 @@ const scoreForPhiCache = new Map<number, number>();
  * thresholds on every check.
  */
 export function standardScoreForPhi(phi: number): number {
+  if (phi === lastPhi) return lastScore;
   if (!(phi > 0) || !Number.isFinite(phi)) {
     throw new RangeError(`standardScoreForPhi: expected a finite φ > 0, got ${phi}`);
   }
   const cached = scoreForPhiCache.get(phi);
-  if (cached !== undefined) return cached;
+  if (cached !== undefined) return remember(phi, cached);
   let low = -40;
   let high = 1;
   while (phiOfStandardScore(high) < phi) high *= 2;
@@ -93,5 +97,11 @@ export function standardScoreForPhi(phi: number): number {
     else high = mid;
   }
   if (scoreForPhiCache.size < 1000) scoreForPhiCache.set(phi, high);
-  return high;
+  return remember(phi, high);
+}
+
+function remember(phi: number, score: number): number {
+  lastPhi = phi;
+  lastScore = score;
+  return score;
 }

@@ -33,7 +33,11 @@ export interface PhiAccrualOptions {
  */
 export class PhiAccrualDetector {
   private readonly window: InterArrivalWindow;
-  private lastHeartbeat: number | null = null;
+  /** NaN before the first heartbeat: a field that only ever holds numbers is updated in place, without allocating. */
+  private lastHeartbeat = Number.NaN;
+  /** elapsedAtPhi's last answer, valid until the window changes (ticks ask it for every node). */
+  private memoPhi = Number.NaN;
+  private memoElapsedMs = 0;
 
   constructor(private readonly options: PhiAccrualOptions) {
     this.window = new InterArrivalWindow(options.windowSize);
@@ -45,7 +49,7 @@ export class PhiAccrualDetector {
   }
 
   get lastHeartbeatAt(): number | null {
-    return this.lastHeartbeat;
+    return Number.isNaN(this.lastHeartbeat) ? null : this.lastHeartbeat;
   }
 
   get meanIntervalMs(): number {
@@ -74,20 +78,23 @@ export class PhiAccrualDetector {
    */
   heartbeat(now: number): { intervalMs: number | null; recorded: boolean } {
     const previous = this.lastHeartbeat;
-    if (previous === null) {
+    if (Number.isNaN(previous)) {
       this.lastHeartbeat = now;
       return { intervalMs: null, recorded: false };
     }
     const intervalMs = Math.max(0, now - previous);
     this.lastHeartbeat = Math.max(previous, now);
     const recorded = intervalMs > 0 && intervalMs < this.elapsedAtPhi(this.options.ignoreIntervalsAbovePhi);
-    if (recorded) this.window.add(intervalMs);
+    if (recorded) {
+      this.window.add(intervalMs);
+      this.memoPhi = Number.NaN;
+    }
     return { intervalMs, recorded };
   }
 
   /** φ at `now` since the last heartbeat (0 before the first heartbeat). */
   phi(now: number): number {
-    return this.lastHeartbeat === null ? 0 : this.phiAfter(now - this.lastHeartbeat);
+    return Number.isNaN(this.lastHeartbeat) ? 0 : this.phiAfter(now - this.lastHeartbeat);
   }
 
   /** φ of a silence of `elapsedMs` against the current window. */
@@ -102,6 +109,10 @@ export class PhiAccrualDetector {
    * keeps a tick over thousands of nodes to one multiplication each.
    */
   elapsedAtPhi(phi: number): number {
-    return this.window.mean + this.options.acceptablePauseMs + standardScoreForPhi(phi) * this.effectiveStdDeviationMs;
+    if (phi !== this.memoPhi) {
+      this.memoElapsedMs = this.window.mean + this.options.acceptablePauseMs + standardScoreForPhi(phi) * this.effectiveStdDeviationMs;
+      this.memoPhi = phi;
+    }
+    return this.memoElapsedMs;
   }
 }
