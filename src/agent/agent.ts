@@ -83,7 +83,7 @@ export class Agent {
       clock: this.clock,
       onDrop: (dropped) => this.enqueue({ type: "event", v: PROTOCOL_VERSION, kind: "outbox.dropped", ts: this.clock.now(), data: { dropped, droppedTotal: this.outbox.droppedTotal } }),
     });
-    this.supervisor = new Supervisor({ logDir: join(o.dataDir, "logs"), clock: this.clock, logger: this.logger });
+    this.supervisor = new Supervisor({ logDir: join(o.dataDir, "logs"), runDir: join(o.dataDir, "run"), clock: this.clock, logger: this.logger });
     this.snapshots = new Snapshots({
       store: new SnapshotStore(join(o.dataDir, "snapshots")),
       clock: this.clock,
@@ -262,7 +262,7 @@ export class Agent {
       this.probes.get(e.service)?.runner.reset();
       event("process.started", e.service, e.ts, { pid: e.pid });
     });
-    this.supervisor.on("adopted", (e) => event("process.adopted", e.service, e.ts, { pid: e.pid }));
+    this.supervisor.on("adopted", (e) => event("process.adopted", e.service, e.ts, { pid: e.pid, from: e.from }));
     this.supervisor.on("exited", (e) =>
       event("process.exited", e.service, e.ts, {
         pid: e.pid,

@@ -1,5 +1,7 @@
 // Runs the agent's services as child processes (each in its own process group, output
 // appended to <logDir>/<service>.log) and adopts processes it did not start via pidfiles.
+// With a runDir it records its children there and, started again after it was killed, takes
+// back the ones still running instead of starting second copies.
 // It reports starts and exits as events; it never restarts anything on its own. A standby
 // service stays stopped until start(); a fenced one is stopped and cannot be started.
 import { spawn, type ChildProcess } from "node:child_process";
@@ -9,6 +11,7 @@ import { join } from "node:path";
 import type { AgentService } from "../protocol/messages.js";
 import { systemClock, type Clock, type TimerHandle } from "../util/clock.js";
 import { silentLogger, type Logger } from "../util/logger.js";
+import { ChildRecords, processStartTime } from "./child-records.js";
 import { parseCommandLine } from "./command-line.js";
 import { isProcessAliveSync, isStoppedState, readProcessStateSync } from "./probes/process.js";
 
@@ -22,6 +25,8 @@ export interface AdoptedEvent {
   service: string;
   pid: number;
   ts: number;
+  /** "pidfile": the service's pidfile names it; "previous-agent": a child of an earlier run of this agent. */
+  from: "pidfile" | "previous-agent";
 }
 
 export interface ExitedEvent {
@@ -46,6 +51,8 @@ export type SupervisorEventMap = {
 
 export interface SupervisorOptions {
   logDir: string;
+  /** Where children are recorded, so that a restarted agent takes back those still running. */
+  runDir?: string;
   clock?: Clock;
   logger?: Logger;
 }
@@ -64,12 +71,19 @@ const SAFE_SERVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.:-]*$/;
 
 interface TrackedProcess {
   pid: number;
-  /** A child is signalled as a process group (-pid); an adopted process only by its pid. */
-  origin: "child" | "adopted";
+  /**
+   * "child": started by this agent. "orphan": started by an earlier run of this agent, taken
+   * back from its record; like a child it leads its own process group, but no 'exit' event
+   * reports its death, so that is polled. "adopted": named by a pidfile, not ours. Children
+   * and orphans are signalled as a process group (-pid); an adopted process only by its pid.
+   */
+  origin: "child" | "orphan" | "adopted";
   stopping: boolean;
   done: boolean;
   exited: Promise<void>;
   markExited: () => void;
+  /** Orphans only: the poll that notices their death. */
+  deathPoll: TimerHandle | null;
 }
 
 interface ManagedService {
@@ -91,6 +105,7 @@ interface ManagedService {
 
 export class Supervisor extends EventEmitter<SupervisorEventMap> {
   private readonly logDir: string;
+  private readonly records: ChildRecords | null;
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly services = new Map<string, ManagedService>();
@@ -100,6 +115,7 @@ export class Supervisor extends EventEmitter<SupervisorEventMap> {
   constructor(options: SupervisorOptions) {
     super();
     this.logDir = options.logDir;
+    this.records = options.runDir !== undefined ? new ChildRecords(options.runDir) : null;
     this.clock = options.clock ?? systemClock;
     this.logger = (options.logger ?? silentLogger()).child({ component: "supervisor" });
   }
@@ -192,7 +208,7 @@ export class Supervisor extends EventEmitter<SupervisorEventMap> {
         this.serially(name, async () => {
           this.unwatchPidfile(managed);
           managed.heldDown = true;
-          if (managed.proc?.origin === "child") await this.terminate(managed, managed.proc);
+          if (managed.proc && managed.proc.origin !== "adopted") await this.terminate(managed, managed.proc);
           else managed.proc = null;
         }),
       );
@@ -226,8 +242,10 @@ export class Supervisor extends EventEmitter<SupervisorEventMap> {
         this.unwatchPidfile(previous);
         const keepAdopted = previous.proc?.origin === "adopted" && previous.config.pidfile === service.pidfile;
         if (keepAdopted) managed.proc = previous.proc;
-        else if (previous.proc?.origin === "child") await this.terminate(previous, previous.proc);
+        else if (previous.proc && previous.proc.origin !== "adopted") await this.terminate(previous, previous.proc);
         this.logger.info({ service: service.name }, "run config changed");
+      } else {
+        await this.reclaimOrphan(managed);
       }
       this.services.set(service.name, managed);
       if (service.pidfile !== undefined) this.watchPidfile(managed);
@@ -250,7 +268,7 @@ export class Supervisor extends EventEmitter<SupervisorEventMap> {
     const managed = this.services.get(name);
     if (!managed) return;
     this.unwatchPidfile(managed);
-    if (managed.proc?.origin === "child") await this.terminate(managed, managed.proc);
+    if (managed.proc && managed.proc.origin !== "adopted") await this.terminate(managed, managed.proc);
     this.services.delete(name);
   }
 
@@ -301,6 +319,7 @@ export class Supervisor extends EventEmitter<SupervisorEventMap> {
       child.once("spawn", () => {
         proc = track(child.pid!, "child");
         managed.proc = proc;
+        this.record(name, proc.pid, managed.fingerprint);
         this.logger.info({ service: name, pid: proc.pid, command: run.command, shell: !("argv" in parsed) }, "service started");
         this.publish("started", { service: name, pid: proc.pid, ts: this.clock.now() });
         resolve(proc.pid);
@@ -323,7 +342,7 @@ export class Supervisor extends EventEmitter<SupervisorEventMap> {
     if (proc.done) return;
     proc.stopping = true;
     const name = managed.config.name;
-    const target = proc.origin === "child" ? -proc.pid : proc.pid;
+    const target = proc.origin === "adopted" ? proc.pid : -proc.pid;
     const stopTimeout = managed.config.run?.stopTimeout ?? DEFAULT_STOP_TIMEOUT_MS;
     let killTimer: TimerHandle | null = null;
     // A stopped process (SIGSTOPped, state T) cannot act on SIGTERM until continued: waiting
@@ -342,7 +361,7 @@ export class Supervisor extends EventEmitter<SupervisorEventMap> {
       }, stopTimeout);
     }
     let deathWatch: TimerHandle | null = null;
-    if (proc.origin === "adopted") {
+    if (proc.origin !== "child") {
       const check = (): void => {
         if (!isProcessAliveSync(proc.pid)) this.onExit(managed, proc, null, null);
       };
@@ -358,10 +377,12 @@ export class Supervisor extends EventEmitter<SupervisorEventMap> {
     if (proc.done) return;
     proc.done = true;
     if (managed.proc === proc) managed.proc = null;
-    if (proc.origin === "child") {
+    proc.deathPoll?.cancel();
+    if (proc.origin !== "adopted") {
       // Whatever the leader left in its group (a shell's children) goes with it, so that a
       // restart does not find the port still held.
       sendSignal(-proc.pid, "SIGKILL");
+      this.records?.remove(managed.config.name);
     } else {
       managed.lastDeadAdoptedPid = proc.pid;
     }
@@ -381,8 +402,49 @@ export class Supervisor extends EventEmitter<SupervisorEventMap> {
     if (!isProcessAliveSync(pid)) return false;
     managed.proc = track(pid, "adopted");
     this.logger.info({ service: managed.config.name, pid }, "process adopted from pidfile");
-    this.publish("adopted", { service: managed.config.name, pid, ts: this.clock.now() });
+    this.publish("adopted", { service: managed.config.name, pid, ts: this.clock.now(), from: "pidfile" });
     return true;
+  }
+
+  // ---- children of an earlier run of this agent ------------------------------------
+
+  private record(service: string, pid: number, fingerprint: string): void {
+    if (!this.records) return;
+    const startTime = processStartTime(pid);
+    try {
+      if (startTime !== null) this.records.write(service, { pid, startTime, fingerprint });
+    } catch (err) {
+      // Only a restart after a crash needs the record; the service itself runs fine.
+      this.logger.warn({ service, pid, err }, "could not record the child: an agent restarted after a crash would start a second copy");
+    }
+  }
+
+  /**
+   * Takes back the service's child left running by an earlier run of this agent (killed
+   * without stopping its children) when its record names a live process with the recorded
+   * start time. One started with another run config than today's is stopped: the config
+   * changed while the agent was down. A record of a process that is gone is removed.
+   */
+  private async reclaimOrphan(managed: ManagedService): Promise<void> {
+    const name = managed.config.name;
+    const record = this.records?.read(name);
+    if (!record) return;
+    if (processStartTime(record.pid) !== record.startTime || !isProcessAliveSync(record.pid)) {
+      this.records!.remove(name);
+      return;
+    }
+    const proc = track(record.pid, "orphan");
+    proc.deathPoll = this.clock.setInterval(() => {
+      if (!isProcessAliveSync(proc.pid)) this.onExit(managed, proc, null, null);
+    }, ADOPTED_POLL_MS);
+    managed.proc = proc;
+    if (record.fingerprint !== managed.fingerprint) {
+      this.logger.info({ service: name, pid: proc.pid }, "a child of the previous agent run has an old run config: stopping it");
+      await this.terminate(managed, proc);
+      return;
+    }
+    this.logger.info({ service: name, pid: proc.pid }, "child of the previous agent run taken back");
+    this.publish("adopted", { service: name, pid: proc.pid, ts: this.clock.now(), from: "previous-agent" });
   }
 
   /**
@@ -466,7 +528,7 @@ export class FencedError extends Error {
 function track(pid: number, origin: TrackedProcess["origin"]): TrackedProcess {
   let markExited!: () => void;
   const exited = new Promise<void>((resolve) => (markExited = resolve));
-  return { pid, origin, stopping: false, done: false, exited, markExited };
+  return { pid, origin, stopping: false, done: false, exited, markExited, deathPoll: null };
 }
 
 /** The restart-relevant part of a service: stopTimeout and health changes need no restart. */
