@@ -2,7 +2,8 @@
 // appended to <logDir>/<service>.log) and adopts processes it did not start via pidfiles.
 // With a runDir it records its children there and, started again after it was killed, takes
 // back the ones still running instead of starting second copies.
-// It reports starts and exits as events; it never restarts anything on its own. A standby
+// It reports starts and exits as events; it never restarts anything on its own (a reconcile
+// starts what is new to it, not what crashed: that is the server's decision). A standby
 // service stays stopped until start(); a fenced one is stopped and cannot be started.
 import { spawn, type ChildProcess } from "node:child_process";
 import { EventEmitter } from "node:events";
@@ -93,6 +94,12 @@ interface ManagedService {
   proc: TrackedProcess | null;
   /** Stopped on purpose: reconcile does not start it again until start() or restart(). */
   heldDown: boolean;
+  /**
+   * Its process exited without being stopped (a crash, a kill from outside): reconcile leaves
+   * it down — the server decides about a restart, within its recovery limits and as part of
+   * one incident — until start(), restart() or kill().
+   */
+  exitedOnItsOwn: boolean;
   /**
    * A standby that no start(), restart() or kill() has activated yet: reconcile leaves it
    * stopped while its config says standby.
@@ -234,6 +241,7 @@ export class Supervisor extends EventEmitter<SupervisorEventMap> {
         fingerprint,
         proc: null,
         heldDown: false,
+        exitedOnItsOwn: false,
         standbyIdle: previous ? previous.standbyIdle || becomesIdleStandby : true,
         lastDeadAdoptedPid: null,
         pidfileWatch: null,
@@ -258,7 +266,7 @@ export class Supervisor extends EventEmitter<SupervisorEventMap> {
       }
       return;
     }
-    if (managed.proc || managed.heldDown || (service.standby && managed.standbyIdle)) return;
+    if (managed.proc || managed.heldDown || managed.exitedOnItsOwn || (service.standby && managed.standbyIdle)) return;
     // With both pidfile and run, a live pid in the pidfile wins over starting a second copy.
     if (service.pidfile !== undefined && this.adoptFromPidfile(managed)) return;
     if (service.run) await this.spawnService(managed);
@@ -376,7 +384,10 @@ export class Supervisor extends EventEmitter<SupervisorEventMap> {
   private onExit(managed: ManagedService, proc: TrackedProcess, code: number | null, signal: NodeJS.Signals | null): void {
     if (proc.done) return;
     proc.done = true;
-    if (managed.proc === proc) managed.proc = null;
+    if (managed.proc === proc) {
+      managed.proc = null;
+      if (!proc.stopping) managed.exitedOnItsOwn = true;
+    }
     proc.deathPoll?.cancel();
     if (proc.origin !== "adopted") {
       // Whatever the leader left in its group (a shell's children) goes with it, so that a
@@ -481,6 +492,7 @@ export class Supervisor extends EventEmitter<SupervisorEventMap> {
     const managed = this.runnable(service);
     if (managed.config.fenced) throw new FencedError(service);
     managed.heldDown = false;
+    managed.exitedOnItsOwn = false;
     managed.standbyIdle = false;
     return managed;
   }

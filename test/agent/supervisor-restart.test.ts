@@ -105,7 +105,7 @@ test("a restarted agent takes back the service its killed predecessor left runni
   }
 });
 
-test("the death of a taken-back service is noticed, and reconcile starts it again", async () => {
+test("the death of a taken-back service is noticed and left to the server: reconcile does not start it, start() does", async () => {
   const dir = tempDir("supervisor-restart");
   let pid: number | undefined;
   const h = harness(dir.path);
@@ -122,6 +122,8 @@ test("the death of a taken-back service is noticed, and reconcile starts it agai
     assert.equal(h.supervisor.pidOf("api"), null);
 
     await h.supervisor.reconcile([httpService(port)]);
+    assert.equal(h.started.length, 0, "a crashed service is the server's to restart");
+    await h.supervisor.start("api");
     assert.equal(h.started.length, 1);
     assert.notEqual(h.started[0]!.pid, pid);
   } finally {

@@ -45,7 +45,7 @@ async function waitServing(port: number): Promise<void> {
   await waitFor(async () => (await probe.check(500)).ok, 5000, `a server on port ${port}`);
 }
 
-test("reconcile starts a service, the pid is the program itself, and an external kill is reported at once", async () => {
+test("reconcile starts a service, the pid is the program itself, an external kill is reported at once and left to the server", async () => {
   const h = harness();
   try {
     const port = await freePort();
@@ -68,8 +68,11 @@ test("reconcile starts a service, the pid is the program itself, and an external
     );
     assert.equal(h.supervisor.pidOf("api"), null);
 
-    // Level-triggered: the next reconcile starts what should run and does not.
+    // A crash is the server's to repair (its playbook, limits, approvals, dry-run): a later
+    // reconcile — a reconnect's welcome, say — does not start the service behind its back.
     await h.supervisor.reconcile([httpService("api", port)]);
+    assert.equal(h.started.length, 1);
+    await h.supervisor.restart("api");
     assert.equal(h.started.length, 2);
     await waitServing(port);
   } finally {
