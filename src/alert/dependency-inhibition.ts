@@ -30,6 +30,11 @@ export interface DependencyInhibitionOptions {
   /** Whether the node is down now. */
   nodeDown: (node: string) => boolean;
   /**
+   * Where the service runs now, when that can change (a failover moves it to its standby's
+   * node); default: the node `services` gives it.
+   */
+  nodeOf?: (service: string) => string;
+  /**
    * The alerts firing now, for reasons() to name the alerts that stand for a root (its
    * ServiceDown, NodeDown, ...) by fingerprint; without it, roots are named `service:db`, `node:a`.
    */
@@ -105,11 +110,11 @@ export class DependencyInhibitionStage implements MuteStage {
       seenNodes.add(node);
       roots.push({ kind: "node", node, via });
     };
-    addNode(self.node, service);
+    addNode(this.nodeOf(self), service);
     const dependencies = this.closure.get(service) ?? [];
     const downDependencies: string[] = [];
     for (const dependency of dependencies) {
-      const node = this.byName.get(dependency)!.node;
+      const node = this.nodeOf(this.byName.get(dependency)!);
       addNode(node, dependency);
       if (this.o.nodeDown(node)) continue;
       if (this.o.serviceDown(dependency)) downDependencies.push(dependency);
@@ -125,8 +130,12 @@ export class DependencyInhibitionStage implements MuteStage {
   /** Whether something beneath a down service (its node, or a dependency) is down too. */
   private explainedBelow(service: string): boolean {
     return (this.closure.get(service) ?? []).some(
-      (d) => this.o.serviceDown(d) || this.o.nodeDown(this.byName.get(d)!.node),
+      (d) => this.o.serviceDown(d) || this.o.nodeDown(this.nodeOf(this.byName.get(d)!)),
     );
+  }
+
+  private nodeOf(service: ServiceTopology): string {
+    return this.o.nodeOf?.(service.name) ?? service.node;
   }
 
   private transitiveDependencies(service: string): string[] {

@@ -168,6 +168,7 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
             // not yet verified; or its dependents not yet recovered) still explains theirs.
             serviceDown: (s) => services.get(s)?.health === "unhealthy" || incidentsRef.incidents?.openIncident(serviceId(s)) !== undefined,
             nodeDown: (n) => nodes.get(n)?.state === "down",
+            nodeOf,
             firing: () => alertsRef.alerts?.active() ?? [],
           }),
         ]

@@ -129,4 +129,28 @@ describe("dependency inhibition", () => {
       { name: "api", node: "here", dependsOn: ["db"] },
     ]);
   });
+
+  it("follows a failover: after db moves to node-b, node-a going down no longer explains api's trouble, node-b does", () => {
+    const services: ServiceTopology[] = [
+      { name: "db", node: "node-a", dependsOn: [] },
+      { name: "api", node: "node-c", dependsOn: ["db"] },
+    ];
+    const placement = new Map([["db", "node-a"], ["api", "node-c"]]);
+    const nodesDown = new Set<string>();
+    const stage = new DependencyInhibitionStage({
+      services,
+      serviceDown: () => false,
+      nodeDown: (n) => nodesDown.has(n),
+      nodeOf: (s) => placement.get(s)!,
+    });
+    const apiDown = { alertname: "ServiceDown", service: "api", node: "node-c" };
+    nodesDown.add("node-a");
+    assert.equal(stage.muted(apiDown, 0)?.id, "node:node-a", "db on node-a, node-a down");
+
+    placement.set("db", "node-b"); // failed over to its standby
+    assert.equal(stage.muted(apiDown, 0), null, "node-a no longer runs anything api needs");
+    nodesDown.add("node-b");
+    assert.equal(stage.muted(apiDown, 0)?.id, "node:node-b");
+    assert.match(stage.muted(apiDown, 0)!.detail, /node-b/);
+  });
 });
