@@ -5,7 +5,12 @@ import { z } from "zod";
 import type { duration as Duration } from "./schema.js";
 
 const targetAddress = z.string().regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9._-]+)(:\d{1,5})?$/, 'expected a target "host:port" such as "127.0.0.1:9100"');
-const labelName = z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, "expected a label name ([a-zA-Z_][a-zA-Z0-9_]*)");
+/** Label names checked one by one, so that the error names the key. */
+const labelSet = z.record(z.string(), z.string({ error: "expected a string label value" })).superRefine((labels, ctx) => {
+  for (const name of Object.keys(labels)) {
+    if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(name)) ctx.addIssue({ code: "custom", path: [name], message: `expected a label name ([a-zA-Z_][a-zA-Z0-9_]*), got "${name}"` });
+  }
+});
 
 /** `duration` is schema.ts' (passed in: schema.ts imports this file). */
 export function scrapeJobsSchema(duration: typeof Duration) {
@@ -23,7 +28,7 @@ export function scrapeJobsSchema(duration: typeof Duration) {
       /** A page with more samples fails the scrape (up = 0); 0: no limit. */
       sampleLimit: z.number().int().min(0).default(0),
       /** Labels added to every series of the job's targets. */
-      labels: z.record(labelName, z.string()).default({}),
+      labels: labelSet.default({}),
       /** Static targets, "host:port". */
       targets: z.array(targetAddress).default([]),
       /** file_sd target files (JSON or YAML lists of { targets, labels }); `*` allowed in the file name. */

@@ -6,11 +6,16 @@ import { parse as parseYaml } from "yaml";
 import type { TargetGroup } from "./target.js";
 
 const address = z.string().regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9._-]+)(:\d{1,5})?$/, 'expected a target "host:port" such as "10.0.0.1:9100"');
-const labelName = z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, "expected a label name ([a-zA-Z_][a-zA-Z0-9_]*)");
+/** Label names checked one by one, so that the error names the key. */
+const labelSet = z.record(z.string(), z.string({ error: "expected a string label value" })).superRefine((labels, ctx) => {
+  for (const name of Object.keys(labels)) {
+    if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(name)) ctx.addIssue({ code: "custom", path: [name], message: `expected a label name ([a-zA-Z_][a-zA-Z0-9_]*), got "${name}"` });
+  }
+});
 const groupsSchema = z.array(
   z.strictObject({
     targets: z.array(address),
-    labels: z.record(labelName, z.string({ error: "expected a string label value" })).default({}),
+    labels: labelSet.default({}),
   }),
   { error: "expected a list of target groups { targets: [...], labels: {...} }" },
 );
