@@ -62,8 +62,8 @@ export function parseConfig(text: string, options: ParseOptions = {}): VigilConf
 
 /**
  * Reads and parses a config file. `server.data`, `services[].run.cwd`,
- * `services[].pidfile` and `services[].snapshot.path` are resolved against the file's
- * directory, so the config means the same whichever directory Vigil is started from.
+ * `services[].pidfile`, `services[].snapshot.path` and `scrape[].files` are resolved
+ * against the file's directory, so the config means the same whichever directory Vigil is started from.
  */
 export function loadConfigFile(path: string, env?: Env): VigilConfig {
   let text: string;
@@ -101,6 +101,7 @@ function resolvePaths(config: VigilConfig, dir: string): VigilConfig {
       ...(service.pidfile !== undefined && { pidfile: resolve(dir, service.pidfile) }),
       ...(service.snapshot && { snapshot: { ...service.snapshot, path: resolve(dir, service.snapshot.path) } }),
     })),
+    scrape: config.scrape.map((job) => ({ ...job, files: job.files.map((f) => resolve(dir, f)) })),
   };
 }
 

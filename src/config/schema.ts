@@ -2,6 +2,7 @@
 // validated, defaulted shape that the rest of Vigil works with (durations in ms).
 import { z } from "zod";
 import { parseDuration } from "../util/duration.js";
+import { scrapeJobsSchema } from "./scrape-schema.js";
 
 /** A duration string ("250ms", "1s", "5m") turned into milliseconds. */
 export const duration = z
@@ -451,6 +452,12 @@ const serverSchema = z.strictObject({
   evaluationInterval: duration.default(1000),
   /** How often forecast rules fit their trends. */
   forecastInterval: duration.default(15_000),
+  /**
+   * A series whose latest sample is older than this counts as not reporting (rules resolve).
+   * Default: the longest of 3 × agent.collectInterval, 2 × evaluationInterval and
+   * 2 × every scrape job's interval; set it for remote-written series (e.g. "5m").
+   */
+  staleAfter: duration.optional(),
   /** The URL put into notifications (links back to Vigil); default http://<listen>. */
   externalURL: z.string().optional(),
 });
@@ -519,6 +526,8 @@ export const configSchema = z.strictObject({
   recovery: recoverySchema.prefault({}),
   incidents: incidentsSchema.prefault({}),
   rules: z.array(anyRuleSchema).default([]),
+  /** Prometheus targets to scrape (src/scrape/). */
+  scrape: scrapeJobsSchema(duration).default([]),
   notify: z
     .strictObject({
       receivers: z.record(name, receiverSchema).default({}),
@@ -564,3 +573,4 @@ export type MaintenanceConfig = VigilConfig["maintenance"][number];
 export type NotifyConfig = VigilConfig["notify"];
 export type FailureDetectorConfig = VigilConfig["failureDetector"];
 export type AgentSettings = VigilConfig["agent"];
+export type ScrapeJobConfig = VigilConfig["scrape"][number];

@@ -17,7 +17,7 @@ export class ServerMetrics {
   });
   readonly samplesIngested = new Counter({
     name: "vigil_samples_ingested_total",
-    help: "Samples appended to the series store",
+    help: "Samples appended to the series store (from agents, scrapes and remote-write)",
     registers: [this.registry],
   });
   readonly samplesRejected = new Counter({
@@ -31,6 +31,18 @@ export class ServerMetrics {
       "Samples of messages an agent re-sent after a server crash or a reconnect, which the server had processed but not yet made durable: " +
       'result="stored" were lost and are restored, result="already-stored" the store still had (expected, not bad input)',
     labelNames: ["result"],
+    registers: [this.registry],
+  });
+  readonly scrapes = new Counter({
+    name: "vigil_scrapes_total",
+    help: "Scrapes of Prometheus targets, by job and result (up: the page was read and stored; down: it could not be)",
+    labelNames: ["job", "result"],
+    registers: [this.registry],
+  });
+  readonly remoteWriteRequests = new Counter({
+    name: "vigil_remote_write_requests_total",
+    help: "Remote-write requests received at /api/v1/write, by the HTTP status answered",
+    labelNames: ["code"],
     registers: [this.registry],
   });
   readonly actions = new Counter({

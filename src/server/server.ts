@@ -1,17 +1,21 @@
 // The control plane's composition root: reading this file shows the data flow —
-// agents → hub → (series store → rules) and (services, nodes) → alerts, incidents →
-// recovery → actions back to agents; every decision is journalled; the HTTP API reads it all.
+// agents, scraped targets, remote-write senders → (series store → rules) and (services,
+// nodes) → alerts, incidents → recovery → actions back to agents; every decision is
+// journalled; the HTTP API reads it all.
 import { hostname } from "node:os";
 import { join } from "node:path";
 import Fastify, { type FastifyInstance } from "fastify";
 import websocket from "@fastify/websocket";
 import type { VigilConfig } from "../config/schema.js";
 import { playbookFor } from "../config/defaults.js";
-import { AGENT_WS_PATH, type ActionKind, type AgentService } from "../protocol/messages.js";
+import { AGENT_WS_PATH, type ActionKind, type AgentService, type Sample } from "../protocol/messages.js";
 import { openStorage } from "../storage/open-storage.js";
 import { Journal } from "../storage/journal.js";
 import type { IncidentRecord, Storage } from "../storage/storage.js";
 import { CompressedSeriesStore } from "../tsdb/compressed-store.js";
+import type { AppendResult } from "../tsdb/series-store.js";
+import { ScrapeManager } from "../scrape/scrape-manager.js";
+import { TargetDownAlerts } from "../scrape/target-down-alerts.js";
 import { NodeRegistry } from "../detect/node-registry.js";
 import { ServiceRegistry, type HealthTransition } from "../detect/service-registry.js";
 import { isQuiet, type FailureDetectorOutput } from "../detect/failure/failure-detector.js";
@@ -52,6 +56,8 @@ import { registerApiRoutes } from "./http/api-routes.js";
 import { registerAvailabilityRoutes } from "./http/availability-routes.js";
 import { registerMetricsRoute } from "./http/metrics-route.js";
 import { registerRecoveryRoutes } from "./http/recovery-routes.js";
+import { registerRemoteWriteRoute } from "./http/remote-write-route.js";
+import { registerScrapeTargetsRoute } from "./http/scrape-targets-route.js";
 import { registerSilenceRoutes } from "./http/silence-routes.js";
 import { registerTsdbRoutes } from "./http/tsdb-routes.js";
 
@@ -84,6 +90,7 @@ export interface VigilServer {
   unfence(service: string, node?: string): Promise<boolean>;
   store: CompressedSeriesStore;
   hub: AgentHub;
+  scrapes: ScrapeManager;
   metrics: ServerMetrics;
   http: FastifyInstance;
   close(): Promise<void>;
@@ -417,22 +424,15 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
         if (!isQuiet(out)) return onLiveness(out);
       },
       async samples(_node, m, replay) {
-        const receivedAt = clock.now();
-        const result = store.append(m.samples, { replay });
-        metrics.samplesIngested.inc(result.accepted);
-        if (replay) {
-          // Re-sent after a server crash: stored again where the crash lost them, not re-evaluated.
-          metrics.samplesReplayed.inc({ result: "stored" }, result.accepted);
-          metrics.samplesReplayed.inc({ result: "already-stored" }, result.rejected);
+        if (!replay) {
+          ingest(m.samples);
           return;
         }
-        metrics.samplesRejected.inc(result.rejected);
-        // Threshold rules on these series decide now, not at the next evaluation tick.
-        try {
-          thresholdRules.evaluateSamples(m.samples, receivedAt);
-        } catch (err) {
-          logger.error({ err }, "rule evaluation on arrival failed");
-        }
+        // Re-sent after a server crash: stored again where the crash lost them, not re-evaluated.
+        const result = store.append(m.samples, { replay });
+        metrics.samplesIngested.inc(result.accepted);
+        metrics.samplesReplayed.inc({ result: "stored" }, result.accepted);
+        metrics.samplesReplayed.inc({ result: "already-stored" }, result.rejected);
       },
       async probe(node, m) {
         const t = await services.applyProbe(node, m);
@@ -459,7 +459,9 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
   });
 
   // ---- rules: threshold, anomaly and forecast, all level-triggered into the alert manager ----
-  const staleAfterMs = Math.max(3 * config.agent.collectInterval, 2 * config.server.evaluationInterval);
+  const staleAfterMs =
+    config.server.staleAfter ??
+    Math.max(3 * config.agent.collectInterval, 2 * config.server.evaluationInterval, ...config.scrape.map((job) => 2 * job.interval));
   const observeRule = (r: RuleObservation): void => {
     alerts
       .observe({
@@ -481,6 +483,41 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
     new AnomalyRuleEvaluator({ rules: rulesOfKind(config.rules, "anomaly"), store, clock, staleAfterMs, observe: observeRule }),
   ];
   const forecasts = new ForecastRuleEvaluator({ rules: rulesOfKind(config.rules, "forecast"), store, clock, staleAfterMs, observe: observeRule });
+
+  /** Samples from agents, scrapes and remote-write senders: stored, then the threshold rules on their series decide now, not at the next tick. */
+  function ingest(samples: Sample[]): AppendResult {
+    const receivedAt = clock.now();
+    const result = store.append(samples);
+    metrics.samplesIngested.inc(result.accepted);
+    metrics.samplesRejected.inc(result.rejected);
+    try {
+      thresholdRules.evaluateSamples(samples, receivedAt);
+    } catch (err) {
+      logger.error({ err }, "rule evaluation on arrival failed");
+    }
+    return result;
+  }
+
+  // ---- Prometheus targets: scraped like agents' collectors; a target that cannot be scraped raises TargetDown ----
+  const targetDown = new TargetDownAlerts();
+  const observeTargetDown = (o: Parameters<AlertManager["observe"]>[0] | null) => {
+    if (o) alerts.observe(o).catch((err) => logger.error({ err }, "TargetDown alert failed"));
+  };
+  const scrapeIntervals = new Map(config.scrape.map((job) => [job.job, job.interval]));
+  const scrapes = new ScrapeManager({
+    jobs: config.scrape,
+    clock,
+    logger: logger.child({ component: "scrape" }),
+    append: (samples) => ingest(samples),
+    onScraped: (outcome) => {
+      metrics.scrapes.inc({ job: outcome.target.job, result: outcome.error === null ? "up" : "down" });
+      observeTargetDown(targetDown.scraped(outcome, scrapeIntervals.get(outcome.target.job)!));
+    },
+    onTargetsRemoved: (targets) => {
+      // One job's targets per call.
+      for (const o of targetDown.removed(targets, scrapeIntervals.get(targets[0]!.job)!)) observeTargetDown(o);
+    },
+  });
 
   // ---- HTTP ----
   const http = Fastify({ logger: false, forceCloseConnections: true });
@@ -508,10 +545,12 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
     },
     store,
     hub,
+    scrapes,
     metrics,
     http,
     close: async () => {
       for (const t of timers) t.cancel();
+      scrapes.stop();
       reconciler.stop();
       announcer.stop();
       recovery.stop();
@@ -534,6 +573,8 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
   registerTsdbRoutes(http, { store, clock });
   registerAlertmanagerRoutes(http, { alerts, clock, notify: config.notify, logger });
   registerMetricsRoute(http, server);
+  registerRemoteWriteRoute(http, { ingest, onRequest: (status) => metrics.remoteWriteRequests.inc({ code: String(status) }) });
+  registerScrapeTargetsRoute(http, { targets: () => scrapes.targets() });
   await http.listen({ host, port });
   const address = http.server.address();
   const boundPort = typeof address === "object" && address ? address.port : port;
@@ -568,6 +609,7 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
   ];
   dispatcher.start();
   await announcer.start();
+  scrapes.start();
   // Incidents left open by a previous run continue where they stand (level-triggered): the
   // runs that were going resume from the journal, then the incident is reconciled.
   for (const incident of await incidents.load()) {
