@@ -54,6 +54,7 @@ import { registerMetricsRoute } from "./http/metrics-route.js";
 import { registerRecoveryRoutes } from "./http/recovery-routes.js";
 import { registerSilenceRoutes } from "./http/silence-routes.js";
 import { registerTsdbRoutes } from "./http/tsdb-routes.js";
+import { registerPromqlRoutes } from "./http/promql-routes.js";
 
 export interface ServerOptions {
   config: VigilConfig;
@@ -531,6 +532,7 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
   registerAdviceRoutes(http, { storage, config, clock, localNode, activeAlerts: () => alerts.active() });
   registerSilenceRoutes(http, { silences, maintenance, clock });
   registerTsdbRoutes(http, { store, clock });
+  registerPromqlRoutes(http, { store, clock });
   registerAlertmanagerRoutes(http, { alerts, clock, notify: config.notify, logger });
   registerMetricsRoute(http, server);
   await http.listen({ host, port });
