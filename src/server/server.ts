@@ -21,6 +21,7 @@ import type { FreezeChange } from "../detect/failure/partition-guard.js";
 import { RuleEvaluator, type RuleObservation } from "../detect/rule-evaluator.js";
 import { AnomalyRuleEvaluator } from "../detect/anomaly/anomaly-rule.js";
 import { ForecastRuleEvaluator } from "../detect/forecast/forecast-rule.js";
+import { ExprRuleEvaluator } from "../detect/expr-rule.js";
 import { rulesOfKind } from "../config/rule-kinds.js";
 import { AlertManager } from "../alert/alert-manager.js";
 import { NotificationDispatcher } from "../alert/notify/dispatcher.js";
@@ -479,6 +480,8 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
   const ruleEvaluators = [
     thresholdRules,
     new AnomalyRuleEvaluator({ rules: rulesOfKind(config.rules, "anomaly"), store, clock, staleAfterMs, observe: observeRule }),
+    // PromQL rules (expr:) run as instant queries on the timer, as Prometheus evaluates them.
+    new ExprRuleEvaluator({ rules: rulesOfKind(config.rules, "expr"), source: store, clock, observe: observeRule }),
   ];
   const forecasts = new ForecastRuleEvaluator({ rules: rulesOfKind(config.rules, "forecast"), store, clock, staleAfterMs, observe: observeRule });
 
