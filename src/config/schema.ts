@@ -1,5 +1,6 @@
 // The vigil.yaml schema (zod). Every field's default lives here; `VigilConfig` is the
 // validated, defaulted shape that the rest of Vigil works with (durations in ms).
+import { parseQuery, typeOf } from "../promql/parser.js";
 import { z } from "zod";
 import { parseDuration } from "../util/duration.js";
 import { scrapeJobsSchema } from "./scrape-schema.js";
@@ -285,17 +286,38 @@ const forecastRuleSchema = z.strictObject({
   annotations: labels.default({}),
 });
 
+/** A PromQL rule, like a Prometheus alerting rule: every series of `expr`'s result is an alert (src/detect/expr-rule.ts). */
+const exprRuleSchema = z.strictObject({
+  name,
+  kind: z.literal("expr"),
+  expr: z.string().superRefine((text, ctx) => {
+    try {
+      const type = typeOf(parseQuery(text));
+      if (type !== "vector") ctx.addIssue({ code: "custom", message: `expected a PromQL expression whose result is an instant vector, got a ${type}` });
+    } catch (err) {
+      ctx.addIssue({ code: "custom", message: `invalid PromQL: ${(err as Error).message}` });
+    }
+  }),
+  /** Added to every alert of the rule. */
+  labels: labels.default({}),
+  for: duration.default(0),
+  keepFiringFor: duration.default(0),
+  severity,
+  summary: z.string().optional(),
+  annotations: labels.default({}),
+});
+
 /**
- * A rule is a threshold rule unless it says `kind: anomaly` or has a `forecast:` section;
+ * A rule is a threshold rule unless it says `kind: anomaly`, has a `forecast:` section or an `expr:` (PromQL);
  * the kind is filled in first so that errors come from the rule kind that was meant.
  */
 const anyRuleSchema = z.preprocess(
   (v) =>
     v !== null && typeof v === "object" && !Array.isArray(v) && !("kind" in v)
-      ? { ...(v as object), kind: "forecast" in v ? "forecast" : "threshold" }
+      ? { ...(v as object), kind: "forecast" in v ? "forecast" : "expr" in v ? "expr" : "threshold" }
       : v,
-  z.discriminatedUnion("kind", [ruleSchema, anomalyRuleSchema, forecastRuleSchema], {
-    error: 'expected kind "threshold", "anomaly" or "forecast"',
+  z.discriminatedUnion("kind", [ruleSchema, anomalyRuleSchema, forecastRuleSchema, exprRuleSchema], {
+    error: 'expected kind "threshold", "anomaly", "forecast" or "expr"',
   }),
 );
 
@@ -566,6 +588,7 @@ export type AnyRuleConfig = VigilConfig["rules"][number];
 export type RuleConfig = Extract<AnyRuleConfig, { kind: "threshold" }>;
 export type AnomalyRuleConfig = Extract<AnyRuleConfig, { kind: "anomaly" }>;
 export type ForecastRuleConfig = Extract<AnyRuleConfig, { kind: "forecast" }>;
+export type ExprRuleConfig = Extract<AnyRuleConfig, { kind: "expr" }>;
 export type ReceiverConfig = VigilConfig["notify"]["receivers"][string];
 export type RouteConfig = RouteOutput;
 export type InhibitRuleConfig = VigilConfig["notify"]["inhibitRules"][number];

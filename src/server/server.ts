@@ -25,6 +25,7 @@ import type { FreezeChange } from "../detect/failure/partition-guard.js";
 import { RuleEvaluator, type RuleObservation } from "../detect/rule-evaluator.js";
 import { AnomalyRuleEvaluator } from "../detect/anomaly/anomaly-rule.js";
 import { ForecastRuleEvaluator } from "../detect/forecast/forecast-rule.js";
+import { ExprRuleEvaluator } from "../detect/expr-rule.js";
 import { rulesOfKind } from "../config/rule-kinds.js";
 import { AlertManager } from "../alert/alert-manager.js";
 import { NotificationDispatcher } from "../alert/notify/dispatcher.js";
@@ -60,6 +61,7 @@ import { registerRemoteWriteRoute } from "./http/remote-write-route.js";
 import { registerScrapeTargetsRoute } from "./http/scrape-targets-route.js";
 import { registerSilenceRoutes } from "./http/silence-routes.js";
 import { registerTsdbRoutes } from "./http/tsdb-routes.js";
+import { registerPromqlRoutes } from "./http/promql-routes.js";
 
 export interface ServerOptions {
   config: VigilConfig;
@@ -481,6 +483,8 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
   const ruleEvaluators = [
     thresholdRules,
     new AnomalyRuleEvaluator({ rules: rulesOfKind(config.rules, "anomaly"), store, clock, staleAfterMs, observe: observeRule }),
+    // PromQL rules (expr:) run as instant queries on the timer, as Prometheus evaluates them.
+    new ExprRuleEvaluator({ rules: rulesOfKind(config.rules, "expr"), source: store, clock, observe: observeRule }),
   ];
   const forecasts = new ForecastRuleEvaluator({ rules: rulesOfKind(config.rules, "forecast"), store, clock, staleAfterMs, observe: observeRule });
 
@@ -571,6 +575,7 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
   registerAdviceRoutes(http, { storage, config, clock, localNode, activeAlerts: () => alerts.active() });
   registerSilenceRoutes(http, { silences, maintenance, clock });
   registerTsdbRoutes(http, { store, clock });
+  registerPromqlRoutes(http, { store, clock });
   registerAlertmanagerRoutes(http, { alerts, clock, notify: config.notify, logger });
   registerMetricsRoute(http, server);
   registerRemoteWriteRoute(http, { ingest, onRequest: (status) => metrics.remoteWriteRequests.inc({ code: String(status) }) });

@@ -219,6 +219,12 @@ export class CompressedSeriesStore implements DurableSeriesStore {
     return { accepted, rejected };
   }
 
+  metricNames(): string[] {
+    const names: string[] = [];
+    for (const [name, pool] of this.byName) if (pool.size > 0) names.push(name);
+    return names;
+  }
+
   /** Series the store holds data of (raw or downsampled) whose name and labels match. */
   find(name?: string, match: LabelMatch = {}): SeriesRef[] {
     const refs: SeriesRef[] = [];

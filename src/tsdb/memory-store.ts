@@ -180,6 +180,20 @@ export class MemorySeriesStore implements SeriesStore {
     return { accepted, rejected };
   }
 
+  metricNames(): string[] {
+    const horizon = this.horizon();
+    const names: string[] = [];
+    for (const [name, pool] of this.byName) {
+      for (const series of pool) {
+        if (series.points.lastTs >= horizon) {
+          names.push(name);
+          break;
+        }
+      }
+    }
+    return names;
+  }
+
   find(name?: string, match: LabelMatch = {}): SeriesRef[] {
     const horizon = this.horizon();
     const refs: SeriesRef[] = [];

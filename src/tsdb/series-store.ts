@@ -81,6 +81,8 @@ export class QueryLimitError extends Error {
 
 export interface SeriesStore {
   append(samples: Sample[], options?: AppendOptions): AppendResult;
+  /** The metric names of the series the store holds, in no particular order (what PromQL's `__name__` matchers test). */
+  metricNames(): string[];
   /** Series with this metric name whose labels match (all series when name is omitted). */
   find(name?: string, match?: LabelMatch): SeriesRef[];
   /** The most recent sample of each matching series, no older than `notBefore`. */

@@ -112,7 +112,7 @@ test("kill -9 between checkpoints: the unacknowledged samples are re-sent and st
   const to = restartedAt + 3000;
   const points: Array<[number, number]> = await waitFor(
     async () => {
-      const q = await api(cluster.server.url, `/api/v1/query_range?metric=node_memory_total_bytes&match=node%3Dnode-1&from=${from}&to=${to}`);
+      const q = await api(cluster.server.url, `/api/v1/tsdb/query_range?metric=node_memory_total_bytes&match=node%3Dnode-1&from=${from}&to=${to}`);
       const pts: Array<[number, number]> = q.series[0]?.points ?? [];
       return pts.length > 0 && pts.at(-1)![0] >= to - 1000 ? pts : null;
     },

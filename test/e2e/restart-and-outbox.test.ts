@@ -88,7 +88,7 @@ test("after a server restart, incidents, alerts and journal are kept and the out
 
   // Every collection made while the server was down arrives from the outbox.
   const points = await waitFor(async () => {
-    const q = await api(server.url, `/api/v1/query_range?metric=node_memory_total_bytes&match=node%3Dnode-1&from=${downFrom}&to=${downTo}`);
+    const q = await api(server.url, `/api/v1/tsdb/query_range?metric=node_memory_total_bytes&match=node%3Dnode-1&from=${downFrom}&to=${downTo}`);
     const pts: Array<[number, number]> = q.series[0]?.points ?? [];
     return pts.length >= 10 ? pts : null;
   }, 20_000, "samples collected during the outage");

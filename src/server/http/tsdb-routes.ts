@@ -1,5 +1,5 @@
-// Series queries over HTTP: GET /api/v1/series (which series match a selector) and
-// GET /api/v1/query_range (their points over a time range, optionally one per step).
+// Series queries over HTTP: GET /api/v1/tsdb/series (which series match a selector) and
+// GET /api/v1/tsdb/query_range (their points over a time range, optionally one per step).
 // Times are ms since the epoch; non-finite values are written "NaN", "+Inf", "-Inf".
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { z } from "zod";
@@ -93,7 +93,7 @@ function selectSeries(store: SeriesStore, selector: Selector): SeriesRef[] {
 export function registerTsdbRoutes(http: FastifyInstance, o: TsdbRoutesOptions): void {
   const maxPoints = o.maxPoints ?? DEFAULT_MAX_POINTS;
 
-  http.get("/api/v1/series", async (req, reply) => {
+  http.get("/api/v1/tsdb/series", async (req, reply) => {
     const q = seriesQuery.safeParse(req.query);
     if (!q.success) return badRequest(reply, zodMessage(q.error));
     const selectors = [...q.data.match, ...q.data["match[]"]];
@@ -112,7 +112,7 @@ export function registerTsdbRoutes(http: FastifyInstance, o: TsdbRoutesOptions):
     return { series: keys.map((k) => ({ name: found.get(k)!.name, labels: found.get(k)!.labels })) };
   });
 
-  http.get("/api/v1/query_range", async (req, reply) => {
+  http.get("/api/v1/tsdb/query_range", async (req, reply) => {
     const q = queryRangeQuery.safeParse(req.query);
     if (!q.success) return badRequest(reply, zodMessage(q.error));
     let selector: Selector;

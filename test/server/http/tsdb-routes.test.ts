@@ -47,65 +47,65 @@ const q = (params: Record<string, string | string[]>) => {
   return search.toString();
 };
 
-test("GET /api/v1/series lists the series a selector matches, sorted, several match parameters united", async () => {
-  assert.deepEqual((await get(`/api/v1/series?${q({ match: 'up{node="a"}' })}`)).body, {
+test("GET /api/v1/tsdb/series lists the series a selector matches, sorted, several match parameters united", async () => {
+  assert.deepEqual((await get(`/api/v1/tsdb/series?${q({ match: 'up{node="a"}' })}`)).body, {
     series: [
       { name: "up", labels: { node: "a", service: "api" } },
       { name: "up", labels: { node: "a", service: "db" } },
     ],
   });
-  const united = await get(`/api/v1/series?${q({ match: ['up{node!="a"}', "node_load1"], "match[]": 'fs_free{mountpoint=~"/mnt/.*"}' })}`);
+  const united = await get(`/api/v1/tsdb/series?${q({ match: ['up{node!="a"}', "node_load1"], "match[]": 'fs_free{mountpoint=~"/mnt/.*"}' })}`);
   assert.deepEqual(united.body.series.map((s: { name: string }) => s.name), ["fs_free", "node_load1", "up"]);
-  const byLabelOnly = await get(`/api/v1/series?${q({ match: '{service=~"a.*"}' })}`);
+  const byLabelOnly = await get(`/api/v1/tsdb/series?${q({ match: '{service=~"a.*"}' })}`);
   assert.equal(byLabelOnly.body.series.length, 2);
-  const byNameRegex = await get(`/api/v1/series?${q({ match: '{__name__=~"node_.*|fs_.*"}' })}`);
+  const byNameRegex = await get(`/api/v1/tsdb/series?${q({ match: '{__name__=~"node_.*|fs_.*"}' })}`);
   assert.deepEqual(byNameRegex.body.series.map((s: { name: string }) => s.name), ["fs_free", "node_load1"]);
 });
 
-test("GET /api/v1/series refuses a missing or broken selector with 400 and the reason", async () => {
-  const missing = await get("/api/v1/series");
+test("GET /api/v1/tsdb/series refuses a missing or broken selector with 400 and the reason", async () => {
+  const missing = await get("/api/v1/tsdb/series");
   assert.equal(missing.status, 400);
   assert.match(missing.body.error, /match: expected at least one selector/);
-  const broken = await get(`/api/v1/series?${q({ match: 'up{node="a"' })}`);
+  const broken = await get(`/api/v1/tsdb/series?${q({ match: 'up{node="a"' })}`);
   assert.equal(broken.status, 400);
   assert.match(broken.body.error, /expected "}" at the end/);
-  const badRegex = await get(`/api/v1/series?${q({ match: 'up{node=~"("}' })}`);
+  const badRegex = await get(`/api/v1/tsdb/series?${q({ match: 'up{node=~"("}' })}`);
   assert.equal(badRegex.status, 400);
   assert.match(badRegex.body.error, /invalid matcher node=~"\("/);
 });
 
-test("GET /api/v1/query_range keeps its parameters (metric, match=name=value, from, to) and its answer's shape", async () => {
-  const res = await get(`/api/v1/query_range?${q({ metric: "node_load1", match: "node=a", from: String(T0), to: String(T0 + 1000) })}`);
+test("GET /api/v1/tsdb/query_range keeps its parameters (metric, match=name=value, from, to) and its answer's shape", async () => {
+  const res = await get(`/api/v1/tsdb/query_range?${q({ metric: "node_load1", match: "node=a", from: String(T0), to: String(T0 + 1000) })}`);
   assert.equal(res.status, 200);
   assert.deepEqual(res.body, { series: [{ name: "node_load1", labels: { node: "a" }, points: [[T0, 0.5], [T0 + 1000, 0.75]] }] });
   // A value with a space is still taken literally, as before matchers.
-  const literal = await get(`/api/v1/query_range?${q({ metric: "fs_free", match: "mountpoint=/mnt/my disk", from: String(T0), to: String(T0) })}`);
+  const literal = await get(`/api/v1/tsdb/query_range?${q({ metric: "fs_free", match: "mountpoint=/mnt/my disk", from: String(T0), to: String(T0) })}`);
   assert.deepEqual(literal.body.series[0].points, [[T0, 42]]);
 });
 
 test("query_range takes matchers and selectors, writes non-finite values as strings, and steps", async () => {
-  const ne = await get(`/api/v1/query_range?${q({ metric: "up", match: ['node!=a'], from: String(T0), to: String(T0) })}`);
+  const ne = await get(`/api/v1/tsdb/query_range?${q({ metric: "up", match: ['node!=a'], from: String(T0), to: String(T0) })}`);
   assert.deepEqual(ne.body.series.map((s: { labels: { node: string } }) => s.labels.node), ["b"]);
-  const selector = await get(`/api/v1/query_range?${q({ metric: 'up{service="db"}', from: String(T0), to: String(T0) })}`);
+  const selector = await get(`/api/v1/tsdb/query_range?${q({ metric: 'up{service="db"}', from: String(T0), to: String(T0) })}`);
   assert.deepEqual(selector.body.series, [{ name: "up", labels: { node: "a", service: "db" }, points: [[T0, 1]] }]);
-  const odd = await get(`/api/v1/query_range?${q({ metric: "node_load1", from: String(T0 + 2000), to: String(T0 + 3000) })}`);
+  const odd = await get(`/api/v1/tsdb/query_range?${q({ metric: "node_load1", from: String(T0 + 2000), to: String(T0 + 3000) })}`);
   assert.deepEqual(odd.body.series[0].points, [[T0 + 2000, "NaN"], [T0 + 3000, "+Inf"]]);
-  const stepped = await get(`/api/v1/query_range?${q({ metric: "node_load1", from: String(T0), to: String(T0 + 4000), step: "2s" })}`);
+  const stepped = await get(`/api/v1/tsdb/query_range?${q({ metric: "node_load1", from: String(T0), to: String(T0 + 4000), step: "2s" })}`);
   assert.deepEqual(stepped.body.series[0].points, [[T0, 0.5], [T0 + 2000, "NaN"], [T0 + 4000, "+Inf"]]);
-  const steppedMs = await get(`/api/v1/query_range?${q({ metric: "node_load1", from: String(T0), to: String(T0 + 4000), step: "2000" })}`);
+  const steppedMs = await get(`/api/v1/tsdb/query_range?${q({ metric: "node_load1", from: String(T0), to: String(T0 + 4000), step: "2000" })}`);
   assert.deepEqual(steppedMs.body, stepped.body);
 });
 
 test("query_range without from/to reads the last hour on the clock; old ranges read downsampled buckets by aggregate", async () => {
-  const recent = await get(`/api/v1/query_range?${q({ metric: "node_load1" })}`);
+  const recent = await get(`/api/v1/tsdb/query_range?${q({ metric: "node_load1" })}`);
   assert.equal(recent.body.series[0].points.length, 4);
   clock.set(T0 + 40 * MINUTE); // raw retention (30 min) has passed every sample: the minute bucket answers
   {
-    const avg = await get(`/api/v1/query_range?${q({ metric: "node_load1", from: String(T0), to: String(T0 + MINUTE) })}`);
+    const avg = await get(`/api/v1/tsdb/query_range?${q({ metric: "node_load1", from: String(T0), to: String(T0 + MINUTE) })}`);
     assert.deepEqual(avg.body.series[0].points, [[T0, "+Inf"]]);
-    const count = await get(`/api/v1/query_range?${q({ metric: "node_load1", from: String(T0), to: String(T0 + MINUTE), aggregate: "count" })}`);
+    const count = await get(`/api/v1/tsdb/query_range?${q({ metric: "node_load1", from: String(T0), to: String(T0 + MINUTE), aggregate: "count" })}`);
     assert.deepEqual(count.body.series[0].points, [[T0, 3]], "NaN is not counted");
-    const min = await get(`/api/v1/query_range?${q({ metric: "node_load1", from: String(T0), to: String(T0 + MINUTE), aggregate: "min" })}`);
+    const min = await get(`/api/v1/tsdb/query_range?${q({ metric: "node_load1", from: String(T0), to: String(T0 + MINUTE), aggregate: "min" })}`);
     assert.deepEqual(min.body.series[0].points, [[T0, 0.5]]);
   }
 });
@@ -123,7 +123,7 @@ test("query_range answers bad queries with 400 and a message that names the prob
     [{ metric: "up", aggregate: "median", from: "0", to: "1" }, /aggregate/],
   ];
   for (const [params, message] of cases) {
-    const res = await get(`/api/v1/query_range?${q(params)}`);
+    const res = await get(`/api/v1/tsdb/query_range?${q(params)}`);
     assert.equal(res.status, 400, JSON.stringify(params));
     assert.match(res.body.error, message, JSON.stringify(params));
   }
@@ -132,10 +132,10 @@ test("query_range answers bad queries with 400 and a message that names the prob
 test("query_range refuses to return more than maxPoints", async () => {
   const now = clock.now();
   store.append(Array.from({ length: 1001 }, (_, i) => ({ name: "many", labels: {}, ts: now - 5000 + i, value: i })));
-  const res = await get(`/api/v1/query_range?${q({ metric: "many", from: String(now - 5000), to: String(now) })}`);
+  const res = await get(`/api/v1/tsdb/query_range?${q({ metric: "many", from: String(now - 5000), to: String(now) })}`);
   assert.equal(res.status, 400);
   assert.match(res.body.error, /more than 1000 points; narrow the range or set a step/);
-  const stepped = await get(`/api/v1/query_range?${q({ metric: "many", from: String(now - 5000), to: String(now), step: "10" })}`);
+  const stepped = await get(`/api/v1/tsdb/query_range?${q({ metric: "many", from: String(now - 5000), to: String(now), step: "10" })}`);
   assert.equal(stepped.status, 200);
   assert.equal(stepped.body.series[0].points.length, 101);
 });

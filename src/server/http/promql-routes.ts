@@ -1,0 +1,189 @@
+// Prometheus' query API, so that Grafana, promtool and other Prometheus tools read Vigil:
+// GET|POST /api/v1/query, /api/v1/query_range, /api/v1/series, /api/v1/labels,
+// /api/v1/label/<name>/values. Answers `{status:"success", data}`; errors
+// `{status:"error", errorType, error}` with 400 (bad_data), 422 (execution), 503 (timeout).
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { parse as parseForm } from "node:querystring";
+import { PromqlEngine, DEFAULT_TIMEOUT_MS } from "../../promql/engine.js";
+import { PromqlExecutionError, PromqlParseError, PromqlTimeoutError } from "../../promql/errors.js";
+import { parseQuery } from "../../promql/parser.js";
+import { parsePromqlDuration } from "../../promql/durations.js";
+import { instantData, matrixData } from "../../promql/api-format.js";
+import { METRIC_NAME } from "../../promql/values.js";
+import { loadSelector } from "../../promql/selection.js";
+import type { SeriesStore, Labels } from "../../tsdb/series-store.js";
+import type { Clock } from "../../util/clock.js";
+import { labelsKey } from "../../promql/values.js";
+
+export interface PromqlRoutesOptions {
+  store: SeriesStore;
+  clock: Clock;
+}
+
+type Params = Record<string, string | string[] | undefined>;
+
+class BadData extends Error {}
+
+function param(params: Params, name: string): string | undefined {
+  const v = params[name];
+  return Array.isArray(v) ? v[v.length - 1] : v;
+}
+
+function params(req: FastifyRequest): Params {
+  const query = (req.query ?? {}) as Params;
+  const body = typeof req.body === "object" && req.body !== null ? (req.body as Params) : {};
+  return { ...query, ...body };
+}
+
+/** Unix seconds (float) or RFC 3339, as Prometheus takes times; ms. */
+export function parseTime(text: string, name: string): number {
+  if (/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
+  if (/^\d{4}-\d\d-\d\dT/.test(text)) {
+    const ms = Date.parse(text);
+    if (!Number.isNaN(ms)) return ms;
+  }
+  throw new BadData(`invalid parameter "${name}": cannot parse "${text}" to a valid timestamp`);
+}
+
+/** Seconds (float) or a PromQL duration such as 15s; ms. */
+export function parseDurationParam(text: string, name: string): number {
+  if (/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
+  const ms = parsePromqlDuration(text);
+  if (ms === null) throw new BadData(`invalid parameter "${name}": cannot parse "${text}" to a valid duration`);
+  return ms;
+}
+
+function send(reply: FastifyReply, data: unknown) {
+  return reply.send({ status: "success", data });
+}
+
+function fail(reply: FastifyReply, err: unknown) {
+  if (err instanceof PromqlParseError || err instanceof BadData || err instanceof RangeError) {
+    return reply.code(400).send({ status: "error", errorType: "bad_data", error: err.message });
+  }
+  if (err instanceof PromqlExecutionError) return reply.code(422).send({ status: "error", errorType: "execution", error: err.message });
+  if (err instanceof PromqlTimeoutError) return reply.code(503).send({ status: "error", errorType: "timeout", error: err.message });
+  throw err;
+}
+
+function required(p: Params, name: string): string {
+  const v = param(p, name);
+  if (v === undefined || v === "") throw new BadData(`invalid parameter "${name}": missing`);
+  return v;
+}
+
+function timeout(p: Params): number {
+  const text = param(p, "timeout");
+  return text === undefined ? DEFAULT_TIMEOUT_MS : parseDurationParam(text, "timeout");
+}
+
+function matchParams(p: Params): string[] {
+  const v = p["match[]"];
+  return v === undefined ? [] : Array.isArray(v) ? v : [v];
+}
+
+export function registerPromqlRoutes(http: FastifyInstance, o: PromqlRoutesOptions): void {
+  const engine = new PromqlEngine({ source: o.store, now: () => o.clock.now() });
+
+  /** The series matching any of the selectors, with data in [start, end] (all held series without start/end). */
+  const seriesMatching = (p: Params): Labels[] => {
+    const selectors = matchParams(p);
+    const start = param(p, "start") === undefined ? -Infinity : parseTime(param(p, "start")!, "start");
+    const end = param(p, "end") === undefined ? Infinity : parseTime(param(p, "end")!, "end");
+    const found = new Map<string, Labels>();
+    const all = selectors.length === 0 ? ['{__name__=~".+"}'] : selectors;
+    for (const text of all) {
+      const expr = parseQuery(text);
+      if (expr.type !== "selector") throw new BadData(`invalid parameter "match[]": expected a series selector such as up{job="api"}, got "${text}"`);
+      if (start === -Infinity && end === Infinity) {
+        const names = expr.name !== undefined ? [expr.name] : o.store.metricNames();
+        for (const name of names) {
+          if (!expr.matchers.every((m) => m.name !== METRIC_NAME || m.matches(name))) continue;
+          for (const ref of o.store.find(name)) {
+            const labels: Labels = { [METRIC_NAME]: name, ...ref.labels };
+            if (expr.matchers.every((m) => m.matches(labels[m.name] ?? ""))) found.set(labelsKey(labels), labels);
+          }
+        }
+      } else {
+        for (const s of loadSelector(o.store, expr, start, end)) found.set(labelsKey(s.labels), s.labels);
+      }
+    }
+    return [...found.values()];
+  };
+
+  const query = async (req: FastifyRequest, reply: FastifyReply) => {
+    try {
+      const p = params(req);
+      const q = required(p, "query");
+      const timeText = param(p, "time");
+      const t = timeText === undefined ? o.clock.now() : parseTime(timeText, "time");
+      return send(reply, instantData(engine.instant(q, t, timeout(p)), t));
+    } catch (err) {
+      return fail(reply, err);
+    }
+  };
+
+  const queryRange = async (req: FastifyRequest, reply: FastifyReply) => {
+    try {
+      const p = params(req);
+      const q = required(p, "query");
+      const start = parseTime(required(p, "start"), "start");
+      const end = parseTime(required(p, "end"), "end");
+      if (end < start) throw new BadData('invalid parameter "end": end timestamp must not be before start time');
+      const step = parseDurationParam(required(p, "step"), "step");
+      if (step <= 0) throw new BadData('invalid parameter "step": zero or negative query resolution step widths are not accepted. Try a positive integer');
+      return send(reply, matrixData(engine.range(q, start, end, step, timeout(p))));
+    } catch (err) {
+      return fail(reply, err);
+    }
+  };
+
+  const series = async (req: FastifyRequest, reply: FastifyReply) => {
+    try {
+      const p = params(req);
+      if (matchParams(p).length === 0) throw new BadData("no match[] parameter provided");
+      return send(reply, seriesMatching(p));
+    } catch (err) {
+      return fail(reply, err);
+    }
+  };
+
+  const labels = async (req: FastifyRequest, reply: FastifyReply) => {
+    try {
+      const names = new Set<string>();
+      for (const l of seriesMatching(params(req))) for (const n in l) names.add(n);
+      return send(reply, [...names].sort());
+    } catch (err) {
+      return fail(reply, err);
+    }
+  };
+
+  const labelValues = async (req: FastifyRequest, reply: FastifyReply) => {
+    try {
+      const name = (req.params as { name: string }).name;
+      if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(name)) throw new BadData(`invalid label name: "${name}"`);
+      const values = new Set<string>();
+      for (const l of seriesMatching(params(req))) if (l[name] !== undefined) values.add(l[name]!);
+      return send(reply, [...values].sort());
+    } catch (err) {
+      return fail(reply, err);
+    }
+  };
+
+  // Prometheus' clients POST forms; the parser is registered in this plugin's scope only.
+  void http.register(async (scope) => {
+    scope.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "string" }, (_req, body, done) => {
+      done(null, parseForm(body as string));
+    });
+    for (const [path, handler] of [
+      ["/api/v1/query", query],
+      ["/api/v1/query_range", queryRange],
+      ["/api/v1/series", series],
+      ["/api/v1/labels", labels],
+      ["/api/v1/label/:name/values", labelValues],
+    ] as const) {
+      scope.get(path, handler);
+      scope.post(path, handler);
+    }
+  });
+}
