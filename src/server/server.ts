@@ -57,6 +57,7 @@ import { registerTsdbRoutes } from "./http/tsdb-routes.js";
 import { registerTokenRoutes } from "./http/token-routes.js";
 import { registerSessionRoutes } from "./http/session-routes.js";
 import { registerAuditRoutes } from "./http/audit-routes.js";
+import { installErrorHandler } from "./http/error-handler.js";
 import { access, type RegisteredRoute } from "./auth/access-control.js";
 import { installApiAuth, type ApiAuth } from "./auth/api-auth.js";
 import { listenRefusal } from "./auth/auth-policy.js";
@@ -519,6 +520,7 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
     keepAliveTimeout: SOCKET_TIMEOUTS.keepAliveMs,
   });
   http.server.headersTimeout = SOCKET_TIMEOUTS.headersMs;
+  installErrorHandler(http, logger.child({ component: "http" }));
   const auth = installApiAuth(http, {
     storage,
     clock,
