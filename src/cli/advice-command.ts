@@ -2,12 +2,13 @@
 // severe first: each item's severity, subject and kind, then its sentence; or --json.
 import type { AdviceItem } from "../advice/advice.js";
 import { apiGet } from "./api-get.js";
-import { serverUrl } from "./options.js";
+import { apiTarget } from "./options.js";
 
 export interface AdviceFlags {
   window?: string;
   json?: boolean;
   server?: string;
+  token?: string;
 }
 
 interface AdviceResponse {
@@ -17,9 +18,9 @@ interface AdviceResponse {
 }
 
 export async function adviceCommand(flags: AdviceFlags): Promise<number> {
-  const base = serverUrl(flags);
+  const target = apiTarget(flags);
   const query = flags.window !== undefined ? `?${new URLSearchParams({ window: flags.window })}` : "";
-  const res = await apiGet<AdviceResponse>("advice", base, `/api/v1/advice${query}`);
+  const res = await apiGet<AdviceResponse>("advice", target, `/api/v1/advice${query}`);
   if (res === null) return 1;
   if (flags.json) {
     console.log(JSON.stringify(res, null, 2));

@@ -1,23 +1,36 @@
-// Calls a running server's JSON API for a client command (GET, or POST with a JSON body),
-// printing why it failed ("vigil availability: cannot reach the server at ...", or the
-// server's own error) on stderr.
+// Calls a running server's JSON API for a client command (GET, POST or DELETE, with the
+// API token from --token or $VIGIL_TOKEN), printing why it failed ("vigil availability:
+// cannot reach the server at ...", or the server's own error) on stderr.
+
+/** Where a client command sends its calls, and the token it sends (null: none). */
+export interface ApiTarget {
+  base: string;
+  token: string | null;
+}
+
+/** The Authorization header for `target`'s token, if it has one. */
+export function authHeaders(target: ApiTarget): Record<string, string> {
+  return target.token ? { authorization: `Bearer ${target.token}` } : {};
+}
 
 /** The parsed body of a GET, or null after printing the reason. */
-export async function apiGet<T>(command: string, base: string, path: string): Promise<T | null> {
-  return apiRequest<T>(command, base, "GET", path);
+export async function apiGet<T>(command: string, target: ApiTarget, path: string): Promise<T | null> {
+  return apiRequest<T>(command, target, "GET", path);
 }
 
 /** The parsed answer to a POST of `body` as JSON, or null after printing the reason. */
-export async function apiPost<T>(command: string, base: string, path: string, body: unknown): Promise<T | null> {
-  return apiRequest<T>(command, base, "POST", path, body);
+export async function apiPost<T>(command: string, target: ApiTarget, path: string, body: unknown): Promise<T | null> {
+  return apiRequest<T>(command, target, "POST", path, body);
 }
 
-async function apiRequest<T>(command: string, base: string, method: string, path: string, body?: unknown): Promise<T | null> {
+export async function apiRequest<T>(command: string, target: ApiTarget, method: string, path: string, body?: unknown): Promise<T | null> {
+  const { base } = target;
   let res: Response;
   try {
     res = await fetch(`${base}${path}`, {
       method,
-      ...(body !== undefined && { headers: { "content-type": "application/json" }, body: JSON.stringify(body) }),
+      headers: { ...authHeaders(target), ...(body !== undefined && { "content-type": "application/json" }) },
+      ...(body !== undefined && { body: JSON.stringify(body) }),
       signal: AbortSignal.timeout(20_000),
     });
   } catch (err) {
@@ -34,7 +47,7 @@ async function apiRequest<T>(command: string, base: string, method: string, path
   }
   if (!res.ok) {
     const error = (json as { error?: string; message?: string } | null)?.error ?? (json as { message?: string } | null)?.message;
-    console.error(`vigil ${command}: ${error ?? `HTTP ${res.status} ${text}`}`);
+    console.error(`vigil ${command}: ${error ?? `HTTP ${res.status} ${text}`}${authHint(res.status, target)}`);
     return null;
   }
   if (json === null) {
@@ -42,6 +55,13 @@ async function apiRequest<T>(command: string, base: string, method: string, path
     return null;
   }
   return json as T;
+}
+
+/** What to do about a 401 or 403, in the CLI's terms. */
+export function authHint(status: number, target: ApiTarget): string {
+  if (status === 401) return target.token ? " (check --token / $VIGIL_TOKEN: it is wrong or revoked)" : " (pass --token or set $VIGIL_TOKEN)";
+  if (status === 403) return " (the token's role is not enough for this)";
+  return "";
 }
 
 /** Columns padded to their widest cell, two spaces apart. */

@@ -1,11 +1,12 @@
 // `vigil approve INCIDENT [--by NAME]`: grants the playbook step (`approve: true`) that an
 // incident's recovery waits for, through POST /api/v1/incidents/:id/approve.
 import { apiPost } from "./api-get.js";
-import { operatorName, serverUrl } from "./options.js";
+import { apiTarget, operatorName } from "./options.js";
 
 export interface ApproveFlags {
   by?: string;
   server?: string;
+  token?: string;
 }
 
 export async function approveCommand(incident: string, flags: ApproveFlags): Promise<number> {
@@ -14,7 +15,7 @@ export async function approveCommand(incident: string, flags: ApproveFlags): Pro
     return 1;
   }
   const by = flags.by ?? operatorName();
-  const res = await apiPost<{ approved: boolean }>("approve", serverUrl(flags), `/api/v1/incidents/${incident}/approve`, { by });
+  const res = await apiPost<{ approved: boolean }>("approve", apiTarget(flags), `/api/v1/incidents/${incident}/approve`, { by });
   if (res === null) return 1;
   console.log(`Incident ${incident}: the waiting recovery step is approved by ${by} and runs now.`);
   return 0;

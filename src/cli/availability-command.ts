@@ -4,7 +4,7 @@ import type { ComponentAvailability } from "../availability/component-availabili
 import type { AvailabilityReport } from "../availability/availability-report.js";
 import { formatMs, formatPercent } from "../availability/format.js";
 import { apiGet, formatTable } from "./api-get.js";
-import { serverUrl } from "./options.js";
+import { apiTarget } from "./options.js";
 
 export interface AvailabilityFlags {
   window?: string;
@@ -12,16 +12,17 @@ export interface AvailabilityFlags {
   node?: string;
   json?: boolean;
   server?: string;
+  token?: string;
 }
 
 export async function availabilityCommand(flags: AvailabilityFlags): Promise<number> {
-  const base = serverUrl(flags);
+  const target = apiTarget(flags);
   const params = new URLSearchParams();
   if (flags.window !== undefined) params.set("window", flags.window);
   if (flags.service !== undefined) params.set("service", flags.service);
   if (flags.node !== undefined) params.set("node", flags.node);
   const query = params.size > 0 ? `?${params}` : "";
-  const report = await apiGet<AvailabilityReport>("availability", base, `/api/v1/availability${query}`);
+  const report = await apiGet<AvailabilityReport>("availability", target, `/api/v1/availability${query}`);
   if (report === null) return 1;
   if (flags.json) {
     console.log(JSON.stringify(report, null, 2));

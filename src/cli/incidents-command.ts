@@ -4,12 +4,13 @@
 import { formatMs } from "../availability/format.js";
 import { formatDuration } from "../util/duration.js";
 import { apiGet, formatTable } from "./api-get.js";
-import { serverUrl } from "./options.js";
+import { apiTarget } from "./options.js";
 
 export interface IncidentsFlags {
   open?: boolean;
   json?: boolean;
   server?: string;
+  token?: string;
 }
 
 interface IncidentJson {
@@ -23,7 +24,7 @@ interface IncidentJson {
 }
 
 export async function incidentsCommand(flags: IncidentsFlags): Promise<number> {
-  const res = await apiGet<{ incidents: IncidentJson[] }>("incidents", serverUrl(flags), `/api/v1/incidents${flags.open ? "?state=open" : ""}`);
+  const res = await apiGet<{ incidents: IncidentJson[] }>("incidents", apiTarget(flags), `/api/v1/incidents${flags.open ? "?state=open" : ""}`);
   if (res === null) return 1;
   if (flags.json) {
     console.log(JSON.stringify(res, null, 2));

@@ -9,6 +9,7 @@ import { registerAnomalyCommand } from "./anomaly-command.js";
 import { incidentsCommand } from "./incidents-command.js";
 import { serverCommand } from "./server-command.js";
 import { registerSilenceCommand } from "./silence-command.js";
+import { registerTokenCommand } from "./token/token-command.js";
 import { nodesCommand } from "./nodes-command.js";
 import { statusCommand } from "./status-command.js";
 import { unfenceCommand } from "./unfence-command.js";
@@ -60,6 +61,7 @@ program
   .command("nodes")
   .description("each node's liveness: state, φ, the silence after which it would be suspected, risk")
   .option("--server <url>", "server URL (default: $VIGIL_SERVER or http://127.0.0.1:7070)")
+  .option("--token <token>", "API token (default: $VIGIL_TOKEN)")
   .action(async (flags) => {
     process.exitCode = await nodesCommand(flags);
   });
@@ -68,6 +70,7 @@ program
   .command("status")
   .description("summary of nodes, services, alerts and open incidents from a running server")
   .option("--server <url>", "server URL (default: $VIGIL_SERVER or http://127.0.0.1:7070)")
+  .option("--token <token>", "API token (default: $VIGIL_TOKEN)")
   .action(async (flags) => {
     process.exitCode = await statusCommand(flags);
   });
@@ -78,6 +81,7 @@ program
   .option("--open", "only incidents that are not resolved")
   .option("--json", "print the API's JSON")
   .option("--server <url>", "server URL (default: $VIGIL_SERVER or http://127.0.0.1:7070)")
+  .option("--token <token>", "API token (default: $VIGIL_TOKEN)")
   .action(async (flags) => {
     process.exitCode = await incidentsCommand(flags);
   });
@@ -88,6 +92,7 @@ program
   .argument("<incident>", "the incident's id (see vigil incidents)")
   .option("--by <name>", "who approves (default: $VIGIL_AUTHOR or $USER)")
   .option("--server <url>", "server URL (default: $VIGIL_SERVER or http://127.0.0.1:7070)")
+  .option("--token <token>", "API token (default: $VIGIL_TOKEN)")
   .action(async (incident: string, flags) => {
     process.exitCode = await approveCommand(incident, flags);
   });
@@ -98,6 +103,7 @@ program
   .argument("<service>", "the service's name")
   .option("--node <name>", "only this node (default: every node it is fenced on)")
   .option("--server <url>", "server URL (default: $VIGIL_SERVER or http://127.0.0.1:7070)")
+  .option("--token <token>", "API token (default: $VIGIL_TOKEN)")
   .action(async (service: string, flags) => {
     process.exitCode = await unfenceCommand(service, flags);
   });
@@ -110,6 +116,7 @@ program
   .option("--node <name>", "only this node")
   .option("--json", "print the API's JSON")
   .option("--server <url>", "server URL (default: $VIGIL_SERVER or http://127.0.0.1:7070)")
+  .option("--token <token>", "API token (default: $VIGIL_TOKEN)")
   .action(async (flags) => {
     process.exitCode = await availabilityCommand(flags);
   });
@@ -120,11 +127,13 @@ program
   .option("--window <duration>", "how far back to look (default: 7d)")
   .option("--json", "print the API's JSON")
   .option("--server <url>", "server URL (default: $VIGIL_SERVER or http://127.0.0.1:7070)")
+  .option("--token <token>", "API token (default: $VIGIL_TOKEN)")
   .action(async (flags) => {
     process.exitCode = await adviceCommand(flags);
   });
 
 registerSilenceCommand(program);
+registerTokenCommand(program);
 registerAnomalyCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {

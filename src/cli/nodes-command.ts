@@ -1,7 +1,8 @@
 // `vigil nodes`: every node's liveness from a running server — state, φ (how surprising
 // the current silence is), the silence after which it would be suspected, and its risk.
 import { formatDuration } from "../util/duration.js";
-import { serverUrl, type CommonFlags } from "./options.js";
+import { authHeaders, authHint } from "./api-get.js";
+import { apiTarget, type CommonFlags } from "./options.js";
 
 interface NodeView {
   name: string;
@@ -13,11 +14,12 @@ interface NodeView {
 }
 
 export async function nodesCommand(flags: CommonFlags): Promise<number> {
-  const base = serverUrl(flags);
+  const target = apiTarget(flags);
+  const base = target.base;
   let nodes: NodeView[];
   try {
-    const res = await fetch(`${base}/api/v1/nodes`, { signal: AbortSignal.timeout(5000) });
-    if (!res.ok) throw new Error(`HTTP ${res.status} ${await res.text()}`);
+    const res = await fetch(`${base}/api/v1/nodes`, { headers: authHeaders(target), signal: AbortSignal.timeout(5000) });
+    if (!res.ok) throw new Error(`HTTP ${res.status} ${await res.text()}${authHint(res.status, target)}`);
     nodes = ((await res.json()) as { nodes: NodeView[] }).nodes;
   } catch (err) {
     console.error(`vigil nodes: cannot reach the server at ${base}: ${(err as Error).message}`);

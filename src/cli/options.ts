@@ -6,12 +6,15 @@ import { configSchema, type VigilConfig } from "../config/schema.js";
 import { defaultRules } from "../config/defaults.js";
 import { defaultForecastRules } from "../detect/forecast/default-forecast-rules.js";
 import { findDefaultConfig, loadConfigFile } from "../config/load.js";
+import type { ApiTarget } from "./api-get.js";
 
 export interface CommonFlags {
   config?: string;
   listen?: string;
   data?: string;
   server?: string;
+  /** API token of client commands (default $VIGIL_TOKEN). */
+  token?: string;
 }
 
 export interface LoadedConfig {
@@ -47,6 +50,12 @@ export function serverSettings(flags: CommonFlags, config: VigilConfig): { liste
 export function serverUrl(flags: CommonFlags, fallbackListen = "127.0.0.1:7070"): string {
   const url = flags.server ?? process.env.VIGIL_SERVER ?? `http://${fallbackListen}`;
   return url.replace(/\/+$/, "");
+}
+
+/** Where a client command calls, with which token: --server / $VIGIL_SERVER, --token / $VIGIL_TOKEN. */
+export function apiTarget(flags: CommonFlags): ApiTarget {
+  const token = flags.token ?? process.env.VIGIL_TOKEN;
+  return { base: serverUrl(flags), token: token ? token.trim() : null };
 }
 
 /** Who is at the keyboard, for silences' authors and approvals: $VIGIL_AUTHOR, else $USER, else the login name. */

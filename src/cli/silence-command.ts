@@ -2,7 +2,8 @@
 // through its HTTP API (/api/v1/silences); thin: parse, call, print.
 import type { Command } from "commander";
 import { formatDuration } from "../util/duration.js";
-import { operatorName, serverUrl } from "./options.js";
+import { authHeaders, authHint } from "./api-get.js";
+import { apiTarget, operatorName } from "./options.js";
 
 interface SilenceJson {
   id: number;
@@ -22,6 +23,7 @@ interface AddFlags {
   comment?: string;
   author?: string;
   server?: string;
+  token?: string;
 }
 
 export function registerSilenceCommand(program: Command): void {
@@ -37,6 +39,7 @@ export function registerSilenceCommand(program: Command): void {
     .option("--comment <text>", "why", "")
     .option("--author <name>", "who (default: $VIGIL_AUTHOR or $USER)")
     .option("--server <url>", "server URL (default: $VIGIL_SERVER or http://127.0.0.1:7070)")
+    .option("--token <token>", "API token (default: $VIGIL_TOKEN)")
     .action(async (matchers: string[], flags: AddFlags) => {
       process.exitCode = await silenceAdd(matchers, flags);
     });
@@ -46,7 +49,8 @@ export function registerSilenceCommand(program: Command): void {
     .description("active and pending silences (--all: expired ones too)")
     .option("--all", "include expired silences")
     .option("--server <url>", "server URL (default: $VIGIL_SERVER or http://127.0.0.1:7070)")
-    .action(async (flags: { all?: boolean; server?: string }) => {
+    .option("--token <token>", "API token (default: $VIGIL_TOKEN)")
+    .action(async (flags: { all?: boolean; server?: string; token?: string }) => {
       process.exitCode = await silenceList(flags);
     });
 
@@ -55,7 +59,8 @@ export function registerSilenceCommand(program: Command): void {
     .description("end a silence now")
     .argument("<id>", "the silence's id (see vigil silence list)")
     .option("--server <url>", "server URL (default: $VIGIL_SERVER or http://127.0.0.1:7070)")
-    .action(async (id: string, flags: { server?: string }) => {
+    .option("--token <token>", "API token (default: $VIGIL_TOKEN)")
+    .action(async (id: string, flags: { server?: string; token?: string }) => {
       process.exitCode = await silenceExpire(id, flags);
     });
 }
@@ -82,7 +87,7 @@ export async function silenceAdd(matchers: string[], flags: AddFlags): Promise<n
   return 0;
 }
 
-export async function silenceList(flags: { all?: boolean; server?: string }): Promise<number> {
+export async function silenceList(flags: { all?: boolean; server?: string; token?: string }): Promise<number> {
   const res = await call("list", flags, "GET", `/api/v1/silences${flags.all ? "" : "?state=active,pending"}`);
   if (!res) return 1;
   const silences = res.silences as SilenceJson[];
@@ -118,13 +123,15 @@ export async function silenceExpire(idText: string, flags: { server?: string }):
 
 /** Calls the API; on failure prints the server's error (or why it cannot be reached) and returns null. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-async function call(command: string, flags: { server?: string }, method: string, path: string, body?: unknown): Promise<any | null> {
-  const base = serverUrl(flags);
+async function call(command: string, flags: { server?: string; token?: string }, method: string, path: string, body?: unknown): Promise<any | null> {
+  const target = apiTarget(flags);
+  const base = target.base;
   let res: Response;
   try {
     res = await fetch(`${base}${path}`, {
       method,
-      ...(body !== undefined && { headers: { "content-type": "application/json" }, body: JSON.stringify(body) }),
+      headers: { ...authHeaders(target), ...(body !== undefined && { "content-type": "application/json" }) },
+      ...(body !== undefined && { body: JSON.stringify(body) }),
       signal: AbortSignal.timeout(5000),
     });
   } catch (err) {
@@ -140,7 +147,7 @@ async function call(command: string, flags: { server?: string }, method: string,
     json = null;
   }
   if (!res.ok) {
-    console.error(`vigil silence ${command}: ${json?.error ?? json?.message ?? `HTTP ${res.status} ${text}`}`);
+    console.error(`vigil silence ${command}: ${json?.error ?? json?.message ?? `HTTP ${res.status} ${text}`}${authHint(res.status, target)}`);
     return null;
   }
   return json;

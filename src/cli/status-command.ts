@@ -1,23 +1,25 @@
 // `vigil status`: a readable summary of nodes, services, alerts and open incidents
 // from a running server.
 import { formatDuration } from "../util/duration.js";
-import { serverUrl, type CommonFlags } from "./options.js";
+import { authHeaders, authHint, type ApiTarget } from "./api-get.js";
+import { apiTarget, type CommonFlags } from "./options.js";
 
 interface Json {
   [key: string]: any; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
 
-async function get(base: string, path: string): Promise<Json> {
-  const res = await fetch(`${base}${path}`, { signal: AbortSignal.timeout(5000) });
-  if (!res.ok) throw new Error(`GET ${path}: HTTP ${res.status} ${await res.text()}`);
+async function get(target: ApiTarget, path: string): Promise<Json> {
+  const res = await fetch(`${target.base}${path}`, { headers: authHeaders(target), signal: AbortSignal.timeout(5000) });
+  if (!res.ok) throw new Error(`GET ${path}: HTTP ${res.status} ${await res.text()}${authHint(res.status, target)}`);
   return (await res.json()) as Json;
 }
 
 export async function statusCommand(flags: CommonFlags): Promise<number> {
-  const base = serverUrl(flags);
+  const target = apiTarget(flags);
+  const base = target.base;
   let data: Json[];
   try {
-    data = await Promise.all(["/api/v1/nodes", "/api/v1/services", "/api/v1/alerts", "/api/v1/incidents?state=open"].map((p) => get(base, p)));
+    data = await Promise.all(["/api/v1/nodes", "/api/v1/services", "/api/v1/alerts", "/api/v1/incidents?state=open"].map((p) => get(target, p)));
   } catch (err) {
     console.error(`vigil status: cannot reach the server at ${base}: ${(err as Error).message}`);
     return 1;

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { Agent } from "../agent/agent.js";
 import type { VigilConfig } from "../config/schema.js";
 import { defaultNodeName, startServer } from "../server/server.js";
+import { configSecrets } from "../config/secrets.js";
 import { createLogger } from "../util/logger.js";
 import { loadCommandConfig, serverSettings, type CommonFlags } from "./options.js";
 import { runUntilSignal } from "./run-until-signal.js";
@@ -18,7 +19,7 @@ export async function upCommand(flags: CommonFlags & { node?: string }): Promise
   const { config, file } = loadCommandConfig(flags, { zeroConfig: true });
   const { listen, dataDir } = serverSettings(flags, config);
   const node = flags.node ?? process.env.VIGIL_NODE ?? soleConfiguredNode(config) ?? defaultNodeName();
-  const logger = createLogger();
+  const logger = createLogger({ secrets: configSecrets(config) });
   const server = await startServer({ config, listen, dataDir, localNode: node, logger });
   const agent = new Agent({
     server: server.url,

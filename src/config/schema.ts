@@ -482,6 +482,15 @@ const serverSchema = z.strictObject({
   staleAfter: duration.optional(),
   /** The URL put into notifications (links back to Vigil); default http://<listen>. */
   externalURL: z.string().optional(),
+  /** API authentication (src/server/auth/auth-policy.ts). */
+  auth: z
+    .strictObject({
+      /** auto: tokens required once one exists in the data directory; required: always; off: never (loopback only). */
+      mode: z.enum(["auto", "required", "off"], { error: "expected auto, required or off" }).default("auto"),
+      /** How long a dashboard login lasts. */
+      sessionTtl: duration.default(12 * 3_600_000),
+    })
+    .prefault({}),
 });
 
 const agentSchema = z.strictObject({

@@ -62,6 +62,14 @@ import { registerScrapeTargetsRoute } from "./http/scrape-targets-route.js";
 import { registerSilenceRoutes } from "./http/silence-routes.js";
 import { registerTsdbRoutes } from "./http/tsdb-routes.js";
 import { registerPromqlRoutes } from "./http/promql-routes.js";
+import { registerTokenRoutes } from "./http/token-routes.js";
+import { registerSessionRoutes } from "./http/session-routes.js";
+import { registerAuditRoutes } from "./http/audit-routes.js";
+import { installErrorHandler } from "./http/error-handler.js";
+import { access, type RegisteredRoute } from "./auth/access-control.js";
+import { installApiAuth, type ApiAuth } from "./auth/api-auth.js";
+import { listenRefusal } from "./auth/auth-policy.js";
+import type { FailedAuthLimits } from "./auth/failed-auth-limiter.js";
 
 export interface ServerOptions {
   config: VigilConfig;
@@ -73,7 +81,14 @@ export interface ServerOptions {
   localNode?: string;
   clock?: Clock;
   logger: Logger;
+  /** Failed authentication attempts allowed per client address (default 10 a minute). */
+  failedAuthLimits?: FailedAuthLimits;
 }
+
+/** Request bodies larger than this are refused with 413 (routes with small bodies set less). */
+export const BODY_LIMIT = 1024 * 1024;
+/** Socket timeouts of the HTTP server: idle connection, whole request, headers, keep-alive. */
+export const SOCKET_TIMEOUTS = { connectionMs: 120_000, requestMs: 30_000, headersMs: 10_000, keepAliveMs: 10_000 };
 
 export interface VigilServer {
   url: string;
@@ -95,6 +110,10 @@ export interface VigilServer {
   scrapes: ScrapeManager;
   metrics: ServerMetrics;
   http: FastifyInstance;
+  /** API authentication: the policy, the gate, the audit trail. */
+  auth: ApiAuth;
+  /** Every HTTP route with the access it declared (for the route scanner test). */
+  routes(): RegisteredRoute[];
   close(): Promise<void>;
 }
 
@@ -117,10 +136,18 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
   const serviceConfig = new Map(config.services.map((s) => [s.name, s]));
 
   // ---- state that survives restarts ----
-  const storage = await openStorage(o.dataDir ?? config.server.data);
+  const dataDir = o.dataDir ?? config.server.data;
+  const storage = await openStorage(dataDir);
+  // Never by accident: an API reachable from other machines has authentication on.
+  const listen = o.listen ?? config.server.listen;
+  const { host, port } = parseListen(listen);
+  const refusal = listenRefusal({ listen, host, mode: config.server.auth.mode, hasTokens: await storage.tokens.hasTokens(), dataDir });
+  if (refusal !== null) {
+    await storage.close();
+    throw new Error(refusal);
+  }
   const journal = new Journal(storage, clock);
   const metrics = new ServerMetrics();
-  const dataDir = o.dataDir ?? config.server.data;
   const store = CompressedSeriesStore.open({
     path: join(dataDir, "tsdb.db"),
     clock,
@@ -131,6 +158,7 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
     maxMemoryBytes: config.tsdb.maxMemoryBytes,
   });
   const hubRef: { hub?: AgentHub } = {};
+  const auditRef: { audit?: ApiAuth["audit"] } = {};
   const nodes = new NodeRegistry(storage, clock, failureDetectorOptions(config), (node) => hubRef.hub?.probeAddressOf(node) != null);
   const placements = new Placements(configuredNode, storage, clock);
   await placements.load();
@@ -156,7 +184,6 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
   await services.load();
 
   // ---- alerts: observations → lifecycle → routes → groups → mute stages → notification queue ----
-  const { host, port } = parseListen(o.listen ?? config.server.listen);
   const dispatcher = new NotificationDispatcher({ storage, clock, receivers: config.notify.receivers, journal, logger });
   let externalURL = config.server.externalURL ?? "";
   const silences = new SilenceStage({ storage, journal, clock });
@@ -245,11 +272,13 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
     playbookFor: (service) => playbookFor(config, service),
     healthOf: (service) => services.get(service) ?? { health: "unknown", since: clock.now() },
     sendAction: async (service, action, reason, options) => {
+      const node = nodeOf(service);
       const outcome =
         action === "failover"
           ? await failover(service, reason, options, failoverDeps)
-          : await hubRef.hub!.sendAction(nodeOf(service), service, action, reason, options);
+          : await hubRef.hub!.sendAction(node, service, action, reason, options);
       metrics.actions.inc({ action, result: outcome.ok ? "ok" : "failed" });
+      auditRef.audit?.recoveryAction({ action, service, node, ok: outcome.ok, reason, ...(outcome.error !== undefined && { error: outcome.error }) });
       return outcome;
     },
     unavailable: (service, step) => (step.action === "failover" ? failoverUnavailable(service, failoverDeps) : null),
@@ -523,8 +552,25 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
     },
   });
 
-  // ---- HTTP ----
-  const http = Fastify({ logger: false, forceCloseConnections: true });
+  // ---- HTTP: every route passes one gate (its declared role), mutating calls are audited, sockets are bounded ----
+  const http = Fastify({
+    logger: false,
+    forceCloseConnections: true,
+    bodyLimit: BODY_LIMIT,
+    connectionTimeout: SOCKET_TIMEOUTS.connectionMs,
+    requestTimeout: SOCKET_TIMEOUTS.requestMs,
+    keepAliveTimeout: SOCKET_TIMEOUTS.keepAliveMs,
+  });
+  http.server.headersTimeout = SOCKET_TIMEOUTS.headersMs;
+  installErrorHandler(http, logger.child({ component: "http" }));
+  const auth = installApiAuth(http, {
+    storage,
+    clock,
+    logger: logger.child({ component: "auth" }),
+    mode: config.server.auth.mode,
+    sessionTtlMs: config.server.auth.sessionTtl,
+    ...(o.failedAuthLimits && { failedAuthLimits: o.failedAuthLimits }),
+  });
   await http.register(websocket);
   const startedAt = clock.now();
   const server: VigilServer = {
@@ -552,6 +598,8 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
     scrapes,
     metrics,
     http,
+    auth,
+    routes: () => auth.routes(),
     close: async () => {
       for (const t of timers) t.cancel();
       scrapes.stop();
@@ -568,7 +616,9 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
       await storage.close();
     },
   };
-  http.get(AGENT_WS_PATH, { websocket: true }, (socket, req) => hub.accept(socket, req.socket.remoteAddress));
+  auditRef.audit = auth.audit;
+  // The agents' own credentials guard the websocket (the agent protocol), not API tokens.
+  http.get(AGENT_WS_PATH, { websocket: true, ...access("agent") }, (socket, req) => hub.accept(socket, req.socket.remoteAddress));
   registerApiRoutes(http, server);
   registerRecoveryRoutes(http, { storage, recovery, placements, unfence: server.unfence });
   registerAvailabilityRoutes(http, { storage, config, clock, localNode });
@@ -580,6 +630,9 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
   registerMetricsRoute(http, server);
   registerRemoteWriteRoute(http, { ingest, onRequest: (status) => metrics.remoteWriteRequests.inc({ code: String(status) }) });
   registerScrapeTargetsRoute(http, { targets: () => scrapes.targets() });
+  registerTokenRoutes(http, { tokens: storage.tokens, clock });
+  registerSessionRoutes(http, { authenticator: auth.authenticator, limiter: auth.limiter, sessionTtlMs: auth.sessionTtlMs, authEnabled: auth.enabled });
+  registerAuditRoutes(http, { audit: storage.audit });
   await http.listen({ host, port });
   const address = http.server.address();
   const boundPort = typeof address === "object" && address ? address.port : port;

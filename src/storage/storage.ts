@@ -1,7 +1,10 @@
 // The storage interface: everything the control plane keeps across restarts — the
 // journal, nodes, services, alerts, incidents, silences and the notification queue. SQLite
 // implements it today (storage/sqlite/); a PostgreSQL implementation can fill it later,
-// which is why every method returns a Promise.
+// which is why every method returns a Promise. API tokens, sessions and the audit log
+// have their own small interfaces (token-store.ts, audit-store.ts), reached as members.
+import type { AuditStore } from "./audit-store.js";
+import type { TokenStore } from "./token-store.js";
 
 /** One entry of the append-only journal (DESIGN.md §4). */
 export interface JournalEvent {
@@ -227,6 +230,11 @@ export interface Storage {
 
   savePlacement(placement: PlacementRecord): Promise<void>;
   listPlacements(): Promise<PlacementRecord[]>;
+
+  /** API tokens (hashed) and login sessions. */
+  readonly tokens: TokenStore;
+  /** Who did what, when, with what result. */
+  readonly audit: AuditStore;
 
   close(): Promise<void>;
 }

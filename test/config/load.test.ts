@@ -32,7 +32,7 @@ function withTempDir(run: (dir: string) => void): void {
 test("the DESIGN.md example validates and carries every default, durations in ms", () => {
   const config = parseConfig(readFileSync(designExample, "utf8"), { file: designExample, env: {} });
   assert.deepEqual(config, {
-    server: { listen: "127.0.0.1:7070", data: "./vigil-data", evaluationInterval: 1000, forecastInterval: 15_000 },
+    server: { listen: "127.0.0.1:7070", data: "./vigil-data", evaluationInterval: 1000, forecastInterval: 15_000, auth: { mode: "auto", sessionTtl: 43_200_000 } },
     agent: { heartbeatInterval: 500, collectInterval: 1000, outboxMaxMessages: 100_000 },
     services: [
       {
@@ -200,7 +200,7 @@ test("the error message lists each problem as file:line:column: path: message", 
         error.message,
         [
           'vigil.yaml:3:23: server.evaluationInterval: expected a duration such as "1s", got "5x"',
-          'vigil.yaml:4:3: server: unknown key "extra" (expected one of: listen, data, evaluationInterval, forecastInterval, externalURL)',
+          'vigil.yaml:4:3: server: unknown key "extra" (expected one of: listen, data, evaluationInterval, forecastInterval, externalURL, auth)',
         ].join("\n"),
       );
       return true;

@@ -491,12 +491,12 @@ describe("SqliteStorage lifecycle and errors", () => {
     const path = freshPath();
     await openSqliteStorage(path).close();
     const raw = new Database(path);
-    raw.pragma("user_version = 7");
-    raw.close();
     const latest = latestSchemaVersion();
+    raw.pragma(`user_version = ${latest + 1}`);
+    raw.close();
     assert.throws(
       () => openSqliteStorage(path),
-      (err: Error) => err.message.includes(`database schema version 7 is newer than this Vigil (${latest}): upgrade Vigil`),
+      (err: Error) => err.message.includes(`database schema version ${latest + 1} is newer than this Vigil (${latest}): upgrade Vigil`),
     );
   });
 

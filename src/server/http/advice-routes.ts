@@ -8,6 +8,7 @@ import { readAdviceFacts } from "../../advice/facts-reader.js";
 import { parseWindow, type ReportWindow } from "../../availability/windows.js";
 import type { AlertRecord } from "../../storage/storage.js";
 import { queryError, type AvailabilityRouteDeps } from "./availability-routes.js";
+import { access } from "../auth/access-control.js";
 
 export const DEFAULT_ADVICE_WINDOW: ReportWindow = { label: "7d", ms: 7 * 86_400_000 };
 
@@ -31,7 +32,7 @@ const adviceQuery = z.strictObject({
 });
 
 export function registerAdviceRoutes(http: FastifyInstance, deps: AdviceRouteDeps): void {
-  http.get("/api/v1/advice", async (req, reply) => {
+  http.get("/api/v1/advice", access("viewer"), async (req, reply) => {
     const q = adviceQuery.safeParse(req.query);
     if (!q.success) return reply.code(400).send(queryError(q.error));
     const now = deps.clock.now();

@@ -9,6 +9,7 @@ import { compileRouteTree, routeAlert } from "../../alert/routing.js";
 import type { NotifyConfig } from "../../config/schema.js";
 import type { Clock } from "../../util/clock.js";
 import { silentLogger, type Logger } from "../../util/logger.js";
+import { access } from "../auth/access-control.js";
 
 export interface AlertmanagerRouteDeps {
   alerts: Pick<AlertManager, "observe" | "active" | "muteStatus">;
@@ -79,7 +80,7 @@ export function registerAlertmanagerRoutes(http: FastifyInstance, deps: Alertman
   });
   http.addHook("onClose", async () => external.stop());
 
-  http.post("/api/v2/alerts", async (req, reply) => {
+  http.post("/api/v2/alerts", access("operator"), async (req, reply) => {
     const body = postableAlerts.safeParse(req.body);
     if (!body.success) return badRequest(reply, body.error);
     await external.receive(
@@ -95,7 +96,7 @@ export function registerAlertmanagerRoutes(http: FastifyInstance, deps: Alertman
 
   // Alertmanager's GettableAlert for each firing alert; pending ones are not alerts to Alertmanager
   // (Prometheus keeps them). status comes from the mute stages the notification pipeline asks.
-  http.get("/api/v2/alerts", async (req, reply) => {
+  http.get("/api/v2/alerts", access("viewer"), async (req, reply) => {
     const query = alertsQuery.safeParse(req.query);
     if (!query.success) {
       const detail = query.error.issues.map((i) => `${fieldPath(i.path)}: ${i.message}`).join("; ");

@@ -7,6 +7,7 @@ import { incidentFigures } from "../../incident/incident-figures.js";
 import type { IncidentRecord } from "../../storage/storage.js";
 import type { VigilServer } from "../server.js";
 import { assessRisk } from "../risk-view.js";
+import { access } from "../auth/access-control.js";
 
 const VERSION = "0.1.0";
 
@@ -43,7 +44,7 @@ function incidentView(incident: IncidentRecord, server: VigilServer) {
 }
 
 export function registerApiRoutes(http: FastifyInstance, server: VigilServer): void {
-  http.get("/api/v1/status", async () => {
+  http.get("/api/v1/status", access("viewer"), async () => {
     const count = <T extends string>(values: T[]) =>
       values.reduce<Record<string, number>>((acc, v) => ((acc[v] = (acc[v] ?? 0) + 1), acc), {});
     const alerts = server.alerts.active();
@@ -60,7 +61,7 @@ export function registerApiRoutes(http: FastifyInstance, server: VigilServer): v
     };
   });
 
-  http.get("/api/v1/nodes", async () => ({
+  http.get("/api/v1/nodes", access("viewer"), async () => ({
     nodes: await Promise.all(server.nodes.all().map(async (n) => {
       const liveness = server.nodes.status(n.name);
       const health = n.state === "down" ? "unhealthy" : n.state === "alive" ? "healthy" : "unknown";
@@ -82,7 +83,7 @@ export function registerApiRoutes(http: FastifyInstance, server: VigilServer): v
     })),
   }));
 
-  http.get("/api/v1/services", async () => ({
+  http.get("/api/v1/services", access("viewer"), async () => ({
     services: await Promise.all(
       server.services.all().map(async (s) => {
         const config = server.config.services.find((c) => c.name === s.name);
@@ -99,7 +100,7 @@ export function registerApiRoutes(http: FastifyInstance, server: VigilServer): v
     ),
   }));
 
-  http.get("/api/v1/alerts", async (req, reply) => {
+  http.get("/api/v1/alerts", access("viewer"), async (req, reply) => {
     const q = alertsQuery.safeParse(req.query);
     if (!q.success) return badRequest(reply, q.error);
     const alerts =
@@ -109,14 +110,14 @@ export function registerApiRoutes(http: FastifyInstance, server: VigilServer): v
     return { alerts };
   });
 
-  http.get("/api/v1/incidents", async (req, reply) => {
+  http.get("/api/v1/incidents", access("viewer"), async (req, reply) => {
     const q = incidentsQuery.safeParse(req.query);
     if (!q.success) return badRequest(reply, q.error);
     const incidents = await server.storage.listIncidents({ open: q.data.state === "open", limit: q.data.limit });
     return { incidents: incidents.map((incident) => incidentView(incident, server)) };
   });
 
-  http.get("/api/v1/incidents/:id", async (req, reply) => {
+  http.get("/api/v1/incidents/:id", access("viewer"), async (req, reply) => {
     const id = Number((req.params as { id: string }).id);
     if (!Number.isInteger(id) || id <= 0) return reply.code(400).send({ error: `invalid incident id "${(req.params as { id: string }).id}"` });
     const incident = await server.storage.getIncident(id);
@@ -125,7 +126,7 @@ export function registerApiRoutes(http: FastifyInstance, server: VigilServer): v
     return { incident: incidentView(incident, server), timeline };
   });
 
-  http.get("/api/v1/events", async (req, reply) => {
+  http.get("/api/v1/events", access("viewer"), async (req, reply) => {
     const q = eventsQuery.safeParse(req.query);
     if (!q.success) return badRequest(reply, q.error);
     const { kind, incident, ...rest } = q.data;

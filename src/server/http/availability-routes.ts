@@ -7,6 +7,7 @@ import { STANDARD_WINDOWS, parseWindow, type ReportWindow } from "../../availabi
 import type { VigilConfig } from "../../config/schema.js";
 import type { Storage } from "../../storage/storage.js";
 import type { Clock } from "../../util/clock.js";
+import { access } from "../auth/access-control.js";
 
 /** What the route needs: narrower than the whole server. */
 export interface AvailabilityRouteDeps {
@@ -45,7 +46,7 @@ export function queryError(error: z.ZodError): { error: string } {
 }
 
 export function registerAvailabilityRoutes(http: FastifyInstance, deps: AvailabilityRouteDeps): void {
-  http.get("/api/v1/availability", async (req, reply) => {
+  http.get("/api/v1/availability", access("viewer"), async (req, reply) => {
     const q = availabilityQuery.safeParse(req.query);
     if (!q.success) return reply.code(400).send(queryError(q.error));
     const { window, service, node } = q.data;

@@ -1,11 +1,12 @@
 // GET /metrics: Vigil's own metrics in the Prometheus text format, and GET /healthz.
 import type { FastifyInstance } from "fastify";
 import type { VigilServer } from "../server.js";
+import { access } from "../auth/access-control.js";
 
 export function registerMetricsRoute(http: FastifyInstance, server: VigilServer): void {
-  http.get("/healthz", async () => ({ status: "ok" }));
+  http.get("/healthz", access("public"), async () => ({ status: "ok" }));
 
-  http.get("/metrics", async (_req, reply) => {
+  http.get("/metrics", access("viewer"), async (_req, reply) => {
     const m = server.metrics;
     m.nodes.reset();
     for (const n of server.nodes.all()) m.nodes.inc({ state: n.state });

@@ -14,6 +14,7 @@ import { loadSelector } from "../../promql/selection.js";
 import type { SeriesStore, Labels } from "../../tsdb/series-store.js";
 import type { Clock } from "../../util/clock.js";
 import { labelsKey } from "../../promql/values.js";
+import { access } from "../auth/access-control.js";
 
 export interface PromqlRoutesOptions {
   store: SeriesStore;
@@ -182,8 +183,8 @@ export function registerPromqlRoutes(http: FastifyInstance, o: PromqlRoutesOptio
       ["/api/v1/labels", labels],
       ["/api/v1/label/:name/values", labelValues],
     ] as const) {
-      scope.get(path, handler);
-      scope.post(path, handler);
+      scope.get(path, access("viewer"), handler);
+      scope.post(path, access("viewer"), handler);
     }
   });
 }

@@ -6,6 +6,8 @@ import { z } from "zod";
 import type { RecoveryOrchestrator } from "../../recover/orchestrator.js";
 import type { Placements } from "../../recover/placements.js";
 import type { Storage } from "../../storage/storage.js";
+import { access } from "../auth/access-control.js";
+import { SMALL_BODY_LIMIT } from "./token-routes.js";
 
 /** What the routes need: narrower than the whole server. */
 export interface RecoveryRouteDeps {
@@ -19,7 +21,7 @@ export interface RecoveryRouteDeps {
 const name = (what: string) =>
   z.string({ error: `expected ${what} as a string` }).trim().min(1, { error: `expected ${what}, got an empty string` }).max(200);
 
-const approveBody = z.strictObject({ by: name("the approver's name").default("api") });
+const approveBody = z.strictObject({ by: name("the approver's name").optional() });
 const unfenceBody = z.strictObject({ node: name("a node name").optional() });
 
 function badRequest(reply: FastifyReply, what: string, error: z.ZodError) {
@@ -28,7 +30,7 @@ function badRequest(reply: FastifyReply, what: string, error: z.ZodError) {
 }
 
 export function registerRecoveryRoutes(http: FastifyInstance, deps: RecoveryRouteDeps): void {
-  http.post("/api/v1/incidents/:id/approve", async (req, reply) => {
+  http.post("/api/v1/incidents/:id/approve", { ...access("operator"), bodyLimit: SMALL_BODY_LIMIT }, async (req, reply) => {
     const text = (req.params as { id: string }).id;
     const id = Number(text);
     if (!/^\d+$/.test(text) || !Number.isSafeInteger(id) || id <= 0) {
@@ -38,14 +40,16 @@ export function registerRecoveryRoutes(http: FastifyInstance, deps: RecoveryRout
     if (!body.success) return badRequest(reply, "approval", body.error);
     const incident = await deps.storage.getIncident(id);
     if (!incident) return reply.code(404).send({ error: `no incident ${id}` });
-    if (!(await deps.recovery.approve(id, body.data.by))) {
+    // Without a name, the approver is the token that made the call ("api" when auth is off).
+    const by = body.data.by ?? (req.actor && req.actor.via !== "none" ? req.actor.name : "api");
+    if (!(await deps.recovery.approve(id, by))) {
       const why = incident.state === "resolved" || incident.state === "escalated" ? `incident ${id} is ${incident.state}: ` : "";
       return reply.code(409).send({ error: `${why}no step of incident ${id} is waiting for approval` });
     }
-    return { approved: true, incident: id, by: body.data.by };
+    return { approved: true, incident: id, by };
   });
 
-  http.post("/api/v1/services/:name/unfence", async (req, reply) => {
+  http.post("/api/v1/services/:name/unfence", { ...access("operator"), bodyLimit: SMALL_BODY_LIMIT }, async (req, reply) => {
     const service = (req.params as { name: string }).name;
     const body = unfenceBody.safeParse(req.body ?? {});
     if (!body.success) return badRequest(reply, "unfence request", body.error);

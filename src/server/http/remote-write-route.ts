@@ -7,6 +7,7 @@ import type { FastifyInstance } from "fastify";
 import type { Sample } from "../../protocol/messages.js";
 import { decodeRemoteWriteBody, RemoteWriteRefusal } from "../../remote-write/remote-write-body.js";
 import type { AppendResult } from "../../tsdb/series-store.js";
+import { access } from "../auth/access-control.js";
 
 export interface RemoteWriteRouteOptions {
   /** Stores the samples (and evaluates the rules on them), as agent samples are. */
@@ -23,7 +24,8 @@ export function registerRemoteWriteRoute(http: FastifyInstance, o: RemoteWriteRo
   void http.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser("*", { parseAs: "buffer", bodyLimit: BODY_LIMIT }, (_req, body, done) => done(null, body));
-    scope.post("/api/v1/write", { bodyLimit: BODY_LIMIT }, async (req, reply) => {
+    // Writing samples changes what rules see: an operator's right, like Prometheus' remote_write with a bearer token.
+    scope.post("/api/v1/write", { bodyLimit: BODY_LIMIT, ...access("operator") }, async (req, reply) => {
       const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       let samples: Sample[];
       try {

@@ -2,13 +2,14 @@
 // (`{ status: "success", data: { activeTargets: [...], droppedTargets: [] } }`).
 import type { FastifyInstance } from "fastify";
 import type { TargetStatus } from "../../scrape/scrape-manager.js";
+import { access } from "../auth/access-control.js";
 
 export interface ScrapeTargetsRouteOptions {
   targets(): TargetStatus[];
 }
 
 export function registerScrapeTargetsRoute(http: FastifyInstance, o: ScrapeTargetsRouteOptions): void {
-  http.get("/api/v1/targets", async () => ({
+  http.get("/api/v1/targets", access("viewer"), async () => ({
     status: "success",
     data: {
       activeTargets: o.targets().map(({ target, intervalMs, last }) => ({

@@ -8,6 +8,10 @@ import type { MaintenanceStage } from "../../alert/maintenance.js";
 import { SilenceError, silenceState, type Silence, type SilenceStage } from "../../alert/silences.js";
 import type { Clock } from "../../util/clock.js";
 import { parseDuration } from "../../util/duration.js";
+import { access } from "../auth/access-control.js";
+
+/** A silence is a few matchers and a comment. */
+const SILENCE_BODY_LIMIT = 64 * 1024;
 
 /** What the routes need: narrower than the whole server, so they are tested on their own. */
 export interface SilenceRouteDeps {
@@ -81,13 +85,13 @@ function silenceView(silence: Silence, now: number) {
 }
 
 export function registerSilenceRoutes(http: FastifyInstance, deps: SilenceRouteDeps): void {
-  http.get("/api/v1/silences", async (req, reply) => {
+  http.get("/api/v1/silences", access("viewer"), async (req, reply) => {
     const q = silencesQuery.safeParse(req.query);
     if (!q.success) return badRequest(reply, "query", q.error);
     return { silences: deps.silences.list(q.data.state ? { state: q.data.state } : {}).map((silence) => silenceView(silence, deps.clock.now())) };
   });
 
-  http.post("/api/v1/silences", async (req, reply) => {
+  http.post("/api/v1/silences", { ...access("operator"), bodyLimit: SILENCE_BODY_LIMIT }, async (req, reply) => {
     const body = silenceBody.safeParse(req.body ?? {});
     if (!body.success) return badRequest(reply, "silence", body.error);
     const { matchers, startsAt, endsAt, duration, createdBy, comment } = body.data;
@@ -101,7 +105,7 @@ export function registerSilenceRoutes(http: FastifyInstance, deps: SilenceRouteD
     }
   });
 
-  http.delete("/api/v1/silences/:id", async (req, reply) => {
+  http.delete("/api/v1/silences/:id", access("operator"), async (req, reply) => {
     const text = (req.params as { id: string }).id;
     const id = Number(text);
     if (!/^\d+$/.test(text) || !Number.isSafeInteger(id)) return reply.code(400).send({ error: `invalid silence id "${text}": expected a number` });
@@ -114,5 +118,5 @@ export function registerSilenceRoutes(http: FastifyInstance, deps: SilenceRouteD
     }
   });
 
-  http.get("/api/v1/maintenance", async () => ({ windows: deps.maintenance.status(deps.clock.now()) }));
+  http.get("/api/v1/maintenance", access("viewer"), async () => ({ windows: deps.maintenance.status(deps.clock.now()) }));
 }

@@ -9,6 +9,7 @@ import { seriesKey } from "../../tsdb/labels.js";
 import { AGGREGATES, QueryLimitError, type SeriesColumns, type SeriesRef, type SeriesStore } from "../../tsdb/series-store.js";
 import { parseDuration } from "../../util/duration.js";
 import type { Clock } from "../../util/clock.js";
+import { access } from "../auth/access-control.js";
 
 export interface TsdbRoutesOptions {
   store: SeriesStore;
@@ -93,7 +94,7 @@ function selectSeries(store: SeriesStore, selector: Selector): SeriesRef[] {
 export function registerTsdbRoutes(http: FastifyInstance, o: TsdbRoutesOptions): void {
   const maxPoints = o.maxPoints ?? DEFAULT_MAX_POINTS;
 
-  http.get("/api/v1/tsdb/series", async (req, reply) => {
+  http.get("/api/v1/tsdb/series", access("viewer"), async (req, reply) => {
     const q = seriesQuery.safeParse(req.query);
     if (!q.success) return badRequest(reply, zodMessage(q.error));
     const selectors = [...q.data.match, ...q.data["match[]"]];
@@ -112,7 +113,7 @@ export function registerTsdbRoutes(http: FastifyInstance, o: TsdbRoutesOptions):
     return { series: keys.map((k) => ({ name: found.get(k)!.name, labels: found.get(k)!.labels })) };
   });
 
-  http.get("/api/v1/tsdb/query_range", async (req, reply) => {
+  http.get("/api/v1/tsdb/query_range", access("viewer"), async (req, reply) => {
     const q = queryRangeQuery.safeParse(req.query);
     if (!q.success) return badRequest(reply, zodMessage(q.error));
     let selector: Selector;

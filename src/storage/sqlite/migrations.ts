@@ -158,6 +158,44 @@ export const migrations: readonly Migration[] = [
       UPDATE nodes SET processed_seq = acked_seq;
     `,
   },
+  {
+    version: 7,
+    name: "API tokens (hashed), login sessions and the audit log",
+    up: `
+      CREATE TABLE api_tokens (
+        id           INTEGER PRIMARY KEY AUTOINCREMENT,
+        name         TEXT    NOT NULL,
+        role         TEXT    NOT NULL,
+        hash         TEXT    NOT NULL UNIQUE,
+        created_at   INTEGER NOT NULL,
+        created_by   TEXT    NOT NULL,
+        last_used_at INTEGER,
+        revoked_at   INTEGER
+      );
+      CREATE TABLE api_sessions (
+        hash       TEXT    PRIMARY KEY,
+        token_id   INTEGER NOT NULL REFERENCES api_tokens (id),
+        csrf       TEXT    NOT NULL,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+      );
+      CREATE TABLE audit_log (
+        id      INTEGER PRIMARY KEY AUTOINCREMENT,
+        ts      INTEGER NOT NULL,
+        actor   TEXT    NOT NULL,
+        via     TEXT    NOT NULL,
+        role    TEXT,
+        action  TEXT    NOT NULL,
+        target  TEXT    NOT NULL,
+        result  TEXT    NOT NULL,
+        status  INTEGER,
+        address TEXT,
+        detail  TEXT    NOT NULL
+      );
+      CREATE INDEX audit_log_ts ON audit_log (ts);
+      CREATE INDEX audit_log_actor ON audit_log (actor);
+    `,
+  },
 ];
 
 /** The schema version this build of Vigil writes: the last migration's version. */

@@ -28,6 +28,8 @@ import type {
   Storage,
 } from "../storage.js";
 import { applyMigrations } from "./migrations.js";
+import { SqliteAuditStore } from "./sqlite-audit-store.js";
+import { SqliteTokenStore } from "./sqlite-token-store.js";
 
 const DEFAULT_EVENT_LIMIT = 1000;
 const DEFAULT_INCIDENT_LIMIT = 100;
@@ -196,8 +198,13 @@ export class SqliteStorage implements Storage {
   private readonly upsertPlacement: Stmt;
   private readonly selectPlacements: ParamlessStmt<PlacementRow>;
 
+  readonly tokens: SqliteTokenStore;
+  readonly audit: SqliteAuditStore;
+
   /** Takes a database whose schema is current (see openSqliteStorage). */
   constructor(private readonly db: Database.Database) {
+    this.tokens = new SqliteTokenStore(db);
+    this.audit = new SqliteAuditStore(db);
     this.insertEvent = db.prepare(
       `INSERT INTO events (ts, kind, incident_id, node, service, data)
        VALUES (@ts, @kind, @incidentId, @node, @service, @data)`,

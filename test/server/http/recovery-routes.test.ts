@@ -87,6 +87,22 @@ describe("POST /api/v1/incidents/:id/approve", () => {
     const again = await call("POST", `/api/v1/incidents/${id}/approve`, {});
     assert.equal(again.status, 409);
     assert.match(again.json.error, new RegExp(`no step of incident ${id} is waiting for approval$`));
+
+    // The audit log has each approval call (auth is off: "anonymous") and the restart the orchestrator sent ("system").
+    await waitFor(async () => (await server.storage.audit.listAudit({ actor: "system" })).length > 0, 30_000, "the restart in the audit log");
+    const [restart] = await server.storage.audit.listAudit({ actor: "system" });
+    assert.equal(restart!.action, "restart");
+    assert.equal(restart!.target, "service api on node-a");
+    assert.ok(restart!.result === "ok" || restart!.result === "failed");
+    const approvals = (await server.storage.audit.listAudit({ actor: "anonymous" })).filter((e) => e.target === `/api/v1/incidents/${id}/approve`);
+    assert.deepEqual(
+      approvals.slice(0, 3).map((e) => [e.action, e.result, e.status]),
+      [
+        ["POST /api/v1/incidents/:id/approve", "failed", 409],
+        ["POST /api/v1/incidents/:id/approve", "ok", 200],
+        ["POST /api/v1/incidents/:id/approve", "ok", 200],
+      ],
+    );
   });
 });
 
