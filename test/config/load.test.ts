@@ -111,6 +111,7 @@ test("the DESIGN.md example validates and carries every default, durations in ms
       checkpointInterval: 5000,
       maxMemoryBytes: 256 * 1024 * 1024,
     },
+    scrape: [],
   });
 });
 
@@ -200,7 +201,7 @@ test("the error message lists each problem as file:line:column: path: message", 
         error.message,
         [
           'vigil.yaml:3:23: server.evaluationInterval: expected a duration such as "1s", got "5x"',
-          'vigil.yaml:4:3: server: unknown key "extra" (expected one of: listen, data, evaluationInterval, forecastInterval, externalURL, auth)',
+          'vigil.yaml:4:3: server: unknown key "extra" (expected one of: listen, data, evaluationInterval, forecastInterval, staleAfter, externalURL, auth)',
         ].join("\n"),
       );
       return true;
