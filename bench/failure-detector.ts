@@ -11,6 +11,7 @@ import { formatDuration } from "../src/util/duration.js";
 import { AGENT_WS_PATH } from "../src/protocol/messages.js";
 import {
   api,
+  CLI,
   freePort,
   runCli,
   startAgent,
@@ -155,6 +156,10 @@ async function startLabCluster(dir: string): Promise<Cluster> {
   try {
     hook = await startWebhookReceiver({ host: lab.management.localIp, onPayload: recordArrivals(arrivals) });
     const configFile = writeConfig(dir, clusterConfig(hook.url));
+    // Beyond loopback the server needs a token; made on its data directory first, used by api() through $VIGIL_TOKEN.
+    process.env.VIGIL_TOKEN = spawnSync(process.execPath, [CLI, "token", "create", "--role", "viewer", "--name", "bench", "--data", join(dir, "server")], {
+      encoding: "utf8",
+    }).stdout.trim();
     const srv = runCli(["server", "--config", configFile, "--data", join(dir, "server"), "--listen", `0.0.0.0:${LAB_PORT}`], {}, lab.launcher("server"));
     server = srv;
     lab.adopt(srv.proc);

@@ -137,10 +137,10 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
 
   // ---- state that survives restarts ----
   const dataDir = o.dataDir ?? config.server.data;
-  const storage = await openStorage(dataDir);
-  // Never by accident: an API reachable from other machines has authentication on.
   const listen = o.listen ?? config.server.listen;
   const { host, port } = parseListen(listen);
+  const storage = await openStorage(dataDir);
+  // Never by accident: an API reachable from other machines has authentication on.
   const refusal = listenRefusal({ listen, host, mode: config.server.auth.mode, hasTokens: await storage.tokens.hasTokens(), dataDir });
   if (refusal !== null) {
     await storage.close();

@@ -121,9 +121,11 @@ export async function waitFor<T>(check: () => Promise<T> | T, timeoutMs: number,
   }
 }
 
+/** GET through the API, with the token in $VIGIL_TOKEN when there is one (as the CLI does). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function api(base: string, path: string): Promise<any> {
-  const res = await fetch(`${base}${path}`);
+  const token = process.env.VIGIL_TOKEN;
+  const res = await fetch(`${base}${path}`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
   if (!res.ok) throw new Error(`GET ${path}: HTTP ${res.status}: ${await res.text()}`);
   return res.json();
 }

@@ -8,8 +8,9 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { execFileSync } from "node:child_process";
 import { failureDetectorDefaults } from "../../src/detect/failure/failure-detector-options.js";
-import { HTTP_SERVICE, runCli, startWebhookReceiver, tempDir, waitFor, writeConfig, type VigilProcess, type WebhookReceiver } from "./harness.js";
+import { CLI, HTTP_SERVICE, runCli, startWebhookReceiver, tempDir, waitFor, writeConfig, type VigilProcess, type WebhookReceiver } from "./harness.js";
 import { createLab, netnsGate, type Lab } from "./netns.js";
 
 const gate = netnsGate("the network-namespace partition tests (test/e2e/netns-partition.test.ts)");
@@ -27,10 +28,12 @@ let server: VigilProcess | undefined;
 const agents: Record<string, VigilProcess> = {};
 /** The server's API over the management link (still reachable while its lan cable is cut). */
 let apiUrl = "";
+/** The server listens beyond loopback, so it needs a token (made on its data directory before it starts). */
+let apiToken = "";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 async function get(path: string): Promise<any> {
-  const res = await fetch(`${apiUrl}${path}`, { signal: AbortSignal.timeout(5000) });
+  const res = await fetch(`${apiUrl}${path}`, { headers: { authorization: `Bearer ${apiToken}` }, signal: AbortSignal.timeout(5000) });
   if (!res.ok) throw new Error(`GET ${path}: HTTP ${res.status}: ${await res.text()}`);
   return res.json();
 }
@@ -109,6 +112,7 @@ notify:
     - { receiver: hook }
 `,
   );
+  apiToken = execFileSync(process.execPath, [CLI, "token", "create", "--role", "viewer", "--name", "netns-test", "--data", join(dir.path, "server")], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
   server = runCli(["server", "--config", configFile, "--data", join(dir.path, "server"), "--listen", `0.0.0.0:${PORT}`], {}, lab.launcher("server"));
   lab.adopt(server.proc);
   apiUrl = `http://${lab.management.remoteIp}:${PORT}`;
