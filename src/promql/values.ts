@@ -51,21 +51,31 @@ export function vector(samples: InstantSample[]): VectorValue {
   return { kind: "vector", samples };
 }
 
+// A range query evaluates the same series' label objects at every step: the derived label
+// sets and keys are remembered per object (label objects are never mutated), so that each is
+// built once per query rather than once per step.
+const withoutName = new WeakMap<Labels, Labels>();
+const keys = new WeakMap<Labels, string>();
+
 /** The labels without `__name__` (the same object when there is none). */
 export function dropMetricName(labels: Labels): Labels {
   if (!(METRIC_NAME in labels)) return labels;
-  const { [METRIC_NAME]: _name, ...rest } = labels;
+  let rest = withoutName.get(labels);
+  if (rest === undefined) {
+    const { [METRIC_NAME]: _name, ...others } = labels;
+    withoutName.set(labels, (rest = others));
+  }
   return rest;
 }
 
-/**
- * A key equal for equal label sets: sorted name/value pairs joined by separators that
- * cannot occur in… well, that are vanishingly unlikely in label text (\xff, \xfe).
- */
+/** A key equal for equal label sets: sorted name/value pairs joined by \xfe and \xff (not valid UTF-8 bytes, rare as characters). */
 export function labelsKey(labels: Labels): string {
+  let key = keys.get(labels);
+  if (key !== undefined) return key;
   const names = Object.keys(labels).sort();
-  let key = "";
+  key = "";
   for (const name of names) key += name + "\xfe" + labels[name] + "\xff";
+  keys.set(labels, key);
   return key;
 }
 
