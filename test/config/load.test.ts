@@ -90,6 +90,7 @@ test("the DESIGN.md example validates and carries every default, durations in ms
       flapping: { changes: 6, within: 600_000, settle: 300_000 },
     },
     maintenance: [],
+    scrape: [],
     recovery: { mode: "act", maxConcurrentActions: 4 },
     incidents: { correlationWindow: 120_000, sameNodeWindow: 10_000, dependentGrace: 10_000 },
     failureDetector: {
@@ -200,7 +201,7 @@ test("the error message lists each problem as file:line:column: path: message", 
         error.message,
         [
           'vigil.yaml:3:23: server.evaluationInterval: expected a duration such as "1s", got "5x"',
-          'vigil.yaml:4:3: server: unknown key "extra" (expected one of: listen, data, evaluationInterval, forecastInterval, externalURL)',
+          'vigil.yaml:4:3: server: unknown key "extra" (expected one of: listen, data, evaluationInterval, forecastInterval, staleAfter, externalURL)',
         ].join("\n"),
       );
       return true;
