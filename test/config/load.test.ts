@@ -90,6 +90,7 @@ test("the DESIGN.md example validates and carries every default, durations in ms
       flapping: { changes: 6, within: 600_000, settle: 300_000 },
     },
     maintenance: [],
+    scrape: [],
     recovery: { mode: "act", maxConcurrentActions: 4 },
     incidents: { correlationWindow: 120_000, sameNodeWindow: 10_000, dependentGrace: 10_000 },
     failureDetector: {
