@@ -7,7 +7,7 @@ import Fastify, { type FastifyInstance } from "fastify";
 import websocket from "@fastify/websocket";
 import type { VigilConfig } from "../config/schema.js";
 import { playbookFor } from "../config/defaults.js";
-import { AGENT_WS_PATH, type ActionKind, type AgentService } from "../protocol/messages.js";
+import { AGENT_MAX_FRAME_BYTES, type ActionKind, type AgentService } from "../protocol/messages.js";
 import { openStorage } from "../storage/open-storage.js";
 import { Journal } from "../storage/journal.js";
 import type { IncidentRecord, Storage } from "../storage/storage.js";
@@ -44,6 +44,11 @@ import type { ComponentStatus } from "../incident/localization/observation.js";
 import { systemClock, type Clock, type TimerHandle } from "../util/clock.js";
 import type { Logger } from "../util/logger.js";
 import { AgentHub } from "./agent-hub.js";
+import { agentAuthPolicy, registerAgentSocket, watchRevocations } from "./agent-socket.js";
+import { AgentIdentityStore } from "../security/agent-identity-store.js";
+import { helloRefusal } from "../security/agent-authenticator.js";
+import { plainListenRefusal } from "../security/plain-transport.js";
+import { serverTlsOptions } from "../security/tls-files.js";
 import { LivenessProber } from "./liveness-prober.js";
 import { ServerMetrics } from "./server-metrics.js";
 import { registerAdviceRoutes } from "./http/advice-routes.js";
@@ -63,6 +68,8 @@ export interface ServerOptions {
   dataDir?: string;
   /** The node that runs services whose config names none (the `vigil up` agent). */
   localNode?: string;
+  /** Serve plain HTTP on a non-loopback address knowingly (`--insecure`). */
+  insecure?: boolean;
   clock?: Clock;
   logger: Logger;
 }
@@ -76,6 +83,8 @@ export interface VigilServer {
   journal: Journal;
   nodes: NodeRegistry;
   services: ServiceRegistry;
+  /** Agents' enrollment tokens, credentials and revocations (<data>/agents.db). */
+  identities: AgentIdentityStore;
   alerts: AlertManager;
   incidents: IncidentManager;
   recovery: RecoveryOrchestrator;
@@ -104,6 +113,11 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
   const { config, logger } = o;
   const clock = o.clock ?? systemClock;
   const localNode = o.localNode ?? defaultNodeName();
+  const listen = o.listen ?? config.server.listen;
+  const { host, port } = parseListen(listen);
+  const plainRefusal = plainListenRefusal(listen, host, { tls: config.server.tls !== undefined, insecure: o.insecure === true });
+  if (plainRefusal !== null) throw new Error(plainRefusal);
+  const tlsOptions = config.server.tls ? serverTlsOptions(config.server.tls) : null;
   const configuredNode = new Map(config.services.map((s) => [s.name, s.node ?? localNode]));
   const serviceConfig = new Map(config.services.map((s) => [s.name, s]));
 
@@ -147,7 +161,6 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
   await services.load();
 
   // ---- alerts: observations → lifecycle → routes → groups → mute stages → notification queue ----
-  const { host, port } = parseListen(o.listen ?? config.server.listen);
   const dispatcher = new NotificationDispatcher({ storage, clock, receivers: config.notify.receivers, journal, logger });
   let externalURL = config.server.externalURL ?? "";
   const silences = new SilenceStage({ storage, journal, clock });
@@ -394,7 +407,10 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
     if (out.requests.length > 0) prober.run(out.requests);
   };
 
-  // ---- agents ----
+  // ---- agents: authenticated once per connection (agent-socket.ts), then the hub ----
+  const identities = AgentIdentityStore.open(dataDir);
+  const authPolicy = agentAuthPolicy(config, host);
+  if (!authPolicy.required) logger.info({ listen }, "agent authentication is off: any process that reaches this loopback address may connect as an agent");
   const hub = new AgentHub({
     clock,
     logger: logger.child({ component: "hub" }),
@@ -403,6 +419,12 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
     servicesFor: (node) => servicesFor(config, placementView, node),
     onMessage: (type) => metrics.agentMessages.inc({ type }),
     onReplay: (type) => metrics.agentMessagesReplayed.inc({ type }),
+    helloRefusal: (identity, node) => helloRefusal(identity, node, identities),
+    onRefused: (node, reason, remote) => {
+      journal
+        .record("agent.refused", { ...(node !== null && { node }), data: { reason, remote } })
+        .catch((err) => logger.error({ err }, "journalling a refused agent failed"));
+    },
     // Acks wait for the store's checkpoints: an agent forgets only what a kill -9 cannot take back.
     durability: store,
     handlers: {
@@ -438,6 +460,7 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
         if (t) await onServiceTransition(t);
       },
       async event(node, m) {
+        if (m.kind === "action.refused") logger.warn({ node, service: m.service, ...m.data }, "agent refused an action");
         await journal.record(m.kind, { node, ...(m.service !== undefined && { service: m.service }), ts: m.ts, data: m.data });
         if (m.service !== undefined) evidence.add(serviceId(m.service), processEventEvidence(m.kind, m.data, m.ts));
         const t = await services.applyEvent(node, m);
@@ -482,8 +505,8 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
   const forecasts = new ForecastRuleEvaluator({ rules: rulesOfKind(config.rules, "forecast"), store, clock, staleAfterMs, observe: observeRule });
 
   // ---- HTTP ----
-  const http = Fastify({ logger: false, forceCloseConnections: true });
-  await http.register(websocket);
+  const http = Fastify({ logger: false, forceCloseConnections: true, ...(tlsOptions && { https: tlsOptions }) });
+  await http.register(websocket, { options: { maxPayload: AGENT_MAX_FRAME_BYTES } });
   const startedAt = clock.now();
   const server: VigilServer = {
     url: "",
@@ -494,6 +517,7 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
     journal,
     nodes,
     services,
+    identities,
     alerts,
     incidents,
     recovery,
@@ -522,9 +546,10 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
       await http.close();
       await store.close();
       await storage.close();
+      identities.close();
     },
   };
-  http.get(AGENT_WS_PATH, { websocket: true }, (socket, req) => hub.accept(socket, req.socket.remoteAddress));
+  registerAgentSocket(http, { hub, identities, policy: authPolicy, clock, logger: logger.child({ component: "agent-auth" }) });
   registerApiRoutes(http, server);
   registerRecoveryRoutes(http, { storage, recovery, placements, unfence: server.unfence });
   registerAvailabilityRoutes(http, { storage, config, clock, localNode });
@@ -536,7 +561,7 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
   await http.listen({ host, port });
   const address = http.server.address();
   const boundPort = typeof address === "object" && address ? address.port : port;
-  server.url = `http://${host.includes(":") ? `[${host}]` : host}:${boundPort}`;
+  server.url = `${tlsOptions ? "https" : "http"}://${host.includes(":") ? `[${host}]` : host}:${boundPort}`;
   if (!externalURL) externalURL = server.url;
 
   // ---- loops ----
@@ -556,6 +581,7 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
         }
       }
     }, config.server.evaluationInterval),
+    watchRevocations({ identities, hub, clock, logger }),
     // Trend fits over a window are heavier than threshold checks, and trends move slowly.
     clock.setInterval(() => {
       try {
