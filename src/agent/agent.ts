@@ -21,6 +21,7 @@ import type { Logger } from "../util/logger.js";
 import { ActionExecutor, type ActionOutcome } from "./action-executor.js";
 import { readCredential, writeCredential } from "./credential-file.js";
 import { readOnlyView } from "./read-only.js";
+import { plainServerUrlRefusal } from "../security/plain-transport.js";
 import { collectAll, createHostCollectors } from "./collectors/index.js";
 import type { Collector } from "./collectors/collector.js";
 import { Outbox } from "./outbox.js";
@@ -88,6 +89,9 @@ export class Agent {
   private credential: string | null;
 
   constructor(private readonly o: AgentOptions) {
+    // Refused before anything is created on disk.
+    const plainRefusal = plainServerUrlRefusal(o.server, o.insecure === true);
+    if (plainRefusal !== null) throw new Error(plainRefusal);
     this.clock = o.clock ?? systemClock;
     this.logger = o.logger.child({ component: "agent", node: o.node });
     this.credential = o.credential ?? readCredential(o.dataDir);

@@ -107,7 +107,7 @@ export class ServerConnection {
 
   constructor(private readonly options: ServerConnectionOptions) {
     this.url = agentWebSocketUrl(options.url);
-    const refusal = plainServerUrlRefusal(this.url, options.insecure === true);
+    const refusal = plainServerUrlRefusal(options.url, options.insecure === true);
     if (refusal !== null) throw new Error(refusal);
     this.idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
     if (!(this.idleTimeoutMs > 0)) throw new Error(`idleTimeoutMs must be a positive number of ms, got ${options.idleTimeoutMs}`);
