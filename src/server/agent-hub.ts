@@ -177,7 +177,7 @@ export class AgentHub {
       foreignSamples: 0,
     };
     session.helloTimer = this.o.clock.setTimeout(() => {
-      if (session.node !== null) return;
+      if (session.node !== null || this.closing) return;
       this.refuse(session, null, `no hello within ${HELLO_TIMEOUT_MS}ms`, CLOSE_HELLO_TIMEOUT);
     }, HELLO_TIMEOUT_MS);
     this.remoteAddresses.set(session, remoteAddress ?? null);
