@@ -1,8 +1,7 @@
-// TLS and agent identity end to end, with real processes: `vigil certs init`, a server on
-// HTTPS requiring agent authentication, agents that get in with a client certificate or a
-// one-time enrollment token — and those that do not: a certificate of another CA, a spent
-// token, no CA to verify the server, a revoked agent. Plain text beyond loopback is refused
-// by both server and agent.
+// TLS end to end, with real processes: `vigil certs init`, a server on HTTPS requiring agent
+// authentication, an agent that gets in with its client certificate (mTLS) — and those that
+// do not: a certificate of another CA, an agent with no CA to verify the server.
+// (Enrollment and revocation: agent-enrollment.test.ts.)
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -96,44 +95,4 @@ test("a certificate signed by another CA is refused, and so is a server the agen
   await wrong.stop();
   await unverified.stop();
   assert.equal(await nodeState("node-x"), undefined, "never got in");
-});
-
-test("an enrollment token works once; the credential it bought is kept 0600; revoking the agent shuts it out", async () => {
-  const made = cli(["token", "create", "--agent", "node-b", "--data", join(dir.path, "server")]);
-  assert.equal(made.status, 0, made.stderr);
-  const token = made.stdout.trim();
-  assert.match(token, /^vigil-enroll-/);
-  const ca = join(dir.path, "certs", "ca.crt");
-  const b = agent("node-b", ["--ca", ca, "--enroll-token", token]);
-  await waitFor(async () => (await nodeState("node-b"))?.connected, 30_000, `node-b enrolled and connected; agent output:\n${b.output()}`);
-  const credentialFile = join(dir.path, `agent-node-b-${agents.length - 1}`, "credential");
-  await waitFor(() => statSync(credentialFile, { throwIfNoEntry: false }), 10_000, "the credential file");
-  assert.equal(statSync(credentialFile).mode & 0o777, 0o600);
-  assert.match(readFileSync(credentialFile, "utf8"), /^vigil-agent-/);
-
-  const replay = agent("node-b", ["--ca", ca, "--enroll-token", token]);
-  await waitFor(() => /used already/.test(replay.output()), 30_000, "the spent token refused");
-  await replay.stop();
-
-  const revoked = cli(["agents", "revoke", "node-b", "--data", join(dir.path, "server")]);
-  assert.equal(revoked.status, 0, revoked.stderr);
-  // Cut off by the server (close 4403), then refused at every reconnect (403).
-  await waitFor(() => /"code":4403,"reason":"agent node-b was revoked"/.test(b.output()), 30_000, "node-b's connection closed as revoked");
-  await waitFor(() => /"status":403,"reason":"the credential of agent node-b was revoked/.test(b.output()), 30_000, "node-b refused as revoked when it reconnects");
-  await waitFor(async () => (await nodeState("node-b"))?.connected === false, 30_000, "node-b disconnected");
-  const list = JSON.parse(cli(["agents", "list", "--json", "--data", join(dir.path, "server")]).stdout);
-  assert.ok(list.agents.find((x: { node: string; revokedAt: number | null }) => x.node === "node-b" && x.revokedAt !== null));
-  await b.stop();
-});
-
-test("plain text beyond loopback is refused by the server and by the agent unless --insecure", async () => {
-  const plainDir = join(dir.path, "plain");
-  mkdirSync(plainDir);
-  const plainConfig = writeConfig(plainDir, "{}\n");
-  const s = cli(["server", "--config", plainConfig, "--data", join(plainDir, "data"), "--listen", `0.0.0.0:${await freePort()}`]);
-  assert.notEqual(s.status, 0);
-  assert.match(s.stderr, /refusing to serve plain HTTP on 0\.0\.0\.0:\d+.*--insecure/s);
-  const a = cli(["agent", "--server", "http://192.0.2.10:7070", "--node", "n", "--data", join(dir.path, "plain-agent")]);
-  assert.notEqual(a.status, 0);
-  assert.match(a.stderr, /refusing to connect to http:\/\/192\.0\.2\.10:7070 in plain text.*--insecure/s);
 });
