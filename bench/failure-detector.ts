@@ -98,7 +98,10 @@ function clusterConfig(hookUrl: string): string {
   // dominate the figure; groupInterval 1s lets each trial's "resolved" (which the next trial
   // waits for, so that its group starts afresh) come quickly. Each node is faulted again and
   // again on purpose, which flap damping would rightly silence: it is set out of reach.
+  // The lab's server listens beyond loopback in plain text (--insecure) with agent
+  // authentication off: this benchmark measures detection, not the transport.
   return `
+server: { agentAuth: "off" }
 notify:
   groupWait: 0s
   groupInterval: 1s
@@ -160,7 +163,7 @@ async function startLabCluster(dir: string): Promise<Cluster> {
     process.env.VIGIL_TOKEN = spawnSync(process.execPath, [CLI, "token", "create", "--role", "viewer", "--name", "bench", "--data", join(dir, "server")], {
       encoding: "utf8",
     }).stdout.trim();
-    const srv = runCli(["server", "--config", configFile, "--data", join(dir, "server"), "--listen", `0.0.0.0:${LAB_PORT}`], {}, lab.launcher("server"));
+    const srv = runCli(["server", "--config", configFile, "--data", join(dir, "server"), "--listen", `0.0.0.0:${LAB_PORT}`, "--insecure"], {}, lab.launcher("server"));
     server = srv;
     lab.adopt(srv.proc);
     const apiUrl = `http://${lab.management.remoteIp}:${LAB_PORT}`;
@@ -178,7 +181,7 @@ async function startLabCluster(dir: string): Promise<Cluster> {
       arrivals,
       lab,
       startAgent(node) {
-        const agent = runCli(["agent", "--server", `http://${lab.hosts.server!.ip}:${LAB_PORT}`, "--node", node, "--data", join(dir, node)], {}, lab.launcher(node));
+        const agent = runCli(["agent", "--server", `http://${lab.hosts.server!.ip}:${LAB_PORT}`, "--insecure", "--node", node, "--data", join(dir, node)], {}, lab.launcher(node));
         lab.adopt(agent.proc);
         agents.set(node, agent);
         return agent;

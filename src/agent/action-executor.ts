@@ -1,7 +1,8 @@
 // Executes the actions the server sends, and only those the agent may run: a known kind on
 // a service in the agent's own configuration, running only commands that configuration
 // declares (promote, restore, cleanup, commands by name). Anything else is refused and
-// reported back; nothing the server says can make the agent run other commands.
+// reported back; nothing the server says can make the agent run other commands. A
+// read-only agent refuses everything.
 import { actionKinds, type ActionKind, type ActionMessage, type AgentService } from "../protocol/messages.js";
 import { commandOptionsOf, describeFailure, runDeclaredCommand, type CommandResult } from "./declared-command.js";
 import type { Snapshots } from "./snapshots.js";
@@ -22,9 +23,11 @@ export class ActionExecutor {
     private readonly supervisor: Supervisor,
     private readonly services: () => ReadonlyMap<string, AgentService>,
     private readonly snapshots: Snapshots,
+    private readonly options: { readOnly?: boolean } = {},
   ) {}
 
   async execute(m: ActionMessage): Promise<ActionOutcome> {
+    if (this.options.readOnly) return refuse(`this agent is read-only (--read-only): it collects and probes but never acts`);
     if (!(actionKinds as readonly string[]).includes(m.action)) {
       return refuse(`unknown action "${m.action}" (this agent runs only ${actionKinds.join(", ")})`);
     }

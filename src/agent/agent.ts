@@ -3,6 +3,7 @@
 // through the disk outbox to the server, which acknowledges it; actions from the server go
 // to the executor; welcome and services messages set which services the agent runs.
 import { join } from "node:path";
+import type { SecureContextOptions } from "node:tls";
 import {
   PROTOCOL_VERSION,
   type ActionMessage,
@@ -18,6 +19,9 @@ import {
 import { systemClock, type Clock, type TimerHandle } from "../util/clock.js";
 import type { Logger } from "../util/logger.js";
 import { ActionExecutor, type ActionOutcome } from "./action-executor.js";
+import { readCredential, writeCredential } from "./credential-file.js";
+import { readOnlyView } from "./read-only.js";
+import { plainServerUrlRefusal } from "../security/plain-transport.js";
 import { collectAll, createHostCollectors } from "./collectors/index.js";
 import type { Collector } from "./collectors/collector.js";
 import { Outbox } from "./outbox.js";
@@ -43,6 +47,16 @@ export interface AgentOptions {
   procRoot?: string;
   /** HOST:PORT of the probe listener peers and the server connect to; default 0.0.0.0:0 (any free port). */
   probeListen?: string;
+  /** CA, client certificate and key for an https:// server. */
+  tls?: SecureContextOptions;
+  /** Allow a plain http:// server that is not on loopback (`--insecure`). */
+  insecure?: boolean;
+  /** The credential to authenticate with; default: the one stored in the data directory. */
+  credential?: string;
+  /** A one-time enrollment token, spent on the first connect when no credential is stored yet. */
+  enrollToken?: string;
+  /** Collect and probe, never act: no supervised processes, every action refused. */
+  readOnly?: boolean;
 }
 
 /** Services supervised but without a health check are watched by their process being alive. */
@@ -72,10 +86,15 @@ export class Agent {
   private ready = false;
   /** The collection in progress, awaited by stop() so that it does not write to a closed outbox. */
   private collecting: Promise<void> | null = null;
+  private credential: string | null;
 
   constructor(private readonly o: AgentOptions) {
+    // Refused before anything is created on disk.
+    const plainRefusal = plainServerUrlRefusal(o.server, o.insecure === true);
+    if (plainRefusal !== null) throw new Error(plainRefusal);
     this.clock = o.clock ?? systemClock;
     this.logger = o.logger.child({ component: "agent", node: o.node });
+    this.credential = o.credential ?? readCredential(o.dataDir);
     this.outbox = Outbox.open({
       dir: o.dataDir,
       maxMessages: o.outboxMaxMessages ?? 100_000,
@@ -90,7 +109,7 @@ export class Agent {
       logger: this.logger,
       onEvent: (e) => this.enqueue({ type: "event", v: PROTOCOL_VERSION, kind: e.kind, service: e.service, ts: this.clock.now(), data: e.data }),
     });
-    this.executor = new ActionExecutor(this.supervisor, () => this.services, this.snapshots);
+    this.executor = new ActionExecutor(this.supervisor, () => this.services, this.snapshots, { readOnly: o.readOnly === true });
     this.collectors = createHostCollectors({
       ...(o.procRoot !== undefined && { procRoot: o.procRoot }),
       services: () => this.supervisor.running(),
@@ -102,7 +121,14 @@ export class Agent {
       hello: () => this.hello(),
       onMessage: (m) => this.onServerMessage(m),
       onClose: () => (this.ready = false),
+      ...(o.tls && { tls: o.tls }),
+      ...(o.insecure && { insecure: true }),
+      authorization: () => {
+        const secret = this.credential ?? o.enrollToken ?? null;
+        return secret === null ? null : `Bearer ${secret}`;
+      },
     });
+    if (o.insecure && /^(http|ws):/.test(o.server)) this.logger.warn({ server: o.server }, "--insecure: connecting to the server in plain text; its traffic and this agent's credential can be read and changed on the way");
     this.wireSupervisor();
   }
 
@@ -154,6 +180,7 @@ export class Agent {
   }
 
   private async onWelcome(w: Welcome): Promise<void> {
+    if (w.credential !== undefined) this.storeCredential(w.credential);
     this.outbox.ack(w.ackedSeq);
     const timingChanged =
       w.settings.heartbeatInterval !== this.settings.heartbeatInterval || w.settings.collectInterval !== this.settings.collectInterval;
@@ -166,12 +193,24 @@ export class Agent {
     this.logger.info({ services: w.services.length, backlog: this.outbox.size() }, "welcomed by server");
   }
 
+  /** The enrollment token was spent for this credential: keep it (0600) for every later connect. */
+  private storeCredential(credential: string): void {
+    this.credential = credential;
+    try {
+      writeCredential(this.o.dataDir, credential);
+      this.logger.info("enrolled: credential stored in the data directory");
+    } catch (err) {
+      this.logger.error({ err }, "cannot store the credential the server issued; this agent must be enrolled again after a restart");
+    }
+  }
+
   /**
    * Makes the agent run `services` (level-triggered): the supervisor starts, stops and
    * fences processes; probes and snapshots follow what runs (none for an idle standby or a
    * fenced service).
    */
-  private async applyServices(services: AgentService[]): Promise<void> {
+  private async applyServices(received: AgentService[]): Promise<void> {
+    const services = this.o.readOnly ? received.map(readOnlyView) : received;
     this.services = new Map(services.map((s) => [s.name, s]));
     // Probes of what is about to stop go first, so its stopping is not reported as a failure.
     for (const [name, { runner }] of this.probes) {

@@ -5,8 +5,11 @@
 // Latency: ws turns on TCP_NODELAY for every socket it opens (WebSocket#setSocket calls
 // socket.setNoDelay()), so small frames go out without Nagle's delay; per-message deflate
 // is off because compressing small frames costs more latency than it saves.
+import type { SecureContextOptions } from "node:tls";
 import { WebSocket, type RawData } from "ws";
+import { plainServerUrlRefusal } from "../security/plain-transport.js";
 import {
+  AGENT_MAX_FRAME_BYTES,
   AGENT_WS_PATH,
   parseMessage,
   serverMessageSchema,
@@ -22,6 +25,8 @@ export const RECONNECT_MAX_MS = 5_000;
 export const DEFAULT_IDLE_TIMEOUT_MS = 10_000;
 /** How long stop() waits for the server to answer the close frame before cutting the socket. */
 const CLOSE_GRACE_MS = 1_000;
+/** An opening handshake (TCP, TLS, HTTP upgrade) that takes longer is abandoned and retried. */
+export const HANDSHAKE_TIMEOUT_MS = 10_000;
 
 export interface ServerConnectionOptions {
   /** ws(s)://host:port/api/v1/agent/ws, or the server's http(s) base URL. */
@@ -39,6 +44,12 @@ export interface ServerConnectionOptions {
   idleTimeoutMs?: number;
   /** Source of the backoff jitter, in [0, 1). */
   random?: () => number;
+  /** CA, client certificate and key for wss:// (the server's certificate is always verified). */
+  tls?: SecureContextOptions;
+  /** The Authorization header of each connect (the agent's credential or enrollment token). */
+  authorization?: () => string | null;
+  /** Connect in plain text to a server that is not on loopback (`--insecure`). */
+  insecure?: boolean;
 }
 
 /**
@@ -92,9 +103,12 @@ export class ServerConnection {
   private failedAttemptsLogged = false;
   private reconnectTimer: TimerHandle | null = null;
   private lastFrameAt = 0;
+  private lastRefusal: string | null = null;
 
   constructor(private readonly options: ServerConnectionOptions) {
     this.url = agentWebSocketUrl(options.url);
+    const refusal = plainServerUrlRefusal(options.url, options.insecure === true);
+    if (refusal !== null) throw new Error(refusal);
     this.idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
     if (!(this.idleTimeoutMs > 0)) throw new Error(`idleTimeoutMs must be a positive number of ms, got ${options.idleTimeoutMs}`);
     this.random = options.random ?? Math.random;
@@ -151,7 +165,14 @@ export class ServerConnection {
     const { clock } = this.options;
     let socket: WebSocket;
     try {
-      socket = new WebSocket(this.url, { perMessageDeflate: false });
+      const authorization = this.options.authorization?.() ?? null;
+      socket = new WebSocket(this.url, {
+        perMessageDeflate: false,
+        maxPayload: AGENT_MAX_FRAME_BYTES,
+        handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
+        ...this.options.tls,
+        ...(authorization !== null && { headers: { authorization } }),
+      });
     } catch (err) {
       this.logger.error({ err }, "cannot create a websocket to the server; retrying with backoff");
       this.scheduleReconnect();
@@ -200,13 +221,35 @@ export class ServerConnection {
       // A welcome proves the server accepted this agent, not just the TCP connection; only
       // then is the backoff reset, so a server that accepts and immediately drops connections
       // is still retried ever more slowly.
-      if (parsed.message.type === "welcome") this.attempt = 0;
+      if (parsed.message.type === "welcome") {
+        this.attempt = 0;
+        this.lastRefusal = null;
+      }
       this.callback("onMessage", () => this.options.onMessage(parsed.message));
     });
     socket.on("ping", sawFrame);
     socket.on("pong", sawFrame);
     socket.on("error", (err) => {
       lastError = err.message;
+    });
+    // The server refused the upgrade (401/403 from agent authentication): say why, loudly.
+    socket.on("unexpected-response", (req, res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (d: string) => (body += d.slice(0, 2000)));
+      res.on("end", () => {
+        let reason = body;
+        try {
+          reason = (JSON.parse(body) as { error?: string }).error ?? body;
+        } catch {
+          // not JSON: the body as it is
+        }
+        lastError = `server refused this agent (HTTP ${res.statusCode}): ${reason}`;
+        // Logged again only when the reason changes: the agent keeps retrying every few seconds.
+        if (!this.stopped && reason !== this.lastRefusal) this.logger.error({ status: res.statusCode, reason }, "server refused this agent");
+        this.lastRefusal = reason;
+        req.destroy();
+      });
     });
     socket.on("close", (code, reason) => {
       ticker.cancel();

@@ -3,6 +3,7 @@ import { Command } from "commander";
 import { ConfigError } from "../config/config-error.js";
 import { adviceCommand } from "./advice-command.js";
 import { agentCommand } from "./agent-command.js";
+import { registerAgentIdentityCommands } from "./agent-identity-commands.js";
 import { approveCommand } from "./approve-command.js";
 import { availabilityCommand } from "./availability-command.js";
 import { registerAnomalyCommand } from "./anomaly-command.js";
@@ -28,6 +29,7 @@ program
   .option("--listen <host:port>", "HTTP address (default: $VIGIL_LISTEN or server.listen)")
   .option("--data <dir>", "data directory (default: $VIGIL_DATA or server.data)")
   .option("--node <name>", "the local node's name (default: $VIGIL_NODE, the node all services name, or the hostname)")
+  .option("--insecure", "allow serving plain HTTP on a non-loopback address (without server.tls)")
   .action((flags) => upCommand(flags));
 
 program
@@ -36,6 +38,7 @@ program
   .option("--config <file>", "config file (default: $VIGIL_CONFIG or ./vigil.yaml)")
   .option("--listen <host:port>", "HTTP address (default: $VIGIL_LISTEN or server.listen)")
   .option("--data <dir>", "data directory (default: $VIGIL_DATA or server.data)")
+  .option("--insecure", "allow serving plain HTTP on a non-loopback address (without server.tls)")
   .action((flags) => serverCommand(flags));
 
 program
@@ -46,6 +49,13 @@ program
   .option("--data <dir>", "agent data directory: outbox and service logs (default: $VIGIL_AGENT_DATA or ./vigil-agent-data)")
   .option("--outbox-max-messages <n>", "outbox bound (default: $VIGIL_OUTBOX_MAX_MESSAGES or 100000)")
   .option("--probe-listen <host:port>", "TCP probe listener that the server and peers connect to when they suspect this node (default: $VIGIL_PROBE_LISTEN or 0.0.0.0:0)")
+  .option("--ca <file>", "CA that signed the server's certificate, for https:// (default: $VIGIL_CA, agent.tls.ca of --config, or the system's CAs)")
+  .option("--cert <file>", "this agent's client certificate (mTLS; default: $VIGIL_CERT)")
+  .option("--key <file>", "the client certificate's private key (default: $VIGIL_KEY)")
+  .option("--config <file>", "a vigil.yaml whose agent.tls gives --ca, --cert and --key")
+  .option("--enroll-token <token>", "one-time enrollment token (vigil token create --agent NODE), spent on the first connect for this agent's credential (default: $VIGIL_ENROLL_TOKEN)")
+  .option("--read-only", "collect and probe, never act: no supervised processes, every action refused")
+  .option("--insecure", "allow a plain http:// server URL that is not on loopback")
   .action((flags) => agentCommand(flags));
 
 program
@@ -134,6 +144,7 @@ program
 
 registerSilenceCommand(program);
 registerTokenCommand(program);
+registerAgentIdentityCommands(program);
 registerAnomalyCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -1,9 +1,11 @@
 // `vigil up`: the server and a local agent in one process — the zero-configuration start.
 import { join } from "node:path";
 import { Agent } from "../agent/agent.js";
+import { readCredential, writeCredential } from "../agent/credential-file.js";
 import type { VigilConfig } from "../config/schema.js";
-import { defaultNodeName, startServer } from "../server/server.js";
+import { defaultNodeName, startServer, type VigilServer } from "../server/server.js";
 import { configSecrets } from "../config/secrets.js";
+import { agentTlsOptions } from "../security/tls-files.js";
 import { createLogger } from "../util/logger.js";
 import { loadCommandConfig, serverSettings, type CommonFlags } from "./options.js";
 import { runUntilSignal } from "./run-until-signal.js";
@@ -15,16 +17,44 @@ function soleConfiguredNode(config: VigilConfig): string | null {
   return nodes.size === 1 && only !== undefined ? only : null;
 }
 
-export async function upCommand(flags: CommonFlags & { node?: string }): Promise<void> {
+/**
+ * The local agent's credential: the one kept in its data directory while the server still
+ * accepts it, else a new one issued in-process — `vigil up` enrolls its own agent.
+ */
+function localCredential(server: VigilServer, node: string, agentDir: string): string {
+  const kept = readCredential(agentDir);
+  const check = kept === null ? null : server.identities.checkCredential(kept);
+  if (kept !== null && check?.ok && check.node === node) return kept;
+  const credential = server.identities.issueCredential(node, Date.now());
+  writeCredential(agentDir, credential);
+  return credential;
+}
+
+/** The server's URL as the in-process agent reaches it: a wildcard listen address becomes loopback. */
+function localUrl(url: string): string {
+  const u = new URL(url);
+  if (u.hostname === "0.0.0.0") u.hostname = "127.0.0.1";
+  if (u.hostname === "[::]") u.hostname = "[::1]";
+  return u.href.replace(/\/+$/, "");
+}
+
+export async function upCommand(flags: CommonFlags & { node?: string; insecure?: boolean }): Promise<void> {
   const { config, file } = loadCommandConfig(flags, { zeroConfig: true });
   const { listen, dataDir } = serverSettings(flags, config);
   const node = flags.node ?? process.env.VIGIL_NODE ?? soleConfiguredNode(config) ?? defaultNodeName();
   const logger = createLogger({ secrets: configSecrets(config) });
-  const server = await startServer({ config, listen, dataDir, localNode: node, logger });
+  const server = await startServer({ config, listen, dataDir, localNode: node, logger, ...(flags.insecure && { insecure: true }) });
+  const agentDir = join(dataDir, "agent");
+  // With server.tls, the local agent trusts the CA of server.tls (or agent.tls.ca) and uses agent.tls's client certificate if any.
+  const serverTls = config.server.tls;
+  const agentTls = config.agent.tls;
+  const ca = agentTls?.ca ?? serverTls?.ca;
   const agent = new Agent({
-    server: server.url,
+    server: localUrl(server.url),
     node,
-    dataDir: join(dataDir, "agent"),
+    dataDir: agentDir,
+    credential: localCredential(server, node, agentDir),
+    ...(serverTls && { tls: agentTlsOptions({ ca: ca ?? serverTls.cert, cert: agentTls?.cert, key: agentTls?.key }) }),
     outboxMaxMessages: config.agent.outboxMaxMessages,
     // The only node is this one: its probe listener need not be reachable from elsewhere.
     probeListen: "127.0.0.1:0",

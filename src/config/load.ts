@@ -92,7 +92,12 @@ export function findDefaultConfig(cwd: string): string | null {
 function resolvePaths(config: VigilConfig, dir: string): VigilConfig {
   return {
     ...config,
-    server: { ...config.server, data: resolve(dir, config.server.data) },
+    server: {
+      ...config.server,
+      data: resolve(dir, config.server.data),
+      ...(config.server.tls && { tls: resolveFields(config.server.tls, dir, ["cert", "key", "ca"]) }),
+    },
+    agent: { ...config.agent, ...(config.agent.tls && { tls: resolveFields(config.agent.tls, dir, ["cert", "key", "ca"]) }) },
     services: config.services.map((service) => ({
       ...service,
       ...(service.run && {
@@ -103,6 +108,13 @@ function resolvePaths(config: VigilConfig, dir: string): VigilConfig {
     })),
     scrape: config.scrape.map((job) => ({ ...job, files: job.files.map((f) => resolve(dir, f)) })),
   };
+}
+
+/** The given path fields, where present, made absolute relative to `dir`. */
+function resolveFields<T extends object>(o: T, dir: string, fields: (keyof T & string)[]): T {
+  const out = { ...o };
+  for (const f of fields) if (typeof out[f] === "string") (out as Record<string, unknown>)[f] = resolve(dir, out[f] as string);
+  return out;
 }
 
 function readFailure(error: unknown): string {

@@ -467,8 +467,43 @@ const maintenanceSchema = z
   .refine((m) => (m.start === undefined) === (m.end === undefined), { message: "a one-off window needs both start and end" })
   .refine((m) => (m.cron === undefined) === (m.duration === undefined), { message: "a cron window needs both cron and duration" });
 
+/** TLS for the server's HTTP API and agent websocket (src/security/tls-files.ts). */
+const serverTlsSchema = z
+  .strictObject({
+    cert: z.string().min(1, { error: "expected the path of the server's PEM certificate" }),
+    key: z.string().min(1, { error: "expected the path of the server's PEM private key" }),
+    /** The CA that signs agents' client certificates. */
+    ca: z.string().min(1).optional(),
+    /**
+     * Agents' client certificates: `require` — an agent must present one signed by `ca` whose
+     * CN/SAN is its node; `optional` — one presented must be valid and is then the agent's
+     * identity; `off` — none is asked for. Default: `optional` with a `ca`, else `off`.
+     */
+    clientCerts: z.enum(["require", "optional", "off"]).optional(),
+  })
+  .refine((t) => t.ca !== undefined || t.clientCerts === undefined || t.clientCerts === "off", {
+    message: "clientCerts require and optional need ca: the CA that signs the agents' certificates",
+    path: ["ca"],
+  })
+  .transform((t) => ({ ...t, clientCerts: t.clientCerts ?? (t.ca !== undefined ? "optional" : "off") }));
+
+/** TLS settings of an agent (`vigil up`'s own, or `vigil agent --config`). */
+const agentTlsSchema = z.strictObject({
+  /** The CA that signed the server's certificate (default: the system's CAs). */
+  ca: z.string().min(1).optional(),
+  /** The agent's client certificate and key (mTLS). */
+  cert: z.string().min(1).optional(),
+  key: z.string().min(1).optional(),
+}).refine((t) => (t.cert === undefined) === (t.key === undefined), { message: "cert and key go together" });
+
 const serverSchema = z.strictObject({
   listen: listenAddress.default("127.0.0.1:7070"),
+  tls: serverTlsSchema.optional(),
+  /**
+   * Whether agents must prove who they are (an enrollment credential or a client certificate):
+   * `auto` (default) — required unless the server listens on a loopback address only.
+   */
+  agentAuth: z.enum(["auto", "required", "off"]).default("auto"),
   data: z.string().default("./vigil-data"),
   /** How often threshold and anomaly rules are evaluated. */
   evaluationInterval: duration.default(1000),
@@ -498,6 +533,7 @@ const agentSchema = z.strictObject({
   collectInterval: duration.default(1000),
   /** Outbox bound of the `vigil up` agent (`vigil agent --outbox-max-messages` for others): beyond it the oldest samples are dropped, never events. */
   outboxMaxMessages: z.number().int().min(10).default(100_000),
+  tls: agentTlsSchema.optional(),
 });
 
 /**

@@ -6,6 +6,11 @@ import { z } from "zod";
 
 export const PROTOCOL_VERSION = 1;
 export const AGENT_WS_PATH = "/api/v1/agent/ws";
+/**
+ * The largest websocket frame either side accepts (ws maxPayload); a bigger one closes the
+ * connection (1009). An agent's largest frames, samples of one collection, are a few hundred KB.
+ */
+export const AGENT_MAX_FRAME_BYTES = 8 * 1024 * 1024;
 
 const version = z.literal(PROTOCOL_VERSION, { error: `expected protocol version v: ${PROTOCOL_VERSION}` });
 const ts = z.number().int().nonnegative();
@@ -216,6 +221,11 @@ export const welcomeSchema = z.object({
   services: z.array(agentServiceSchema),
   settings: agentSettingsSchema,
   serverTime: ts,
+  /**
+   * The agent's credential, issued when this connection spent an enrollment token: the
+   * agent stores it (0600) and authenticates with it from now on.
+   */
+  credential: z.string().min(1).optional(),
 });
 
 export const actionKinds = ["restart", "stop", "start", "kill", "exec", "restore", "clean-disk", "promote"] as const;

@@ -23,6 +23,7 @@ import {
   type ServerMessage,
 } from "../protocol/messages.js";
 import type { NodeRegistry } from "../detect/node-registry.js";
+import type { AgentIdentity } from "../security/agent-authenticator.js";
 import { DurableAckTracker } from "../tsdb/durable-acks.js";
 import type { DurableSeriesStore } from "../tsdb/series-store.js";
 import type { ActionOutcome } from "../recover/orchestrator.js";
@@ -32,6 +33,11 @@ import { outboxDisposition } from "./outbox-dedup.js";
 
 /** How long close() waits for the agent messages being processed. */
 const CLOSE_DRAIN_MS = 5_000;
+/** A connection that has not said hello within this long is closed. */
+export const HELLO_TIMEOUT_MS = 5_000;
+/** Close codes the agent logs with their reason. */
+export const CLOSE_HELLO_TIMEOUT = 4408;
+export const CLOSE_REFUSED = 4403;
 
 export interface AgentHandlers {
   hello(node: string, hello: Hello): Promise<void>;
@@ -59,6 +65,13 @@ export interface AgentHubOptions {
   /** How long to wait for an action's result before calling it failed. */
   actionTimeoutMs?: number;
   onMessage?(type: string, valid: boolean): void;
+  /**
+   * Why this connection may not speak for the node its hello names (another node's
+   * credential or certificate, a revoked node), or null; asked once per hello.
+   */
+  helloRefusal?(identity: AgentIdentity, node: string): string | null;
+  /** A connection refused or closed for what it is or said (logged and journalled by the server). */
+  onRefused?(node: string | null, reason: string, remoteAddress: string | null): void;
   /** A re-sent message that was processed before (its samples re-appended, nothing else done). */
   onReplay?(type: string): void;
 }
@@ -82,6 +95,11 @@ interface AgentSession {
   replaced: boolean;
   /** Re-sent messages processed before (logged once per connection). */
   replayed: number;
+  /** Who the upgrade authenticated (null: no authentication was asked for). */
+  identity: AgentIdentity | null;
+  helloTimer: TimerHandle | null;
+  /** Samples naming another node, dropped (logged once per connection). */
+  foreignSamples: number;
 }
 
 interface PendingProbe {
@@ -112,6 +130,14 @@ export class AgentHub {
     return [...this.sessions.keys()];
   }
 
+  /** Closes the node's connection (a revoked agent), saying why; false when it is not connected. */
+  disconnect(node: string, reason: string): boolean {
+    const session = this.sessions.get(node);
+    if (!session) return false;
+    this.refuse(session, node, reason, CLOSE_REFUSED);
+    return true;
+  }
+
   /** Serves one agent websocket until it closes. */
   /** The probe listener address a node's agent announced, while it is connected or since. */
   probeAddressOf(node: string): string | null {
@@ -137,7 +163,7 @@ export class AgentHub {
     });
   }
 
-  accept(socket: WebSocket, remoteAddress?: string): void {
+  accept(socket: WebSocket, remoteAddress?: string, identity: AgentIdentity | null = null): void {
     const session: AgentSession = {
       node: null,
       socket,
@@ -146,7 +172,14 @@ export class AgentHub {
       acks: new DurableAckTracker(),
       replaced: false,
       replayed: 0,
+      identity,
+      helloTimer: null,
+      foreignSamples: 0,
     };
+    session.helloTimer = this.o.clock.setTimeout(() => {
+      if (session.node !== null || this.closing) return;
+      this.refuse(session, null, `no hello within ${HELLO_TIMEOUT_MS}ms`, CLOSE_HELLO_TIMEOUT);
+    }, HELLO_TIMEOUT_MS);
     this.remoteAddresses.set(session, remoteAddress ?? null);
     socket.on("message", (data) => this.onFrame(session, frameBytes(data)));
     socket.on("close", () => this.onClose(session));
@@ -282,6 +315,18 @@ export class AgentHub {
   }
 
   private async onHello(session: AgentSession, hello: Hello): Promise<void> {
+    // Identity is settled once per connection: a second hello may not switch nodes.
+    if (session.node !== null && session.node !== hello.node) {
+      this.refuse(session, session.node, `this connection speaks for node ${session.node}, not ${hello.node}`, CLOSE_REFUSED);
+      return;
+    }
+    const refusal = session.identity && this.o.helloRefusal ? this.o.helloRefusal(session.identity, hello.node) : null;
+    if (refusal !== null) {
+      this.refuse(session, hello.node, refusal, CLOSE_REFUSED);
+      return;
+    }
+    session.helloTimer?.cancel();
+    session.helloTimer = null;
     const previous = this.sessions.get(hello.node);
     if (previous && previous !== session) previous.socket.close(4000, "replaced by a newer connection");
     const earlier = this.lastSession.get(hello.node);
@@ -306,6 +351,7 @@ export class AgentHub {
       services: this.o.servicesFor(hello.node),
       settings: this.o.settings,
       serverTime: this.o.clock.now(),
+      ...(session.identity?.issuedCredential !== undefined && { credential: session.identity.issuedCredential }),
     });
     await this.o.handlers.hello(hello.node, hello);
   }
@@ -317,6 +363,7 @@ export class AgentHub {
         this.send(session, { type: "ack", v: PROTOCOL_VERSION, seq: record!.ackedSeq });
         return;
       case "replay":
+        m = m.type === "samples" ? this.ownSamples(node, m) : m;
         if (session.replayed++ === 0) {
           this.o.logger.info(
             { node, seq: m.seq, ackedSeq: record!.ackedSeq, processedSeq: record!.processedSeq },
@@ -357,7 +404,7 @@ export class AgentHub {
   private async dispatch(node: string, m: OutboxMessage): Promise<void> {
     switch (m.type) {
       case "samples":
-        return this.o.handlers.samples(node, m, false);
+        return this.o.handlers.samples(node, this.ownSamples(node, m), false);
       case "probe":
         return this.o.handlers.probe(node, m);
       case "event":
@@ -365,6 +412,30 @@ export class AgentHub {
       case "action.result":
         return this.onActionResult(node, m);
     }
+  }
+
+  /** An agent speaks only for its own node: samples labelled with another node are dropped. */
+  private ownSamples(node: string, m: SamplesMessage): SamplesMessage {
+    const own = samplesOfNode(node, m);
+    if (own !== m) {
+      const session = this.sessions.get(node);
+      if (session && session.foreignSamples++ === 0) {
+        this.o.logger.warn({ node, dropped: m.samples.length - own.samples.length }, "agent sent samples labelled with another node; dropped them");
+      }
+    }
+    return own;
+  }
+
+  private refuse(session: AgentSession, node: string | null, reason: string, code: number): void {
+    const remote = this.remoteAddresses.get(session) ?? null;
+    this.o.logger.warn({ node, remote, reason }, "agent connection refused");
+    this.o.onRefused?.(node, reason, remote);
+    session.helloTimer?.cancel();
+    // Nothing more from it is processed; its close goes the usual way (disconnected).
+    session.replaced = true;
+    this.send(session, { type: "error", v: PROTOCOL_VERSION, error: reason });
+    // Close reasons are limited to 123 bytes; the error frame above carries the whole text.
+    session.socket.close(code, Buffer.from(reason).subarray(0, 123).toString());
   }
 
   private onActionResult(node: string, m: ActionResultMessage): void {
@@ -376,6 +447,7 @@ export class AgentHub {
   }
 
   private onClose(session: AgentSession): void {
+    session.helloTimer?.cancel();
     const node = session.node;
     if (node === null || this.sessions.get(node) !== session) return;
     this.sessions.delete(node);
@@ -407,6 +479,13 @@ export function probeAddressOf(announced: string | undefined, remoteAddress: str
   if (!remoteAddress) return null;
   const remote = remoteAddress.replace(/^::ffff:/, "");
   return remote.includes(":") ? `[${remote}]:${m[3]}` : `${remote}:${m[3]}`;
+}
+
+/** The message itself when every sample is labelled with `node` (or no node); else a copy without the others. */
+export function samplesOfNode(node: string, m: SamplesMessage): SamplesMessage {
+  const foreign = (s: SamplesMessage["samples"][number]) => s.labels.node !== undefined && s.labels.node !== node;
+  if (!m.samples.some(foreign)) return m;
+  return { ...m, samples: m.samples.filter((s) => !foreign(s)) };
 }
 
 /** A websocket message's bytes (ws hands over a Buffer unless binaryType was changed). */

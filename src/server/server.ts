@@ -8,7 +8,7 @@ import Fastify, { type FastifyInstance } from "fastify";
 import websocket from "@fastify/websocket";
 import type { VigilConfig } from "../config/schema.js";
 import { playbookFor } from "../config/defaults.js";
-import { AGENT_WS_PATH, type ActionKind, type AgentService, type Sample } from "../protocol/messages.js";
+import { AGENT_MAX_FRAME_BYTES, type ActionKind, type AgentService, type Sample } from "../protocol/messages.js";
 import { openStorage } from "../storage/open-storage.js";
 import { Journal } from "../storage/journal.js";
 import type { IncidentRecord, Storage } from "../storage/storage.js";
@@ -49,6 +49,11 @@ import type { ComponentStatus } from "../incident/localization/observation.js";
 import { systemClock, type Clock, type TimerHandle } from "../util/clock.js";
 import type { Logger } from "../util/logger.js";
 import { AgentHub } from "./agent-hub.js";
+import { agentAuthPolicy, registerAgentSocket, watchRevocations } from "./agent-socket.js";
+import { AgentIdentityStore } from "../security/agent-identity-store.js";
+import { helloRefusal } from "../security/agent-authenticator.js";
+import { plainListenRefusal } from "../security/plain-transport.js";
+import { serverTlsOptions } from "../security/tls-files.js";
 import { LivenessProber } from "./liveness-prober.js";
 import { ServerMetrics } from "./server-metrics.js";
 import { registerAdviceRoutes } from "./http/advice-routes.js";
@@ -79,6 +84,8 @@ export interface ServerOptions {
   dataDir?: string;
   /** The node that runs services whose config names none (the `vigil up` agent). */
   localNode?: string;
+  /** Serve plain HTTP on a non-loopback address knowingly (`--insecure`). */
+  insecure?: boolean;
   clock?: Clock;
   logger: Logger;
   /** Failed authentication attempts allowed per client address (default 10 a minute). */
@@ -99,6 +106,8 @@ export interface VigilServer {
   journal: Journal;
   nodes: NodeRegistry;
   services: ServiceRegistry;
+  /** Agents' enrollment tokens, credentials and revocations (<data>/agents.db). */
+  identities: AgentIdentityStore;
   alerts: AlertManager;
   incidents: IncidentManager;
   recovery: RecoveryOrchestrator;
@@ -132,13 +141,16 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
   const { config, logger } = o;
   const clock = o.clock ?? systemClock;
   const localNode = o.localNode ?? defaultNodeName();
+  const listen = o.listen ?? config.server.listen;
+  const { host, port } = parseListen(listen);
+  const plainRefusal = plainListenRefusal(listen, host, { tls: config.server.tls !== undefined, insecure: o.insecure === true });
+  if (plainRefusal !== null) throw new Error(plainRefusal);
+  const tlsOptions = config.server.tls ? serverTlsOptions(config.server.tls) : null;
   const configuredNode = new Map(config.services.map((s) => [s.name, s.node ?? localNode]));
   const serviceConfig = new Map(config.services.map((s) => [s.name, s]));
 
   // ---- state that survives restarts ----
   const dataDir = o.dataDir ?? config.server.data;
-  const listen = o.listen ?? config.server.listen;
-  const { host, port } = parseListen(listen);
   const storage = await openStorage(dataDir);
   // Never by accident: an API reachable from other machines has authentication on.
   const refusal = listenRefusal({ listen, host, mode: config.server.auth.mode, hasTokens: await storage.tokens.hasTokens(), dataDir });
@@ -433,7 +445,10 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
     if (out.requests.length > 0) prober.run(out.requests);
   };
 
-  // ---- agents ----
+  // ---- agents: authenticated once per connection (agent-socket.ts), then the hub ----
+  const identities = AgentIdentityStore.open(dataDir);
+  const authPolicy = agentAuthPolicy(config, host);
+  if (!authPolicy.required) logger.info({ listen }, "agent authentication is off: any process that reaches this loopback address may connect as an agent");
   const hub = new AgentHub({
     clock,
     logger: logger.child({ component: "hub" }),
@@ -442,6 +457,12 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
     servicesFor: (node) => servicesFor(config, placementView, node),
     onMessage: (type) => metrics.agentMessages.inc({ type }),
     onReplay: (type) => metrics.agentMessagesReplayed.inc({ type }),
+    helloRefusal: (identity, node) => helloRefusal(identity, node, identities),
+    onRefused: (node, reason, remote) => {
+      journal
+        .record("agent.refused", { ...(node !== null && { node }), data: { reason, remote } })
+        .catch((err) => logger.error({ err }, "journalling a refused agent failed"));
+    },
     // Acks wait for the store's checkpoints: an agent forgets only what a kill -9 cannot take back.
     durability: store,
     handlers: {
@@ -470,6 +491,7 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
         if (t) await onServiceTransition(t);
       },
       async event(node, m) {
+        if (m.kind === "action.refused") logger.warn({ node, service: m.service, ...m.data }, "agent refused an action");
         await journal.record(m.kind, { node, ...(m.service !== undefined && { service: m.service }), ts: m.ts, data: m.data });
         if (m.service !== undefined) evidence.add(serviceId(m.service), processEventEvidence(m.kind, m.data, m.ts));
         const t = await services.applyEvent(node, m);
@@ -560,6 +582,7 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
     connectionTimeout: SOCKET_TIMEOUTS.connectionMs,
     requestTimeout: SOCKET_TIMEOUTS.requestMs,
     keepAliveTimeout: SOCKET_TIMEOUTS.keepAliveMs,
+    ...(tlsOptions && { https: tlsOptions }),
   });
   http.server.headersTimeout = SOCKET_TIMEOUTS.headersMs;
   installErrorHandler(http, logger.child({ component: "http" }));
@@ -571,7 +594,7 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
     sessionTtlMs: config.server.auth.sessionTtl,
     ...(o.failedAuthLimits && { failedAuthLimits: o.failedAuthLimits }),
   });
-  await http.register(websocket);
+  await http.register(websocket, { options: { maxPayload: AGENT_MAX_FRAME_BYTES } });
   const startedAt = clock.now();
   const server: VigilServer = {
     url: "",
@@ -582,6 +605,7 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
     journal,
     nodes,
     services,
+    identities,
     alerts,
     incidents,
     recovery,
@@ -614,11 +638,11 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
       await http.close();
       await store.close();
       await storage.close();
+      identities.close();
     },
   };
   auditRef.audit = auth.audit;
-  // The agents' own credentials guard the websocket (the agent protocol), not API tokens.
-  http.get(AGENT_WS_PATH, { websocket: true, ...access("agent") }, (socket, req) => hub.accept(socket, req.socket.remoteAddress));
+  registerAgentSocket(http, { hub, identities, policy: authPolicy, clock, logger: logger.child({ component: "agent-auth" }) });
   registerApiRoutes(http, server);
   registerRecoveryRoutes(http, { storage, recovery, placements, unfence: server.unfence });
   registerAvailabilityRoutes(http, { storage, config, clock, localNode });
@@ -636,7 +660,7 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
   await http.listen({ host, port });
   const address = http.server.address();
   const boundPort = typeof address === "object" && address ? address.port : port;
-  server.url = `http://${host.includes(":") ? `[${host}]` : host}:${boundPort}`;
+  server.url = `${tlsOptions ? "https" : "http"}://${host.includes(":") ? `[${host}]` : host}:${boundPort}`;
   if (!externalURL) externalURL = server.url;
 
   // ---- loops ----
@@ -656,6 +680,7 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
         }
       }
     }, config.server.evaluationInterval),
+    watchRevocations({ identities, hub, clock, logger }),
     // Trend fits over a window are heavier than threshold checks, and trends move slowly.
     clock.setInterval(() => {
       try {

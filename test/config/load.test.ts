@@ -32,7 +32,7 @@ function withTempDir(run: (dir: string) => void): void {
 test("the DESIGN.md example validates and carries every default, durations in ms", () => {
   const config = parseConfig(readFileSync(designExample, "utf8"), { file: designExample, env: {} });
   assert.deepEqual(config, {
-    server: { listen: "127.0.0.1:7070", data: "./vigil-data", evaluationInterval: 1000, forecastInterval: 15_000, auth: { mode: "auto", sessionTtl: 43_200_000 } },
+    server: { listen: "127.0.0.1:7070", agentAuth: "auto", data: "./vigil-data", evaluationInterval: 1000, forecastInterval: 15_000, auth: { mode: "auto", sessionTtl: 43_200_000 } },
     agent: { heartbeatInterval: 500, collectInterval: 1000, outboxMaxMessages: 100_000 },
     services: [
       {
@@ -112,7 +112,6 @@ test("the DESIGN.md example validates and carries every default, durations in ms
       checkpointInterval: 5000,
       maxMemoryBytes: 256 * 1024 * 1024,
     },
-    scrape: [],
   });
 });
 
@@ -202,7 +201,7 @@ test("the error message lists each problem as file:line:column: path: message", 
         error.message,
         [
           'vigil.yaml:3:23: server.evaluationInterval: expected a duration such as "1s", got "5x"',
-          'vigil.yaml:4:3: server: unknown key "extra" (expected one of: listen, data, evaluationInterval, forecastInterval, staleAfter, externalURL, auth)',
+          'vigil.yaml:4:3: server: unknown key "extra" (expected one of: listen, tls, agentAuth, data, evaluationInterval, forecastInterval, staleAfter, externalURL, auth)',
         ].join("\n"),
       );
       return true;
@@ -245,8 +244,8 @@ test("several unknown keys in one mapping are each reported at the key", () => {
   assert.deepEqual(
     problems.map((p) => `${p.line}:${p.column} ${p.path}: ${p.message}`),
     [
-      '2:3 agent: unknown key "hartbeatInterval" (expected one of: heartbeatInterval, collectInterval, outboxMaxMessages)',
-      '3:3 agent: unknown key "colectInterval" (expected one of: heartbeatInterval, collectInterval, outboxMaxMessages)',
+      '2:3 agent: unknown key "hartbeatInterval" (expected one of: heartbeatInterval, collectInterval, outboxMaxMessages, tls)',
+      '3:3 agent: unknown key "colectInterval" (expected one of: heartbeatInterval, collectInterval, outboxMaxMessages, tls)',
     ],
   );
 });
@@ -444,4 +443,20 @@ test("a service's slo: target in (0, 100) and a window (default 30d); standby: a
     () => parseConfig("services:\n  - { name: db, slo: { target: 99, window: soon } }\n", { file: "vigil.yaml" }),
     (err: Error) => err.message.includes('services[0].slo.window: expected a duration such as "1s", got "soon"'),
   );
+});
+
+test("server.tls and agent.tls: paths relative to the config file, clientCerts defaulting by ca, and readable errors", () => {
+  const dir = mkdtempSync(join(tmpdir(), "vigil-config-tls-"));
+  const file = join(dir, "vigil.yaml");
+  writeFileSync(file, ["server:", "  tls: { cert: certs/server.crt, key: certs/server.key, ca: /abs/ca.crt }", "agent:", "  tls: { ca: certs/ca.crt }", ""].join("\n"));
+  const config = loadConfigFile(file);
+  rmSync(dir, { recursive: true, force: true });
+  assert.deepEqual(config.server.tls, { cert: join(dir, "certs/server.crt"), key: join(dir, "certs/server.key"), ca: "/abs/ca.crt", clientCerts: "optional" });
+  assert.deepEqual(config.agent.tls, { ca: join(dir, "certs/ca.crt") });
+  assert.equal(parseConfig("server: { tls: { cert: a, key: b } }\n", { file: "/x/vigil.yaml", env: {} }).server.tls?.clientCerts, "off");
+  assert.throws(
+    () => parseConfig("server: { tls: { cert: a, key: b, clientCerts: require } }\n", { file: "vigil.yaml", env: {} }),
+    /server\.tls\.ca: clientCerts require and optional need ca/,
+  );
+  assert.throws(() => parseConfig("server: { agentAuth: maybe }\n", { file: "vigil.yaml", env: {} }), /server\.agentAuth: /);
 });

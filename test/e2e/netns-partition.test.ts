@@ -7,8 +7,8 @@
 // Needs root and iproute2: skipped loudly without them, unless VIGIL_REQUIRE_NETNS=1.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
+import { execFileSync, spawnSync } from "node:child_process";
 import { join } from "node:path";
-import { execFileSync } from "node:child_process";
 import { failureDetectorDefaults } from "../../src/detect/failure/failure-detector-options.js";
 import { CLI, HTTP_SERVICE, runCli, startWebhookReceiver, tempDir, waitFor, writeConfig, type VigilProcess, type WebhookReceiver } from "./harness.js";
 import { createLab, netnsGate, type Lab } from "./netns.js";
@@ -113,7 +113,15 @@ notify:
 `,
   );
   apiToken = execFileSync(process.execPath, [CLI, "token", "create", "--role", "viewer", "--name", "netns-test", "--data", join(dir.path, "server")], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
-  server = runCli(["server", "--config", configFile, "--data", join(dir.path, "server"), "--listen", `0.0.0.0:${PORT}`], {}, lab.launcher("server"));
+  // Beyond loopback, agents must enroll (server.agentAuth auto): one token per node, spent
+  // across the namespaces on the first connect. Plain text is allowed knowingly (--insecure).
+  const tokens: Record<string, string> = {};
+  for (const node of NODES) {
+    const made: { status: number | null; stdout: string; stderr: string } = spawnSync(process.execPath, [CLI, "token", "create", "--agent", node, "--data", join(dir.path, "server")], { encoding: "utf8" });
+    assert.equal(made.status, 0, made.stderr);
+    tokens[node] = made.stdout.trim();
+  }
+  server = runCli(["server", "--config", configFile, "--data", join(dir.path, "server"), "--listen", `0.0.0.0:${PORT}`, "--insecure"], {}, lab.launcher("server"));
   lab.adopt(server.proc);
   apiUrl = `http://${lab.management.remoteIp}:${PORT}`;
   await waitFor(
@@ -126,7 +134,7 @@ notify:
   );
   for (const node of NODES) {
     agents[node] = runCli(
-      ["agent", "--server", `http://${lab.hosts.server!.ip}:${PORT}`, "--node", node, "--data", join(dir.path, node)],
+      ["agent", "--server", `http://${lab.hosts.server!.ip}:${PORT}`, "--insecure", "--enroll-token", tokens[node]!, "--node", node, "--data", join(dir.path, node)],
       {},
       lab.launcher(node),
     );

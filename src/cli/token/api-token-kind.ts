@@ -4,6 +4,7 @@
 import type { Command } from "commander";
 import { isRole, ROLES } from "../../server/auth/roles.js";
 import { operatorName } from "../options.js";
+import type { TokenAdmin } from "./token-admin.js";
 import type { TokenCreateFlags, TokenKind } from "./token-kinds.js";
 
 export const apiTokenKind: TokenKind = {
@@ -13,7 +14,10 @@ export const apiTokenKind: TokenKind = {
       .option("--name <name>", "a name saying who or what uses it (default: <user>-<role>)");
   },
   selected: () => true,
-  async create(flags: TokenCreateFlags, admin) {
+  create: (flags, useAdmin) => useAdmin((admin) => createApiToken(flags, admin)),
+};
+
+async function createApiToken(flags: TokenCreateFlags, admin: TokenAdmin): Promise<number> {
     const role = (flags.role as string | undefined) ?? "viewer";
     if (!isRole(role)) {
       console.error(`vigil token create: unknown role "${role}": expected one of ${ROLES.join(", ")}`);
@@ -26,5 +30,4 @@ export const apiTokenKind: TokenKind = {
     console.error("This is the only time it is shown (only its hash is stored); keep it secret:");
     console.log(issued.secret);
     return 0;
-  },
-};
+}

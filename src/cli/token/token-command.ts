@@ -42,13 +42,13 @@ async function withAdmin(command: string, flags: WhereFlags, work: (admin: Token
 }
 
 export function registerTokenCommand(program: Command): void {
-  const token = program.command("token").description("API tokens: create (printed once), list, revoke");
+  const token = program.command("token").description("API tokens and agent enrollment tokens: create (printed once), list, revoke");
 
   const create = addWhereOptions(token.command("create").description("create a token and print it (only this once)"));
   for (const kind of TOKEN_KINDS) kind.addOptions(create);
   create.action(async (flags: TokenCreateFlags & WhereFlags) => {
     const kind = TOKEN_KINDS.find((k) => k.selected(flags))!;
-    process.exitCode = await withAdmin("token create", flags, (admin) => kind.create(flags, admin));
+    process.exitCode = await kind.create(flags, (work) => withAdmin("token create", flags, work));
   });
 
   addWhereOptions(token.command("list").description("every token: id, name, role, created, last used, revoked (never the token itself)")).action(

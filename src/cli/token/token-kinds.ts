@@ -4,6 +4,7 @@
 // last; agent enrollment tokens (--agent NODE) plug in before them with their own file.
 import type { Command } from "commander";
 import type { TokenAdmin } from "./token-admin.js";
+import { agentTokenKind } from "./agent-token-kind.js";
 import { apiTokenKind } from "./api-token-kind.js";
 
 export interface TokenCreateFlags {
@@ -15,8 +16,8 @@ export interface TokenKind {
   addOptions(create: Command): void;
   /** Whether the flags ask for this kind. */
   selected(flags: TokenCreateFlags): boolean;
-  /** Makes the token and prints it; returns the exit code. */
-  create(flags: TokenCreateFlags, admin: TokenAdmin): Promise<number>;
+  /** Makes the token and prints it; returns the exit code. `useAdmin` opens the API token admin for the work and closes it after. */
+  create(flags: TokenCreateFlags, useAdmin: (work: (admin: TokenAdmin) => Promise<number>) => Promise<number>): Promise<number>;
 }
 
-export const TOKEN_KINDS: readonly TokenKind[] = [apiTokenKind];
+export const TOKEN_KINDS: readonly TokenKind[] = [agentTokenKind, apiTokenKind];
