@@ -44,16 +44,21 @@ import type { ComponentStatus } from "../incident/localization/observation.js";
 import { systemClock, type Clock, type TimerHandle } from "../util/clock.js";
 import type { Logger } from "../util/logger.js";
 import { AgentHub } from "./agent-hub.js";
+import { LiveFeed } from "./live-feed.js";
+import { phiSamples } from "./dashboard/phi-samples.js";
 import { LivenessProber } from "./liveness-prober.js";
 import { ServerMetrics } from "./server-metrics.js";
 import { registerAdviceRoutes } from "./http/advice-routes.js";
 import { registerAlertmanagerRoutes } from "./http/alertmanager-routes.js";
 import { registerApiRoutes } from "./http/api-routes.js";
 import { registerAvailabilityRoutes } from "./http/availability-routes.js";
+import { registerDashboardRoutes } from "./http/dashboard-routes.js";
+import { registerLiveRoute } from "./http/live-route.js";
 import { registerMetricsRoute } from "./http/metrics-route.js";
 import { registerRecoveryRoutes } from "./http/recovery-routes.js";
 import { registerSilenceRoutes } from "./http/silence-routes.js";
 import { registerTsdbRoutes } from "./http/tsdb-routes.js";
+import { registerWebRoutes } from "./http/web-routes.js";
 
 export interface ServerOptions {
   config: VigilConfig;
@@ -84,6 +89,8 @@ export interface VigilServer {
   unfence(service: string, node?: string): Promise<boolean>;
   store: CompressedSeriesStore;
   hub: AgentHub;
+  /** Changes pushed to the dashboard (server-sent events). */
+  live: LiveFeed;
   metrics: ServerMetrics;
   http: FastifyInstance;
   close(): Promise<void>;
@@ -110,6 +117,11 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
   // ---- state that survives restarts ----
   const storage = await openStorage(o.dataDir ?? config.server.data);
   const journal = new Journal(storage, clock);
+  // The dashboard hears every journalled decision once it is stored, and nothing else it must poll for.
+  const live = new LiveFeed();
+  journal.subscribe((e) =>
+    live.publish({ topic: "journal", kind: e.kind, id: e.id, ts: e.ts, ...(e.node !== undefined && { node: e.node }), ...(e.service !== undefined && { service: e.service }), ...(e.incidentId !== undefined && { incidentId: e.incidentId }) }),
+  );
   const metrics = new ServerMetrics();
   const dataDir = o.dataDir ?? config.server.data;
   const store = CompressedSeriesStore.open({
@@ -341,6 +353,7 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
   const onNodeVerdict = async (v: LivenessVerdict): Promise<void> => {
     evidence.add(nodeId(v.node), livenessEvidence(v));
     metrics.nodeTransitions.inc({ state: v.state });
+    live.publish({ topic: "node", node: v.node, state: v.state });
     if (v.state === "suspect") return; // being probed: not a verdict anyone acts on
     const wasOut = v.previous === "dead" || v.previous === "unreachable";
     if (v.state === "alive") {
@@ -507,6 +520,7 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
     },
     store,
     hub,
+    live,
     metrics,
     http,
     close: async () => {
@@ -533,6 +547,9 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
   registerTsdbRoutes(http, { store, clock });
   registerAlertmanagerRoutes(http, { alerts, clock, notify: config.notify, logger });
   registerMetricsRoute(http, server);
+  registerDashboardRoutes(http, { storage, store, config, nodes, services, clock });
+  registerLiveRoute(http, live);
+  registerWebRoutes(http);
   await http.listen({ host, port });
   const address = http.server.address();
   const boundPort = typeof address === "object" && address ? address.port : port;
@@ -556,6 +573,11 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
         }
       }
     }, config.server.evaluationInterval),
+    // φ over time for the node page: the detector keeps only the current value.
+    clock.setInterval(() => {
+      const now = clock.now();
+      store.append(phiSamples(nodes.all().map((n) => ({ name: n.name, phi: nodes.status(n.name)?.phi })), now));
+    }, config.agent.collectInterval),
     // Trend fits over a window are heavier than threshold checks, and trends move slowly.
     clock.setInterval(() => {
       try {

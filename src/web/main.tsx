@@ -1,0 +1,7 @@
+// The dashboard's entry: mounts the app and opens the live-update stream.
+import { render } from "preact";
+import { App } from "./app.js";
+import { startLive } from "./live.js";
+
+startLive();
+render(<App />, document.getElementById("app")!);
