@@ -154,7 +154,11 @@ export function TimeSeriesChart({ chart, x, markers = [], height = 190 }: { char
         </div>
       )}
       <div class="chart-box" ref={box}>
-        {!hasData && <div class="chart-empty">No samples in this range yet</div>}
+        {!hasData && (
+          <div class="chart-empty" style={{ height }}>
+            No samples in this range yet
+          </div>
+        )}
       </div>
     </section>
   );

@@ -109,8 +109,8 @@ export function OverviewPage() {
                     <th>Health</th>
                     <th class="hide-phone">Node</th>
                     <th class="hide-phone">Since</th>
-                    <th>Risk</th>
-                    <th class="num">Up this week</th>
+                    <th class="hide-phone">Risk</th>
+                    <th class="num">7 d up</th>
                   </tr>
                 </thead>
                 <tbody>
@@ -131,7 +131,7 @@ export function OverviewPage() {
                           <a href={href.node(s.node)}>{s.node}</a>
                         </td>
                         <td class="hide-phone muted">{ago(s.since, now)}</td>
-                        <td>
+                        <td class="hide-phone">
                           <RiskBar score={s.risk.score} detail={s.risk.factors[0]?.detail} />
                         </td>
                         <td class="num">{percent(uptime.get(s.name) ?? null)}</td>
