@@ -6,10 +6,13 @@ import { agentCommand } from "./agent-command.js";
 import { approveCommand } from "./approve-command.js";
 import { availabilityCommand } from "./availability-command.js";
 import { registerAnomalyCommand } from "./anomaly-command.js";
+import { alertsCommand } from "./alerts-command.js";
+import { incidentCommand } from "./incident-command.js";
 import { incidentsCommand } from "./incidents-command.js";
 import { serverCommand } from "./server-command.js";
 import { registerSilenceCommand } from "./silence-command.js";
 import { nodesCommand } from "./nodes-command.js";
+import { servicesCommand } from "./services-command.js";
 import { statusCommand } from "./status-command.js";
 import { unfenceCommand } from "./unfence-command.js";
 import { upCommand } from "./up-command.js";
@@ -57,29 +60,50 @@ program
   });
 
 program
-  .command("nodes")
-  .description("each node's liveness: state, φ, the silence after which it would be suspected, risk")
-  .option("--server <url>", "server URL (default: $VIGIL_SERVER or http://127.0.0.1:7070)")
-  .action(async (flags) => {
-    process.exitCode = await nodesCommand(flags);
-  });
-
-program
   .command("status")
   .description("summary of nodes, services, alerts and open incidents from a running server")
+  .option("--json", "print the API's JSON")
   .option("--server <url>", "server URL (default: $VIGIL_SERVER or http://127.0.0.1:7070)")
   .action(async (flags) => {
     process.exitCode = await statusCommand(flags);
   });
 
 program
-  .command("incidents")
-  .description("incidents, newest first: state, MTTD / MTTL / MTTR, title, root cause; those waiting for approval")
-  .option("--open", "only incidents that are not resolved")
+  .command("nodes")
+  .description("each node's liveness: state, φ, the silence after which it would be suspected, risk")
   .option("--json", "print the API's JSON")
   .option("--server <url>", "server URL (default: $VIGIL_SERVER or http://127.0.0.1:7070)")
   .action(async (flags) => {
-    process.exitCode = await incidentsCommand(flags);
+    process.exitCode = await nodesCommand(flags);
+  });
+
+program
+  .command("services")
+  .description("each service: health, node (and where it is fenced), for how long, pid, dependencies, risk, detail")
+  .option("--json", "print the API's JSON")
+  .option("--server <url>", "server URL (default: $VIGIL_SERVER or http://127.0.0.1:7070)")
+  .action(async (flags) => {
+    process.exitCode = await servicesCommand(flags);
+  });
+
+program
+  .command("alerts")
+  .description("pending and firing alerts, most severe first, and whether a silence, inhibition or maintenance window mutes them")
+  .option("--json", "print the API's JSON")
+  .option("--server <url>", "server URL (default: $VIGIL_SERVER or http://127.0.0.1:7070)")
+  .action(async (flags) => {
+    process.exitCode = await alertsCommand(flags);
+  });
+
+program
+  .command("incidents")
+  .description("incidents, newest first: state, MTTD / MTTL / MTTR, title, root cause; with ID, one incident and its timeline")
+  .argument("[id]", "show this incident: figures, root cause, and its timeline with the time between steps")
+  .option("--open", "only incidents that are not resolved")
+  .option("--json", "print the API's JSON")
+  .option("--server <url>", "server URL (default: $VIGIL_SERVER or http://127.0.0.1:7070)")
+  .action(async (id: string | undefined, flags) => {
+    process.exitCode = id === undefined ? await incidentsCommand(flags) : await incidentCommand(id, flags);
   });
 
 program

@@ -2,6 +2,7 @@
 // through its HTTP API (/api/v1/silences); thin: parse, call, print.
 import type { Command } from "commander";
 import { formatDuration } from "../util/duration.js";
+import { apiRequest } from "./api-get.js";
 import { operatorName, serverUrl } from "./options.js";
 
 interface SilenceJson {
@@ -118,32 +119,8 @@ export async function silenceExpire(idText: string, flags: { server?: string }):
 
 /** Calls the API; on failure prints the server's error (or why it cannot be reached) and returns null. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-async function call(command: string, flags: { server?: string }, method: string, path: string, body?: unknown): Promise<any | null> {
-  const base = serverUrl(flags);
-  let res: Response;
-  try {
-    res = await fetch(`${base}${path}`, {
-      method,
-      ...(body !== undefined && { headers: { "content-type": "application/json" }, body: JSON.stringify(body) }),
-      signal: AbortSignal.timeout(5000),
-    });
-  } catch (err) {
-    const cause = (err as Error & { cause?: Error }).cause;
-    console.error(`vigil silence ${command}: cannot reach the server at ${base}: ${cause?.message ?? (err as Error).message}`);
-    return null;
-  }
-  const text = await res.text();
-  let json: { error?: string; message?: string } | null = null;
-  try {
-    json = JSON.parse(text) as { error?: string };
-  } catch {
-    json = null;
-  }
-  if (!res.ok) {
-    console.error(`vigil silence ${command}: ${json?.error ?? json?.message ?? `HTTP ${res.status} ${text}`}`);
-    return null;
-  }
-  return json;
+function call(command: string, flags: { server?: string }, method: string, path: string, body?: unknown): Promise<any | null> {
+  return apiRequest(`silence ${command}`, serverUrl(flags), method, path, body);
 }
 
 /** "2025-06-01 22:00:00Z". */

@@ -41,7 +41,8 @@ function rangeOf(query: unknown, reply: FastifyReply): { label: string; ms: numb
 export function registerDashboardRoutes(http: FastifyInstance, deps: DashboardRouteDeps): void {
   http.get("/api/v1/nodes/:name/charts", async (req, reply) => {
     const { name } = req.params as { name: string };
-    if (!deps.nodes.get(name)) return reply.code(404).send({ error: `no node "${name}": none by that name has connected` });
+    const known = deps.nodes.get(name) !== undefined || (await deps.storage.listNodes()).some((n) => n.name === name);
+    if (!known) return reply.code(404).send({ error: `no node "${name}": none by that name has connected` });
     const range = rangeOf(req.query, reply);
     if (!range) return reply;
     const now = deps.clock.now();
