@@ -1,6 +1,7 @@
 // Service page: health history as an up/down strip, restarts, probe latency and resource
 // charts, dependencies and dependents as a small graph, its playbook, recent actions and
 // incidents.
+import { Fragment } from "preact";
 import { HealthBadge, IncidentBadge, RiskBar } from "../components/badges.js";
 import { DependencyGraph } from "../components/dep-graph.js";
 import { HealthStrip } from "../components/health-strip.js";
@@ -82,10 +83,10 @@ export function ServicePage({ name, query }: { name: string; query: URLSearchPar
                 <div class="stack" style={{ gap: 10 }}>
                   <div class="steps">
                     {d.playbook.steps.map((st, i) => (
-                      <>
+                      <Fragment key={i}>
                         {i > 0 && <span class="arrow">→</span>}
                         <span class="chip">{stepText(st)}</span>
-                      </>
+                      </Fragment>
                     ))}
                   </div>
                   <div class="small muted">
