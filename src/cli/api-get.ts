@@ -1,6 +1,10 @@
 // Calls a running server's JSON API for a client command (GET, POST or DELETE, with the
-// API token from --token or $VIGIL_TOKEN), printing why it failed ("vigil availability:
-// cannot reach the server at ...", or the server's own error) on stderr.
+// API token from --token or $VIGIL_TOKEN), printing why it failed on stderr: "vigil status:
+// no Vigil server at http://127.0.0.1:7070 — start one with `vigil up`", or the server's own
+// error. A call that takes a while shows a spinner.
+import { withProgress } from "./progress.js";
+
+export { formatTable } from "./terminal.js";
 
 /** Where a client command sends its calls, and the token it sends (null: none). */
 export interface ApiTarget {
@@ -23,22 +27,33 @@ export async function apiPost<T>(command: string, target: ApiTarget, path: strin
   return apiRequest<T>(command, target, "POST", path, body);
 }
 
+/** What a client command prints when nothing answers at `base`. */
+export function noServerMessage(command: string, base: string, reason: string): string {
+  return `vigil ${command}: no Vigil server at ${base} — start one with \`vigil up\`, or point at one with --server URL or $VIGIL_SERVER (${reason})`;
+}
+
 export async function apiRequest<T>(command: string, target: ApiTarget, method: string, path: string, body?: unknown): Promise<T | null> {
   const { base } = target;
   let res: Response;
+  let text: string;
   try {
-    res = await fetch(`${base}${path}`, {
-      method,
-      headers: { ...authHeaders(target), ...(body !== undefined && { "content-type": "application/json" }) },
-      ...(body !== undefined && { body: JSON.stringify(body) }),
-      signal: AbortSignal.timeout(20_000),
-    });
+    ({ res, text } = await withProgress(
+      `waiting for ${base}${path.split("?")[0]}`,
+      (async () => {
+        const r = await fetch(`${base}${path}`, {
+          method,
+          headers: { accept: "application/json", ...authHeaders(target), ...(body !== undefined && { "content-type": "application/json" }) },
+          ...(body !== undefined && { body: JSON.stringify(body) }),
+          signal: AbortSignal.timeout(60_000),
+        });
+        return { res: r, text: await r.text() };
+      })(),
+    ));
   } catch (err) {
     const cause = (err as Error & { cause?: Error }).cause;
-    console.error(`vigil ${command}: cannot reach the server at ${base}: ${cause?.message ?? (err as Error).message}`);
+    console.error(noServerMessage(command, base, cause?.message ?? (err as Error).message));
     return null;
   }
-  const text = await res.text();
   let json: unknown = null;
   try {
     json = JSON.parse(text);
@@ -62,10 +77,4 @@ export function authHint(status: number, target: ApiTarget): string {
   if (status === 401) return target.token ? " (check --token / $VIGIL_TOKEN: it is wrong or revoked)" : " (pass --token or set $VIGIL_TOKEN)";
   if (status === 403) return " (the token's role is not enough for this)";
   return "";
-}
-
-/** Columns padded to their widest cell, two spaces apart. */
-export function formatTable(rows: readonly (readonly string[])[]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
-  return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join("  ").trimEnd()).join("\n");
 }

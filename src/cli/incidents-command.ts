@@ -3,8 +3,9 @@
 // and which of them wait for an operator's approval.
 import { formatMs } from "../availability/format.js";
 import { formatDuration } from "../util/duration.js";
-import { apiGet, formatTable } from "./api-get.js";
+import { apiGet } from "./api-get.js";
 import { apiTarget } from "./options.js";
+import { formatTable, painter, toneOf } from "./terminal.js";
 
 export interface IncidentsFlags {
   open?: boolean;
@@ -35,11 +36,12 @@ export async function incidentsCommand(flags: IncidentsFlags): Promise<number> {
     return 0;
   }
   const now = Date.now();
-  const rows = [["ID", "STATE", "DETECTED", "MTTD", "MTTL", "MTTR", "TITLE", "ROOT CAUSE"]];
+  const paint = painter();
+  const rows = [["ID", "STATE", "DETECTED", "MTTD", "MTTL", "MTTR", "TITLE", "ROOT CAUSE"].map((h) => paint(h, "dim"))];
   for (const i of res.incidents) {
     rows.push([
       String(i.id),
-      i.waitingForApproval ? `${i.state} (awaits approval)` : i.state,
+      paint(i.waitingForApproval ? `${i.state} (awaits approval)` : i.state, i.waitingForApproval ? "warn" : toneOf(i.state)),
       `${formatDuration(Math.max(0, now - i.detectedAt))} ago`,
       formatMs(i.figures.mttdMs),
       formatMs(i.figures.mttlMs),

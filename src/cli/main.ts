@@ -7,11 +7,14 @@ import { registerAgentIdentityCommands } from "./agent-identity-commands.js";
 import { approveCommand } from "./approve-command.js";
 import { availabilityCommand } from "./availability-command.js";
 import { registerAnomalyCommand } from "./anomaly-command.js";
+import { alertsCommand } from "./alerts-command.js";
+import { incidentCommand } from "./incident-command.js";
 import { incidentsCommand } from "./incidents-command.js";
 import { serverCommand } from "./server-command.js";
 import { registerSilenceCommand } from "./silence-command.js";
 import { registerTokenCommand } from "./token/token-command.js";
 import { nodesCommand } from "./nodes-command.js";
+import { servicesCommand } from "./services-command.js";
 import { statusCommand } from "./status-command.js";
 import { unfenceCommand } from "./unfence-command.js";
 import { upCommand } from "./up-command.js";
@@ -45,6 +48,7 @@ program
   .command("agent")
   .description("run the agent of one node")
   .option("--server <url>", "server URL (default: $VIGIL_SERVER or http://127.0.0.1:7070)")
+  .option("--token <token>", "API token (default: $VIGIL_TOKEN)")
   .option("--node <name>", "this node's name (default: $VIGIL_NODE or the hostname)")
   .option("--data <dir>", "agent data directory: outbox and service logs (default: $VIGIL_AGENT_DATA or ./vigil-agent-data)")
   .option("--outbox-max-messages <n>", "outbox bound (default: $VIGIL_OUTBOX_MAX_MESSAGES or 100000)")
@@ -68,17 +72,9 @@ program
   });
 
 program
-  .command("nodes")
-  .description("each node's liveness: state, φ, the silence after which it would be suspected, risk")
-  .option("--server <url>", "server URL (default: $VIGIL_SERVER or http://127.0.0.1:7070)")
-  .option("--token <token>", "API token (default: $VIGIL_TOKEN)")
-  .action(async (flags) => {
-    process.exitCode = await nodesCommand(flags);
-  });
-
-program
   .command("status")
   .description("summary of nodes, services, alerts and open incidents from a running server")
+  .option("--json", "print the API's JSON")
   .option("--server <url>", "server URL (default: $VIGIL_SERVER or http://127.0.0.1:7070)")
   .option("--token <token>", "API token (default: $VIGIL_TOKEN)")
   .action(async (flags) => {
@@ -86,14 +82,45 @@ program
   });
 
 program
-  .command("incidents")
-  .description("incidents, newest first: state, MTTD / MTTL / MTTR, title, root cause; those waiting for approval")
-  .option("--open", "only incidents that are not resolved")
+  .command("nodes")
+  .description("each node's liveness: state, φ, the silence after which it would be suspected, risk")
   .option("--json", "print the API's JSON")
   .option("--server <url>", "server URL (default: $VIGIL_SERVER or http://127.0.0.1:7070)")
   .option("--token <token>", "API token (default: $VIGIL_TOKEN)")
   .action(async (flags) => {
-    process.exitCode = await incidentsCommand(flags);
+    process.exitCode = await nodesCommand(flags);
+  });
+
+program
+  .command("services")
+  .description("each service: health, node (and where it is fenced), for how long, pid, dependencies, risk, detail")
+  .option("--json", "print the API's JSON")
+  .option("--server <url>", "server URL (default: $VIGIL_SERVER or http://127.0.0.1:7070)")
+  .option("--token <token>", "API token (default: $VIGIL_TOKEN)")
+  .action(async (flags) => {
+    process.exitCode = await servicesCommand(flags);
+  });
+
+program
+  .command("alerts")
+  .description("pending and firing alerts, most severe first, and whether a silence, inhibition or maintenance window mutes them")
+  .option("--json", "print the API's JSON")
+  .option("--server <url>", "server URL (default: $VIGIL_SERVER or http://127.0.0.1:7070)")
+  .option("--token <token>", "API token (default: $VIGIL_TOKEN)")
+  .action(async (flags) => {
+    process.exitCode = await alertsCommand(flags);
+  });
+
+program
+  .command("incidents")
+  .description("incidents, newest first: state, MTTD / MTTL / MTTR, title, root cause; with ID, one incident and its timeline")
+  .argument("[id]", "show this incident: figures, root cause, and its timeline with the time between steps")
+  .option("--open", "only incidents that are not resolved")
+  .option("--json", "print the API's JSON")
+  .option("--server <url>", "server URL (default: $VIGIL_SERVER or http://127.0.0.1:7070)")
+  .option("--token <token>", "API token (default: $VIGIL_TOKEN)")
+  .action(async (id: string | undefined, flags) => {
+    process.exitCode = id === undefined ? await incidentsCommand(flags) : await incidentCommand(id, flags);
   });
 
 program

@@ -1,8 +1,15 @@
 // `vigil nodes`: every node's liveness from a running server — state, φ (how surprising
 // the current silence is), the silence after which it would be suspected, and its risk.
 import { formatDuration } from "../util/duration.js";
-import { authHeaders, authHint } from "./api-get.js";
-import { apiTarget, type CommonFlags } from "./options.js";
+import { apiGet } from "./api-get.js";
+import { apiTarget } from "./options.js";
+import { formatTable, painter, toneOf } from "./terminal.js";
+
+export interface NodesFlags {
+  json?: boolean;
+  server?: string;
+  token?: string;
+}
 
 interface NodeView {
   name: string;
@@ -13,33 +20,32 @@ interface NodeView {
   risk?: { score: number; factors: Array<{ detail: string }> };
 }
 
-export async function nodesCommand(flags: CommonFlags): Promise<number> {
-  const target = apiTarget(flags);
-  const base = target.base;
-  let nodes: NodeView[];
-  try {
-    const res = await fetch(`${base}/api/v1/nodes`, { headers: authHeaders(target), signal: AbortSignal.timeout(5000) });
-    if (!res.ok) throw new Error(`HTTP ${res.status} ${await res.text()}${authHint(res.status, target)}`);
-    nodes = ((await res.json()) as { nodes: NodeView[] }).nodes;
-  } catch (err) {
-    console.error(`vigil nodes: cannot reach the server at ${base}: ${(err as Error).message}`);
-    return 1;
+export async function nodesCommand(flags: NodesFlags): Promise<number> {
+  const res = await apiGet<{ nodes: NodeView[] }>("nodes", apiTarget(flags), "/api/v1/nodes");
+  if (res === null) return 1;
+  if (flags.json) {
+    console.log(JSON.stringify(res, null, 2));
+    return 0;
   }
+  if (res.nodes.length === 0) {
+    console.log("No nodes: no agent has connected yet (start one with `vigil agent --server URL`).");
+    return 0;
+  }
+  const paint = painter();
   const now = Date.now();
-  const rows = [["NODE", "STATE", "FOR", "PHI", "SUSPECT AFTER", "LAST SEEN", "RISK"]];
-  for (const n of nodes) {
+  const rows = [["NODE", "STATE", "FOR", "PHI", "SUSPECT AFTER", "LAST SEEN", "RISK"].map((h) => paint(h, "dim"))];
+  for (const n of res.nodes) {
     const l = n.liveness;
     rows.push([
       n.name,
-      n.state + (l?.heldBack ? " (held back)" : "") + (l?.probing ? " (probing)" : ""),
-      formatDuration(now - n.since),
+      paint(n.state, toneOf(n.state)) + (l?.heldBack ? " (held back)" : "") + (l?.probing ? " (probing)" : ""),
+      formatDuration(Math.max(0, now - n.since)),
       l?.phi === null || l === undefined ? "-" : l.phi.toFixed(2),
       l ? formatDuration(l.suspectAfterMs) : "-",
-      l ? `${formatDuration(now - l.lastSeen)} ago` : "-",
+      l ? `${formatDuration(Math.max(0, now - l.lastSeen))} ago` : "-",
       n.risk ? `${n.risk.score.toFixed(2)}${n.risk.factors[0] ? ` (${n.risk.factors[0].detail})` : ""}` : "-",
     ]);
   }
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  console.log(rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join("  ").trimEnd()).join("\n"));
+  console.log(formatTable(rows));
   return 0;
 }

@@ -2,8 +2,8 @@
 // through its HTTP API (/api/v1/silences); thin: parse, call, print.
 import type { Command } from "commander";
 import { formatDuration } from "../util/duration.js";
-import { authHeaders, authHint } from "./api-get.js";
-import { apiTarget, operatorName } from "./options.js";
+import { apiRequest } from "./api-get.js";
+import { operatorName, apiTarget } from "./options.js";
 
 interface SilenceJson {
   id: number;
@@ -108,7 +108,7 @@ export async function silenceList(flags: { all?: boolean; server?: string; token
   return 0;
 }
 
-export async function silenceExpire(idText: string, flags: { server?: string }): Promise<number> {
+export async function silenceExpire(idText: string, flags: { server?: string; token?: string }): Promise<number> {
   if (!/^\d+$/.test(idText)) {
     console.error(`vigil silence expire: "${idText}" is not a silence id (a number; see vigil silence list)`);
     return 1;
@@ -123,34 +123,8 @@ export async function silenceExpire(idText: string, flags: { server?: string }):
 
 /** Calls the API; on failure prints the server's error (or why it cannot be reached) and returns null. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-async function call(command: string, flags: { server?: string; token?: string }, method: string, path: string, body?: unknown): Promise<any | null> {
-  const target = apiTarget(flags);
-  const base = target.base;
-  let res: Response;
-  try {
-    res = await fetch(`${base}${path}`, {
-      method,
-      headers: { ...authHeaders(target), ...(body !== undefined && { "content-type": "application/json" }) },
-      ...(body !== undefined && { body: JSON.stringify(body) }),
-      signal: AbortSignal.timeout(5000),
-    });
-  } catch (err) {
-    const cause = (err as Error & { cause?: Error }).cause;
-    console.error(`vigil silence ${command}: cannot reach the server at ${base}: ${cause?.message ?? (err as Error).message}`);
-    return null;
-  }
-  const text = await res.text();
-  let json: { error?: string; message?: string } | null = null;
-  try {
-    json = JSON.parse(text) as { error?: string };
-  } catch {
-    json = null;
-  }
-  if (!res.ok) {
-    console.error(`vigil silence ${command}: ${json?.error ?? json?.message ?? `HTTP ${res.status} ${text}`}${authHint(res.status, target)}`);
-    return null;
-  }
-  return json;
+function call(command: string, flags: { server?: string; token?: string }, method: string, path: string, body?: unknown): Promise<any | null> {
+  return apiRequest(`silence ${command}`, apiTarget(flags), method, path, body);
 }
 
 /** "2025-06-01 22:00:00Z". */

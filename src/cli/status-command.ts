@@ -1,51 +1,58 @@
-// `vigil status`: a readable summary of nodes, services, alerts and open incidents
-// from a running server.
+// `vigil status`: a readable summary of a running server — the freeze if any, then nodes,
+// services, alerts and open incidents, states coloured on a terminal; `--json` for scripts.
 import { formatDuration } from "../util/duration.js";
-import { authHeaders, authHint, type ApiTarget } from "./api-get.js";
-import { apiTarget, type CommonFlags } from "./options.js";
+import { apiGet } from "./api-get.js";
+import { apiTarget } from "./options.js";
+import { formatTable, painter, toneOf } from "./terminal.js";
+
+export interface StatusFlags {
+  json?: boolean;
+  server?: string;
+  token?: string;
+}
 
 interface Json {
   [key: string]: any; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
 
-async function get(target: ApiTarget, path: string): Promise<Json> {
-  const res = await fetch(`${target.base}${path}`, { headers: authHeaders(target), signal: AbortSignal.timeout(5000) });
-  if (!res.ok) throw new Error(`GET ${path}: HTTP ${res.status} ${await res.text()}${authHint(res.status, target)}`);
-  return (await res.json()) as Json;
-}
-
-export async function statusCommand(flags: CommonFlags): Promise<number> {
-  const target = apiTarget(flags);
-  const base = target.base;
-  let data: Json[];
-  try {
-    data = await Promise.all(["/api/v1/nodes", "/api/v1/services", "/api/v1/alerts", "/api/v1/incidents?state=open"].map((p) => get(target, p)));
-  } catch (err) {
-    console.error(`vigil status: cannot reach the server at ${base}: ${(err as Error).message}`);
-    return 1;
+export async function statusCommand(flags: StatusFlags): Promise<number> {
+  const base = apiTarget(flags);
+  const status = await apiGet<Json>("status", base, "/api/v1/status");
+  if (status === null) return 1;
+  const parts = await Promise.all(["/api/v1/nodes", "/api/v1/services", "/api/v1/alerts", "/api/v1/incidents?state=open"].map((p) => apiGet<Json>("status", base, p)));
+  if (parts.some((p) => p === null)) return 1;
+  const [nodes, services, alerts, incidents] = parts as [Json, Json, Json, Json];
+  if (flags.json) {
+    console.log(JSON.stringify({ status, nodes: nodes.nodes, services: services.services, alerts: alerts.alerts, incidents: incidents.incidents }, null, 2));
+    return 0;
   }
-  const [nodes, services, alerts, incidents] = data as [Json, Json, Json, Json];
+  const paint = painter();
   const now = Date.now();
-  const ago = (ts: number) => formatDuration(now - ts);
-  const lines: string[] = [`Vigil at ${base}`, ""];
-  lines.push(`Nodes (${nodes.nodes.length})`);
-  for (const n of nodes.nodes) lines.push(`  ${pad(n.name, 24)} ${pad(n.state, 8)} for ${ago(n.since)}`);
-  lines.push("", `Services (${services.services.length})`);
-  for (const s of services.services) {
-    lines.push(`  ${pad(s.name, 24)} ${pad(s.health, 10)} on ${pad(s.node, 16)} for ${ago(s.since)}${s.health === "healthy" ? "" : `  ${s.detail}`}`);
+  const ago = (ts: number) => formatDuration(Math.max(0, now - ts));
+  const lines: string[] = [`${paint("Vigil", "bold")} at ${base} (version ${status.version}, up ${ago(status.startedAt)})`];
+  if (status.freeze?.frozen) {
+    lines.push("", paint(`RECOVERY FROZEN: the control plane looks cut off (${status.freeze.reason ?? "isolated"}); no recovery action until nodes return`, "bad"));
   }
-  lines.push("", `Alerts (${alerts.alerts.length})`);
-  for (const a of alerts.alerts) {
-    lines.push(`  ${pad(a.state, 8)} ${pad(a.labels.alertname ?? "?", 20)} ${pad(a.labels.severity ?? "", 9)} ${a.annotations.summary ?? ""}`);
-  }
-  lines.push("", `Open incidents (${incidents.incidents.length})`);
-  for (const i of incidents.incidents) {
-    lines.push(`  #${pad(String(i.id), 5)} ${pad(i.state, 11)} ${i.title} (detected ${ago(i.detectedAt)} ago)`);
-  }
+  const section = (title: string, count: number, rows: string[][]) => {
+    lines.push("", paint(`${title} (${count})`, "bold"));
+    if (rows.length > 1) lines.push(...formatTable(rows).split("\n").map((l) => `  ${l}`));
+  };
+  section("Nodes", nodes.nodes.length, [
+    ["NODE", "STATE", "FOR"].map((h) => paint(h, "dim")),
+    ...nodes.nodes.map((n: Json) => [n.name, paint(n.state, toneOf(n.state)), ago(n.since)]),
+  ]);
+  section("Services", services.services.length, [
+    ["SERVICE", "HEALTH", "NODE", "FOR", "DETAIL"].map((h) => paint(h, "dim")),
+    ...services.services.map((s: Json) => [s.name, paint(s.health, toneOf(s.health)), s.node, ago(s.since), s.health === "healthy" ? "" : s.detail]),
+  ]);
+  section("Alerts", alerts.alerts.length, [
+    ["STATE", "ALERT", "SEVERITY", "SUMMARY"].map((h) => paint(h, "dim")),
+    ...alerts.alerts.map((a: Json) => [paint(a.state, toneOf(a.state)), a.labels.alertname ?? "?", paint(a.labels.severity ?? "", toneOf(a.labels.severity ?? "")), a.annotations.summary ?? ""]),
+  ]);
+  section("Open incidents", incidents.incidents.length, [
+    ["ID", "STATE", "DETECTED", "TITLE"].map((h) => paint(h, "dim")),
+    ...incidents.incidents.map((i: Json) => [`#${i.id}`, paint(i.state, toneOf(i.state)), `${ago(i.detectedAt)} ago`, i.title]),
+  ]);
   console.log(lines.join("\n"));
   return 0;
-}
-
-function pad(text: string, width: number): string {
-  return String(text).padEnd(width);
 }

@@ -54,12 +54,16 @@ import { AgentIdentityStore } from "../security/agent-identity-store.js";
 import { helloRefusal } from "../security/agent-authenticator.js";
 import { plainListenRefusal } from "../security/plain-transport.js";
 import { serverTlsOptions } from "../security/tls-files.js";
+import { LiveFeed } from "./live-feed.js";
+import { phiSamples } from "./dashboard/phi-samples.js";
 import { LivenessProber } from "./liveness-prober.js";
 import { ServerMetrics } from "./server-metrics.js";
 import { registerAdviceRoutes } from "./http/advice-routes.js";
 import { registerAlertmanagerRoutes } from "./http/alertmanager-routes.js";
 import { registerApiRoutes } from "./http/api-routes.js";
 import { registerAvailabilityRoutes } from "./http/availability-routes.js";
+import { registerDashboardRoutes } from "./http/dashboard-routes.js";
+import { registerLiveRoute } from "./http/live-route.js";
 import { registerMetricsRoute } from "./http/metrics-route.js";
 import { registerRecoveryRoutes } from "./http/recovery-routes.js";
 import { registerRemoteWriteRoute } from "./http/remote-write-route.js";
@@ -75,6 +79,7 @@ import { access, type RegisteredRoute } from "./auth/access-control.js";
 import { installApiAuth, type ApiAuth } from "./auth/api-auth.js";
 import { listenRefusal } from "./auth/auth-policy.js";
 import type { FailedAuthLimits } from "./auth/failed-auth-limiter.js";
+import { registerWebRoutes } from "./http/web-routes.js";
 
 export interface ServerOptions {
   config: VigilConfig;
@@ -117,6 +122,8 @@ export interface VigilServer {
   store: CompressedSeriesStore;
   hub: AgentHub;
   scrapes: ScrapeManager;
+  /** Changes pushed to the dashboard (server-sent events). */
+  live: LiveFeed;
   metrics: ServerMetrics;
   http: FastifyInstance;
   /** API authentication: the policy, the gate, the audit trail. */
@@ -159,6 +166,11 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
     throw new Error(refusal);
   }
   const journal = new Journal(storage, clock);
+  // The dashboard hears every journalled decision once it is stored, and nothing else it must poll for.
+  const live = new LiveFeed();
+  journal.subscribe((e) =>
+    live.publish({ topic: "journal", kind: e.kind, id: e.id, ts: e.ts, ...(e.node !== undefined && { node: e.node }), ...(e.service !== undefined && { service: e.service }), ...(e.incidentId !== undefined && { incidentId: e.incidentId }) }),
+  );
   const metrics = new ServerMetrics();
   const store = CompressedSeriesStore.open({
     path: join(dataDir, "tsdb.db"),
@@ -392,6 +404,7 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
   const onNodeVerdict = async (v: LivenessVerdict): Promise<void> => {
     evidence.add(nodeId(v.node), livenessEvidence(v));
     metrics.nodeTransitions.inc({ state: v.state });
+    live.publish({ topic: "node", node: v.node, state: v.state });
     if (v.state === "suspect") return; // being probed: not a verdict anyone acts on
     const wasOut = v.previous === "dead" || v.previous === "unreachable";
     if (v.state === "alive") {
@@ -620,6 +633,7 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
     store,
     hub,
     scrapes,
+    live,
     metrics,
     http,
     auth,
@@ -657,6 +671,9 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
   registerTokenRoutes(http, { tokens: storage.tokens, clock });
   registerSessionRoutes(http, { authenticator: auth.authenticator, limiter: auth.limiter, sessionTtlMs: auth.sessionTtlMs, authEnabled: auth.enabled });
   registerAuditRoutes(http, { audit: storage.audit });
+  registerDashboardRoutes(http, { storage, store, config, nodes, services, clock });
+  registerLiveRoute(http, live);
+  registerWebRoutes(http);
   await http.listen({ host, port });
   const address = http.server.address();
   const boundPort = typeof address === "object" && address ? address.port : port;
@@ -681,6 +698,11 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
       }
     }, config.server.evaluationInterval),
     watchRevocations({ identities, hub, clock, logger }),
+    // φ over time for the node page: the detector keeps only the current value.
+    clock.setInterval(() => {
+      const now = clock.now();
+      store.append(phiSamples(nodes.all().map((n) => ({ name: n.name, phi: nodes.status(n.name)?.phi })), now));
+    }, config.agent.collectInterval),
     // Trend fits over a window are heavier than threshold checks, and trends move slowly.
     clock.setInterval(() => {
       try {

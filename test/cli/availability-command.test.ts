@@ -88,7 +88,7 @@ describe("vigil availability", () => {
     await closed.close();
     const r = await run("availability", "--server", url);
     assert.equal(r.code, 1);
-    assert.ok(r.stderr.startsWith(`vigil availability: cannot reach the server at ${url}: `), r.stderr);
+    assert.ok(r.stderr.startsWith(`vigil availability: no Vigil server at ${url} — start one with \`vigil up\``), r.stderr);
   });
 });
 

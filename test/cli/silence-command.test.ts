@@ -112,6 +112,6 @@ describe("vigil silence", () => {
     await closed.close();
     const r = await vigil("silence", "list", "--server", url);
     assert.equal(r.code, 1);
-    assert.ok(r.stderr.startsWith(`vigil silence list: cannot reach the server at ${url}: `), r.stderr);
+    assert.ok(r.stderr.startsWith(`vigil silence list: no Vigil server at ${url} — start one with \`vigil up\``), r.stderr);
   });
 });

@@ -80,7 +80,7 @@ describe("route scanner", () => {
     const routes = server.routes();
     assert.ok(routes.length >= 25, `only ${routes.length} routes registered`);
     const open = routes.filter((r) => r.access === "public" || r.access === "agent").map((r) => `${r.method} ${r.url}`);
-    assert.deepEqual(open.sort(), ["GET /api/v1/agent/ws", "GET /healthz", "HEAD /api/v1/agent/ws", "HEAD /healthz", "POST /api/v1/session"].sort());
+    assert.deepEqual(open.sort(), ["GET /", "GET /api/v1/agent/ws", "GET /healthz", "GET /web/*", "HEAD /", "HEAD /api/v1/agent/ws", "HEAD /healthz", "HEAD /web/*", "POST /api/v1/session"].sort());
     for (const route of routes) {
       if (route.access === "public" || route.access === "agent") continue;
       const path = concrete(route.url);

@@ -1,0 +1,205 @@
+// The shapes of the server's JSON as the dashboard reads them (the server's README "HTTP API"
+// section is the contract); only the fields the pages use.
+
+export type NodeState = "alive" | "suspect" | "unreachable" | "down" | "unknown";
+export type Health = "healthy" | "unhealthy" | "unknown";
+
+export interface Risk {
+  score: number;
+  factors: { name: string; detail: string }[];
+}
+
+export interface NodeView {
+  name: string;
+  state: NodeState;
+  since: number;
+  lastHeartbeat: number | null;
+  agentVersion: string | null;
+  connected: boolean;
+  liveness?: { phi: number | null; suspectAfterMs: number; meanIntervalMs: number; lastSeen: number; heldBack: boolean; probing: boolean };
+  risk: Risk;
+}
+
+export interface ServiceView {
+  name: string;
+  node: string;
+  health: Health;
+  since: number;
+  detail: string;
+  pid: number | null;
+  running: boolean;
+  fencedOn: string[];
+  dependsOn: string[];
+  recovery: string;
+  risk: Risk;
+}
+
+export interface FreezeStatus {
+  frozen: boolean;
+  since: number | null;
+  reason: string | null;
+  out: number;
+  population: number;
+}
+
+export interface StatusView {
+  version: string;
+  startedAt: number;
+  nodes: Record<string, number>;
+  services: Record<string, number>;
+  alerts: Record<string, number>;
+  incidents: { open: number };
+  freeze: FreezeStatus;
+}
+
+export interface AlertView {
+  fingerprint: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  state: "pending" | "firing" | "resolved";
+  activeAt: number;
+  firedAt: number | null;
+  resolvedAt: number | null;
+  value: number | null;
+}
+
+export interface AlertmanagerAlert {
+  fingerprint: string;
+  status: { state: string; silencedBy: string[]; inhibitedBy: string[]; mutedBy: string[] };
+}
+
+export interface SilenceView {
+  id: number;
+  state: "pending" | "active" | "expired";
+  matchers: { name: string; op: string; value: string; text: string }[];
+  startsAt: number;
+  endsAt: number;
+  createdBy: string;
+  comment: string;
+}
+
+export interface MaintenanceView {
+  name: string;
+  matchers: string[];
+  schedule: { kind: "once"; start: string; end: string } | { kind: "weekly"; days: string[]; from: string; to: string } | { kind: "cron"; cron: string; durationMs: number };
+  timezone: string;
+  pauseRecovery: boolean;
+  active: boolean;
+  nextChange: number | null;
+}
+
+export type IncidentState = "open" | "mitigating" | "verifying" | "resolved" | "escalated";
+
+export interface IncidentView {
+  id: number;
+  key: string;
+  kind: "service" | "node";
+  target: string;
+  node: string | null;
+  state: IncidentState;
+  title: string;
+  firstSignalAt: number;
+  detectedAt: number;
+  recoveredAt: number | null;
+  resolvedAt: number | null;
+  escalatedAt: number | null;
+  rootCause: string | null;
+  rootKey: string | null;
+  cause: string | null;
+  confidence: number | null;
+  localizedAt: number | null;
+  members: string[];
+  waitingForApproval: boolean;
+  figures: { mttdMs: number; mttlMs: number | null; mttrMs: number | null; timeToResolveMs: number | null };
+}
+
+export interface JournalEvent {
+  id: number;
+  ts: number;
+  kind: string;
+  incidentId?: number;
+  node?: string;
+  service?: string;
+  data: Record<string, unknown>;
+}
+
+export type ChartUnit = "ratio" | "bytes" | "bytes/s" | "seconds" | "phi" | "number";
+
+export interface ChartData {
+  id: string;
+  title: string;
+  unit: ChartUnit;
+  series: { label: string; values: (number | null)[] }[];
+  forecasts: { label: string; state: string; etaMs: number | null; projectedAt: number | null; confidence: number; line: [[number, number], [number, number]] }[];
+}
+
+export interface ChartMarker {
+  ts: number;
+  kind: "anomaly" | "forecast" | "alert" | "down" | "unreachable" | "up";
+  text: string;
+}
+
+export interface ChartsPayload {
+  range: string;
+  from: number;
+  to: number;
+  stepMs: number;
+  x: number[];
+  charts: ChartData[];
+  markers: ChartMarker[];
+}
+
+export interface ServiceHistory {
+  /** The registry's record: health, node, pid; risk and dependencies come from /api/v1/services. */
+  service: Omit<ServiceView, "risk" | "fencedOn" | "dependsOn" | "recovery">;
+  range: string;
+  from: number;
+  to: number;
+  strip: { segments: { from: number; to: number; state: Health }[]; shares: Record<Health, number> };
+  restarts: { ts: number; pid: number | null }[];
+  charts: Omit<ChartsPayload, "markers">;
+  dependencies: string[];
+  dependents: string[];
+  playbook: { name: string; steps: unknown[]; limits: { attempts?: number; within?: number } } | null;
+  actions: JournalEvent[];
+  incidents: IncidentView[];
+}
+
+export interface WindowFigures {
+  window: string;
+  upMs: number;
+  downMs: number;
+  observedPercent: number;
+  uptimePercent: number | null;
+  outages: number;
+  incidents: number;
+  openIncidents: number;
+  mtbfMs: number | null;
+  mttdMs: number | null;
+  mttrMs: number | null;
+  availabilityPercent: number | null;
+  burnRate?: number | null;
+}
+
+export interface ComponentAvailability {
+  kind: "service" | "node";
+  name: string;
+  node?: string | null;
+  slo?: { targetPercent: number; windowMs: number; budgetMs: number; spentMs: number; remaining: number | null; remainingMs: number | null } | null;
+  windows: WindowFigures[];
+}
+
+export interface AvailabilityReport {
+  generatedAt: number;
+  windows: string[];
+  services: ComponentAvailability[];
+  nodes: ComponentAvailability[];
+}
+
+export interface AdviceItem {
+  kind: string;
+  severity: "info" | "warning" | "critical";
+  subject: string;
+  message: string;
+  evidence: Record<string, unknown>;
+}
