@@ -1,4 +1,4 @@
-// Calls a running server's JSON API for a client command (GET, or POST with a JSON body),
+// Calls a running server's JSON API for a client command (GET, DELETE, or POST with a JSON body),
 // printing why it failed ("vigil availability: cannot reach the server at ...", or the
 // server's own error) on stderr.
 
@@ -10,6 +10,11 @@ export async function apiGet<T>(command: string, base: string, path: string): Pr
 /** The parsed answer to a POST of `body` as JSON, or null after printing the reason. */
 export async function apiPost<T>(command: string, base: string, path: string, body: unknown): Promise<T | null> {
   return apiRequest<T>(command, base, "POST", path, body);
+}
+
+/** The parsed answer to a DELETE, or null after printing the reason. */
+export async function apiDelete<T>(command: string, base: string, path: string): Promise<T | null> {
+  return apiRequest<T>(command, base, "DELETE", path);
 }
 
 async function apiRequest<T>(command: string, base: string, method: string, path: string, body?: unknown): Promise<T | null> {

@@ -54,6 +54,9 @@ import { registerMetricsRoute } from "./http/metrics-route.js";
 import { registerRecoveryRoutes } from "./http/recovery-routes.js";
 import { registerSilenceRoutes } from "./http/silence-routes.js";
 import { registerTsdbRoutes } from "./http/tsdb-routes.js";
+import { registerChaosRoutes } from "./http/chaos-routes.js";
+import { registerGamedayRoutes } from "./http/gameday-routes.js";
+import { ChaosController } from "../chaos/chaos-controller.js";
 
 export interface ServerOptions {
   config: VigilConfig;
@@ -84,6 +87,7 @@ export interface VigilServer {
   unfence(service: string, node?: string): Promise<boolean>;
   store: CompressedSeriesStore;
   hub: AgentHub;
+  chaos: ChaosController;
   metrics: ServerMetrics;
   http: FastifyInstance;
   close(): Promise<void>;
@@ -449,6 +453,17 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
     },
   });
   hubRef.hub = hub;
+  // ---- chaos: faults carried out by the target's agent, journalled as they happen ----
+  const chaos = new ChaosController({
+    clock,
+    journal,
+    cluster: () => ({
+      services: new Map(config.services.map((s) => [s.name, { node: nodeOf(s.name), ...(s.limits && { limits: { memory: s.limits.memory, fds: s.limits.fds } }) }])),
+      nodes: new Set([...config.services.flatMap((s) => [nodeOf(s.name), ...(s.standby ?? [])]), ...nodes.all().map((n) => n.name), ...hub.connectedNodes()]),
+    }),
+    send: (node, message) => hub.sendChaos(node, message),
+  });
+  await chaos.load();
   const prober = new LivenessProber({
     nodes,
     hub,
@@ -507,10 +522,12 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
     },
     store,
     hub,
+    chaos,
     metrics,
     http,
     close: async () => {
       for (const t of timers) t.cancel();
+      chaos.stop();
       reconciler.stop();
       announcer.stop();
       recovery.stop();
@@ -532,6 +549,8 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
   registerSilenceRoutes(http, { silences, maintenance, clock });
   registerTsdbRoutes(http, { store, clock });
   registerAlertmanagerRoutes(http, { alerts, clock, notify: config.notify, logger });
+  registerChaosRoutes(http, chaos);
+  registerGamedayRoutes(http, { journal });
   registerMetricsRoute(http, server);
   await http.listen({ host, port });
   const address = http.server.address();
@@ -609,6 +628,7 @@ export function toAgentService(s: VigilConfig["services"][number]): AgentService
     ...(s.commands !== undefined && { commands: s.commands }),
     ...(s.commandTimeout !== undefined && { commandTimeout: s.commandTimeout }),
     ...(s.snapshot && { snapshot: s.snapshot }),
+    ...(s.proxy && { proxy: s.proxy }),
   };
 }
 
