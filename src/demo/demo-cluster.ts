@@ -22,6 +22,8 @@ export interface DemoClusterOptions {
   /** Use network namespaces when possible (default true). */
   namespaces?: boolean;
   log?(line: string): void;
+  /** Service ports are basePort + 1..6, proxies + 101..106 (default 7400). */
+  basePort?: number;
   /** Only these services (tests). */
   only?: readonly string[];
   extraConfig?: Record<string, unknown>;
@@ -69,7 +71,7 @@ export async function startDemoCluster(o: DemoClusterOptions = {}): Promise<Demo
   const agentServer = lab ? `http://${lab.hosts.server!.ip}:${PORT_IN_LAB}` : url;
   const addressOf = Object.fromEntries(DEMO_NODES.map((n) => [n, lab ? lab.hosts[n]!.ip : "127.0.0.1"])) as Record<DemoNode, string>;
   const configFile = join(dataDir, "vigil.yaml");
-  writeFileSync(configFile, demoConfigYaml({ addressOf, serviceScript: SERVICE_SCRIPT, dataDir, listen, ...(o.only && { only: o.only }), ...(o.extraConfig && { extra: o.extraConfig }) }));
+  writeFileSync(configFile, demoConfigYaml({ addressOf, serviceScript: SERVICE_SCRIPT, dataDir, listen, ...(o.only && { only: o.only }), ...(o.basePort !== undefined && { basePort: o.basePort }), ...(o.extraConfig && { extra: o.extraConfig }) }));
 
   const stop = async (): Promise<void> => {
     const agentsGone = processes.slice(1).map((p) => stopProcess(p, 15_000));

@@ -38,8 +38,12 @@ export interface DemoConfigOptions {
   dataDir: string;
   /** Where the server listens. */
   listen: string;
+  /** Ports are basePort + 1..6 for the services and + 101..106 for the proxies (default 7400). */
+  basePort?: number;
   /** Services to leave out (tests run a smaller system). */
   only?: readonly string[];
+  /** The nodes that run agents (default all three): a standby on a node not listed is left out. */
+  nodes?: readonly DemoNode[];
   /** Extra top-level settings merged in (tests: notify receivers). */
   extra?: Record<string, unknown>;
 }
@@ -47,7 +51,13 @@ export interface DemoConfigOptions {
 const MB = 1_000_000;
 
 export function demoConfig(o: DemoConfigOptions): Record<string, unknown> {
-  const specs = DEMO_SERVICES.filter((s) => !o.only || o.only.includes(s.name));
+  const shift = (o.basePort ?? 7400) - 7400;
+  const specs = DEMO_SERVICES.filter((s) => !o.only || o.only.includes(s.name)).map((s) => ({
+    ...s,
+    port: s.port + shift,
+    ...(s.proxyPort !== undefined && { proxyPort: s.proxyPort + shift }),
+    standby: s.standby && (!o.nodes || o.nodes.includes(s.standby)) ? s.standby : undefined,
+  }));
   const byName = new Map(specs.map((s) => [s.name, s]));
   const reach = (s: DemoServiceSpec): string => {
     const port = s.proxyPort ?? s.port;

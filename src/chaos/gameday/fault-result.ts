@@ -181,7 +181,7 @@ function judge(fault: ScenarioFault, r: FaultResult, expectNone: boolean): strin
   }
   if (r.incidentId === null) return [...failures, `no incident was opened`];
   if (!r.localizedCorrectly) failures.push(`localized to ${r.localizedRoot ?? "nothing"}, expected ${r.expectedRoot}`);
-  if (fault.expect.cause !== undefined && r.cause !== fault.expect.cause) failures.push(`cause ${r.cause ?? "none"}, expected ${fault.expect.cause}`);
+  if (fault.expect.cause !== undefined && r.cause !== fault.expect.cause) failures.push(`cause ${r.cause ?? "none"}, expected ${fault.expect.cause} (${r.rootCause ?? "not localized"})`);
   const taken = r.actions.filter((a) => a.ok).map((a) => a.action);
   let i = 0;
   for (const a of taken) if (a === fault.expect.steps[i]) i++;

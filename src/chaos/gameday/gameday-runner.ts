@@ -13,6 +13,8 @@ export interface GamedayRunOptions {
   log?(line: string): void;
   /** How often the API is polled (default 500 ms). */
   pollMs?: number;
+  /** How long every incident since the injection must stay closed before the fault counts as over (default 3 s: a cascade may open another). */
+  settledMs?: number;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -49,7 +51,7 @@ export async function runGameday(o: GamedayRunOptions): Promise<GamedayReport> {
     const calm = await waitCalm(o.server, o.scenario.calmWithin, poll);
     if (!calm.ok) log(`  not calm after ${formatDuration(o.scenario.calmWithin)} (${calm.why}); going on`);
     await sleep(o.scenario.settle + fault.after);
-    const result = await runFault(o.server, fault, poll, log);
+    const result = await runFault(o.server, fault, poll, o.settledMs ?? 3000, log);
     results.push(result);
     log(
       `  ${result.passed ? "PASS" : "FAIL"}: MTTD ${fmt(result.mttdMs)}, MTTL ${fmt(result.mttlMs)} (${result.localizedRoot ?? "—"}${result.cause ? `, ${result.cause}` : ""}), ` +
@@ -88,7 +90,7 @@ async function waitCalm(server: string, withinMs: number, poll: number): Promise
   }
 }
 
-async function runFault(server: string, fault: ScenarioFault, poll: number, log: (line: string) => void): Promise<FaultResult> {
+async function runFault(server: string, fault: ScenarioFault, poll: number, settledMs: number, log: (line: string) => void): Promise<FaultResult> {
   const [{ nodes }, { services }] = await Promise.all([
     get<{ nodes: Array<{ name: string }> }>(server, "/api/v1/nodes"),
     get<{ services: ServiceRow[] }>(server, "/api/v1/services"),
@@ -126,9 +128,9 @@ async function runFault(server: string, fault: ScenarioFault, poll: number, log:
       if (now > faultEnd + 3000 || incidents.length > 0) break;
       continue;
     }
-    // Settled: every incident since the injection closed, and it stayed so for 3 s (a cascade may open another).
+    // Settled: every incident since the injection closed, and it stayed so (a cascade may open another).
     settledSince = allClosed ? (settledSince ?? now) : null;
-    if ((settledSince !== null && now - settledSince >= 3000) || now > deadline) break;
+    if ((settledSince !== null && now - settledSince >= settledMs) || now > deadline) break;
   }
   const current = await get<{ injection: { state: string } }>(server, `/api/v1/chaos/${injection.id}`);
   if (current.injection.state === "active" || current.injection.state === "pending") {
