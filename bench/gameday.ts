@@ -33,7 +33,7 @@ runBench(
   },
   async (s) => {
     const scenario = parseScenario(readFileSync(s.scenario, "utf8"), s.scenario);
-    const cluster = await startDemoCluster({ namespaces: !s.loopback, listen: "127.0.0.1:0".replace(":0", `:${27000 + Math.floor(Math.random() * 2000)}`), log: (l) => console.log(l) });
+    const cluster = await startDemoCluster({ namespaces: !s.loopback, listen: `127.0.0.1:${27000 + Math.floor(Math.random() * 2000)}`, log: (l) => console.log(l) });
     const started = Date.now();
     const results: FaultResult[] = [];
     try {

@@ -5,10 +5,6 @@ import { adviceCommand } from "./advice-command.js";
 import { agentCommand } from "./agent-command.js";
 import { approveCommand } from "./approve-command.js";
 import { availabilityCommand } from "./availability-command.js";
-import { chaosCommand } from "./chaos-command.js";
-import { CHAOS_USAGE } from "./chaos-args.js";
-import { demoCommand } from "./demo-command.js";
-import { gamedayCommand } from "./gameday-command.js";
 import { registerAnomalyCommand } from "./anomaly-command.js";
 import { incidentsCommand } from "./incidents-command.js";
 import { serverCommand } from "./server-command.js";
@@ -132,10 +128,12 @@ program
   .command("chaos")
   .description("inject a fault (kill, hang, crash-loop, cpu, memory, disk, fd, latency, drop, partition), list or stop faults")
   .usage("FAULT --target SERVICE|NODE [--duration 30s] [--OPTION VALUE ...] | list [--all] | stop [ID]")
-  .addHelpText("after", `\n${CHAOS_USAGE}\nOptions per fault: see README "Chaos" or GET /api/v1/chaos/faults. --server URL (default: $VIGIL_SERVER).`)
+  .addHelpText("after", '\nOptions per fault: see README "Chaos" or GET /api/v1/chaos/faults. --server URL (default: $VIGIL_SERVER).')
   .allowUnknownOption()
   .allowExcessArguments()
   .action(async (_flags, cmd: Command) => {
+    // Loaded when used: the other commands start without the chaos, demo and game-day code.
+    const { chaosCommand } = await import("./chaos-command.js");
     process.exitCode = await chaosCommand(cmd.args);
   });
 
@@ -147,6 +145,7 @@ program
   .option("--quiet", "print only the report")
   .option("--server <url>", "server URL (default: $VIGIL_SERVER or http://127.0.0.1:7070)")
   .action(async (file: string, flags) => {
+    const { gamedayCommand } = await import("./gameday-command.js");
     process.exitCode = await gamedayCommand(file, flags);
   });
 
@@ -159,6 +158,7 @@ program
   .option("--every <duration>", "time between random faults (default 60s)")
   .option("--loopback", "run every node on loopback even as root (no network namespaces)")
   .action(async (flags) => {
+    const { demoCommand } = await import("./demo-command.js");
     process.exitCode = await demoCommand(flags);
   });
 
