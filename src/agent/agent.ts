@@ -33,6 +33,8 @@ import { ServerConnection } from "./server-connection.js";
 import { SnapshotStore } from "./snapshot-store.js";
 import { Snapshots } from "./snapshots.js";
 import { Supervisor } from "./supervisor.js";
+import { ChaosInjector } from "../chaos/chaos-injector.js";
+import { ServiceProxies } from "../chaos/proxy/service-proxies.js";
 
 export const AGENT_VERSION = "0.1.0";
 
@@ -75,6 +77,10 @@ export class Agent {
   private readonly collectors: Collector[];
   private readonly connection: ServerConnection;
   private readonly probeListener = new ProbeListener();
+  private readonly proxies: ServiceProxies;
+  private readonly chaos: ChaosInjector;
+  /** Processes charged to a service besides its own: chaos stressors. */
+  private readonly helpers = new Map<string, Set<number>>();
   private probeAddress: string | null = null;
   private services = new Map<string, AgentService>();
   private recentActions = new Map<string, Promise<ActionOutcome>>();
@@ -112,7 +118,26 @@ export class Agent {
     this.executor = new ActionExecutor(this.supervisor, () => this.services, this.snapshots, { readOnly: o.readOnly === true });
     this.collectors = createHostCollectors({
       ...(o.procRoot !== undefined && { procRoot: o.procRoot }),
-      services: () => this.supervisor.running(),
+      services: () => this.supervisor.running().map((r) => ({ ...r, helpers: [...(this.helpers.get(r.service) ?? [])] })),
+    });
+    this.proxies = new ServiceProxies(this.logger);
+    this.chaos = new ChaosInjector({
+      dataDir: o.dataDir,
+      clock: this.clock,
+      logger: this.logger.child({ component: "chaos" }),
+      context: {
+        clock: this.clock,
+        logger: this.logger.child({ component: "chaos" }),
+        dataDir: o.dataDir,
+        services: () => this.services,
+        pidOf: (service) => this.supervisor.pidOf(service),
+        failNextStarts: (service, starts) => this.supervisor.failNextStarts(service, starts),
+        attachHelper: (service, pid) => this.helpers.set(service, new Set([...(this.helpers.get(service) ?? []), pid])),
+        detachHelper: (service, pid) => void this.helpers.get(service)?.delete(pid),
+        proxies: this.proxies,
+      },
+      report: (kind, service, data) =>
+        this.enqueue({ type: "event", v: PROTOCOL_VERSION, kind, ...(service !== undefined && { service }), ts: this.clock.now(), data }),
     });
     this.connection = new ServerConnection({
       url: o.server,
@@ -134,6 +159,8 @@ export class Agent {
 
   async start(): Promise<void> {
     this.probeAddress = await this.probeListener.listen(this.o.probeListen ?? "0.0.0.0:0");
+    // Faults a killed predecessor left in place are undone before anything else runs.
+    await this.chaos.revertLeftovers();
     this.connection.start();
     this.scheduleTimers();
   }
@@ -142,6 +169,8 @@ export class Agent {
   async stop(options: { keepServices?: boolean } = {}): Promise<void> {
     for (const t of this.timers) t.cancel();
     for (const { runner } of this.probes.values()) runner.stop();
+    await this.chaos.revertAll();
+    await this.proxies.closeAll();
     await this.snapshots.stop();
     await this.collecting;
     if (!options.keepServices) await this.supervisor.stopAll();
@@ -174,6 +203,10 @@ export class Agent {
         return void this.onAction(m);
       case "indirect-probe":
         return void probePeer(m).then((result) => this.connection.send(result));
+      case "chaos.start":
+        return void this.chaos.start(m.injection);
+      case "chaos.stop":
+        return void this.chaos.stop(m.id);
       case "error":
         return void this.logger.warn({ error: m.error }, "server reported an error");
     }
@@ -220,6 +253,7 @@ export class Agent {
       this.probes.delete(name);
     }
     await this.supervisor.reconcile(services);
+    await this.proxies.reconcile(services);
     this.followActiveServices();
   }
 

@@ -118,6 +118,8 @@ export class Supervisor extends EventEmitter<SupervisorEventMap> {
   private readonly services = new Map<string, ManagedService>();
   /** One chain of operations per service name, so start/stop/restart/reconcile never interleave. */
   private readonly queues = new Map<string, Promise<void>>();
+  /** Chaos crash-loop: how many more starts of the service exit at once. */
+  private readonly failingStarts = new Map<string, number>();
 
   constructor(options: SupervisorOptions) {
     super();
@@ -184,6 +186,15 @@ export class Supervisor extends EventEmitter<SupervisorEventMap> {
       if (managed.proc) await this.terminate(managed, managed.proc, { immediately: true });
       return this.spawnService(managed);
     });
+  }
+
+  /**
+   * The chaos crash-loop fault: the next `starts` starts of the service run a process that
+   * exits at once with code 1 instead of its command (0 ends it).
+   */
+  failNextStarts(service: string, starts: number): void {
+    if (starts > 0) this.failingStarts.set(service, starts);
+    else this.failingStarts.delete(service);
   }
 
   /** Whether the service is fenced or an idle standby: either way the agent must not run or probe it. */
@@ -297,7 +308,13 @@ export class Supervisor extends EventEmitter<SupervisorEventMap> {
     if ("argv" in parsed && parsed.argv.length === 0) return refuse("the run command is empty");
     // Spawning the program directly makes the supervised pid the service itself; shell
     // syntax needs /bin/sh, whose pid then leads the group that stop() signals.
-    const [file, args] = "argv" in parsed ? [parsed.argv[0]!, parsed.argv.slice(1)] : ["/bin/sh", ["-c", run.command]];
+    let [file, args] = "argv" in parsed ? [parsed.argv[0]!, parsed.argv.slice(1)] : ["/bin/sh", ["-c", run.command]];
+    const failing = this.failingStarts.get(name) ?? 0;
+    if (failing > 0) {
+      this.failNextStarts(name, failing - 1);
+      const note = `vigil chaos crash-loop: this start of ${name} exits at once (${failing - 1} more after it)`;
+      [file, args] = [process.execPath, ["-e", `console.error(${JSON.stringify(note)}); process.exit(1)`]];
+    }
     // spawn() reports a missing cwd as "spawn <file> ENOENT", which blames the program.
     if (run.cwd !== undefined && !isDirectory(run.cwd)) return refuse(`working directory "${run.cwd}" does not exist or is not a directory`);
 

@@ -27,6 +27,11 @@ export async function apiPost<T>(command: string, target: ApiTarget, path: strin
   return apiRequest<T>(command, target, "POST", path, body);
 }
 
+/** The parsed answer to a DELETE, or null after printing the reason. */
+export async function apiDelete<T>(command: string, target: ApiTarget, path: string): Promise<T | null> {
+  return apiRequest<T>(command, target, "DELETE", path);
+}
+
 /** What a client command prints when nothing answers at `base`. */
 export function noServerMessage(command: string, base: string, reason: string): string {
   return `vigil ${command}: no Vigil server at ${base} — start one with \`vigil up\`, or point at one with --server URL or $VIGIL_SERVER (${reason})`;

@@ -169,6 +169,45 @@ program
     process.exitCode = await adviceCommand(flags);
   });
 
+program
+  .command("chaos")
+  .description("inject a fault (kill, hang, crash-loop, cpu, memory, disk, fd, latency, drop, partition), list or stop faults")
+  .usage("FAULT --target SERVICE|NODE [--duration 30s] [--OPTION VALUE ...] | list [--all] | stop [ID]")
+  .addHelpText("after", '\nOptions per fault: see README "Chaos" or GET /api/v1/chaos/faults. --server URL (default: $VIGIL_SERVER), --token TOKEN (an operator token; default: $VIGIL_TOKEN).')
+  .allowUnknownOption()
+  .allowExcessArguments()
+  .action(async (_flags, cmd: Command) => {
+    // Loaded when used: the other commands start without the chaos, demo and game-day code.
+    const { chaosCommand } = await import("./chaos-command.js");
+    process.exitCode = await chaosCommand(cmd.args);
+  });
+
+program
+  .command("gameday")
+  .description("run a game-day scenario of faults against a running cluster and report MTTD / MTTL / MTTR, pass or fail")
+  .argument("<scenario>", "scenario file (YAML), e.g. gamedays/basic.yaml")
+  .option("--out <dir>", "where the Markdown and JSON reports go (default: ./gameday-reports)")
+  .option("--quiet", "print only the report")
+  .option("--server <url>", "server URL (default: $VIGIL_SERVER or http://127.0.0.1:7070)")
+  .option("--token <token>", "API token (default: $VIGIL_TOKEN)")
+  .action(async (file: string, flags) => {
+    const { gamedayCommand } = await import("./gameday-command.js");
+    process.exitCode = await gamedayCommand(file, flags);
+  });
+
+program
+  .command("demo")
+  .description("run a demo cluster: a server, three agents (node-a/b/c) and real services with dependencies; optionally random faults")
+  .option("--listen <host:port>", "the server's HTTP address (default 127.0.0.1:7070; in network namespaces: the server's lab address)")
+  .option("--data <dir>", "where the demo keeps its data (default: a new temporary directory, removed at exit)")
+  .option("--chaos", "inject a random fault every --every")
+  .option("--every <duration>", "time between random faults (default 60s)")
+  .option("--loopback", "run every node on loopback even as root (no network namespaces)")
+  .action(async (flags) => {
+    const { demoCommand } = await import("./demo-command.js");
+    process.exitCode = await demoCommand(flags);
+  });
+
 registerSilenceCommand(program);
 registerTokenCommand(program);
 registerAgentIdentityCommands(program);

@@ -107,6 +107,12 @@ const serviceSchema = z.strictObject({
   /** Run on the standby after it started the service in a failover. */
   promote: declaredCommand.optional(),
   snapshot: snapshotSchema.optional(),
+  /**
+   * A TCP proxy the service's agent runs in front of it: dependents connect to `listen`, the
+   * proxy forwards to `upstream` (the service's own address). The latency and drop chaos
+   * faults act on it (src/chaos/proxy/).
+   */
+  proxy: z.strictObject({ listen: listenAddress, upstream: listenAddress }).optional(),
   /** Restores the service's data; omitted with `snapshot`: the latest snapshot is put back. */
   restore: declaredCommand.optional(),
   /** Commands that playbook `exec` steps may run, by name. */

@@ -29,11 +29,16 @@ export class IncidentLocalizer {
     const scope = this.scopeOf(incident, topology);
     const observations: ComponentObservation[] = [...scope].map((component) => {
       const { status, since } = this.deps.status(component);
+      // Evidence from before this incident began, of a component healthy since then, is of
+      // an earlier failure that was repaired: a service killed a minute ago and restarted is
+      // no suspect for its dependent's hang now (found by a game day, src/chaos/gameday).
+      const evidence = this.deps.evidence.of(component, now);
+      const stale = status === "healthy" ? Math.min(since, incident.firstSignalAt) : -Infinity;
       return {
         component,
         status,
         ...(status === "failing" && { firstSignalAt: Math.min(since, now) }),
-        evidence: this.deps.evidence.of(component, now),
+        evidence: evidence.filter((e) => e.at >= stale),
       } as ComponentObservation;
     });
     const l: Localization | null = localize({ topology: { services: topology.services }, observations, series: this.deps.series, limits: this.deps.limits }, now);

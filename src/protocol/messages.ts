@@ -89,6 +89,12 @@ export const agentEventKinds = [
   "snapshot.taken",
   /** data: service, path, error. */
   "snapshot.failed",
+  /** A fault was applied (data: id, fault, target, targetKind, durationMs, endsAt, options, record). */
+  "chaos.injected",
+  /** A fault was undone (data: id, fault, reason: duration | stopped | ended | agent-restart, detail). */
+  "chaos.reverted",
+  /** A fault could not be applied (data: id, fault, error); nothing was changed. */
+  "chaos.failed",
 ] as const;
 
 export const eventSchema = z.object({
@@ -191,6 +197,8 @@ export const agentServiceSchema = z.object({
   commands: z.record(z.string(), z.string()).optional(),
   /** Time limit of the declared commands, ms (default 60 s). */
   commandTimeout: z.number().int().positive().optional(),
+  /** A TCP proxy the agent runs in front of the service (dependents connect to listen); latency and drop faults act on it. */
+  proxy: z.object({ listen: z.string(), upstream: z.string() }).optional(),
   /** The agent checkpoints `path` every `every` ms into its data dir, keeping the newest `keep`. */
   snapshot: z
     .object({
@@ -273,6 +281,24 @@ export type IndirectProbeRequest = z.infer<typeof indirectProbeSchema>;
  */
 export const ackSchema = z.object({ type: z.literal("ack"), v: version, seq: z.number().int().nonnegative() });
 
+/** A fault for the agent to apply now and revert after `durationMs` (src/chaos/faults/). */
+export const chaosStartSchema = z.object({
+  type: z.literal("chaos.start"),
+  v: version,
+  injection: z.object({
+    id: z.string().min(1).max(100),
+    fault: z.string(),
+    target: z.object({ kind: z.enum(["service", "node"]), name: z.string().min(1) }),
+    durationMs: z.number().int().positive(),
+    options: z.record(z.string(), z.unknown()).default({}),
+  }),
+});
+export type ChaosStartMessage = z.infer<typeof chaosStartSchema>;
+
+/** Reverts an active fault before its time. */
+export const chaosStopSchema = z.object({ type: z.literal("chaos.stop"), v: version, id: z.string().min(1) });
+export type ChaosStopMessage = z.infer<typeof chaosStopSchema>;
+
 export const errorSchema = z.object({ type: z.literal("error"), v: version, error: z.string() });
 
 export const serverMessageSchema = z.discriminatedUnion("type", [
@@ -281,6 +307,8 @@ export const serverMessageSchema = z.discriminatedUnion("type", [
   actionSchema,
   indirectProbeSchema,
   ackSchema,
+  chaosStartSchema,
+  chaosStopSchema,
   errorSchema,
 ]);
 export type ServerMessage = z.infer<typeof serverMessageSchema>;

@@ -21,6 +21,8 @@ import {
   type ProbeMessage,
   type SamplesMessage,
   type ServerMessage,
+  type ChaosStartMessage,
+  type ChaosStopMessage,
 } from "../protocol/messages.js";
 import type { NodeRegistry } from "../detect/node-registry.js";
 import type { AgentIdentity } from "../security/agent-authenticator.js";
@@ -212,6 +214,14 @@ export class AgentHub {
       this.pending.set(actionId, { node, resolve, timer });
       this.send(session, { type: "action", v: PROTOCOL_VERSION, actionId, action, service, reason, ...(command !== undefined && { command }) });
     });
+  }
+
+  /** Sends a chaos message (start or stop a fault) to a connected agent; false when it is not connected. */
+  sendChaos(node: string, message: ChaosStartMessage | ChaosStopMessage): boolean {
+    const session = this.sessions.get(node);
+    if (!session || session.socket.readyState !== session.socket.OPEN) return false;
+    this.send(session, message);
+    return true;
   }
 
   /**

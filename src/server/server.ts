@@ -80,6 +80,9 @@ import { installApiAuth, type ApiAuth } from "./auth/api-auth.js";
 import { listenRefusal } from "./auth/auth-policy.js";
 import type { FailedAuthLimits } from "./auth/failed-auth-limiter.js";
 import { registerWebRoutes } from "./http/web-routes.js";
+import { registerChaosRoutes } from "./http/chaos-routes.js";
+import { registerGamedayRoutes } from "./http/gameday-routes.js";
+import { ChaosController } from "../chaos/chaos-controller.js";
 
 export interface ServerOptions {
   config: VigilConfig;
@@ -124,6 +127,7 @@ export interface VigilServer {
   scrapes: ScrapeManager;
   /** Changes pushed to the dashboard (server-sent events). */
   live: LiveFeed;
+  chaos: ChaosController;
   metrics: ServerMetrics;
   http: FastifyInstance;
   /** API authentication: the policy, the gate, the audit trail. */
@@ -516,6 +520,17 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
     },
   });
   hubRef.hub = hub;
+  // ---- chaos: faults carried out by the target's agent, journalled as they happen ----
+  const chaos = new ChaosController({
+    clock,
+    journal,
+    cluster: () => ({
+      services: new Map(config.services.map((s) => [s.name, { node: nodeOf(s.name), ...(s.limits && { limits: { memory: s.limits.memory, fds: s.limits.fds } }) }])),
+      nodes: new Set([...config.services.flatMap((s) => [nodeOf(s.name), ...(s.standby ?? [])]), ...nodes.all().map((n) => n.name), ...hub.connectedNodes()]),
+    }),
+    send: (node, message) => hub.sendChaos(node, message),
+  });
+  await chaos.load();
   const prober = new LivenessProber({
     nodes,
     hub,
@@ -634,6 +649,7 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
     hub,
     scrapes,
     live,
+    chaos,
     metrics,
     http,
     auth,
@@ -641,6 +657,7 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
     close: async () => {
       for (const t of timers) t.cancel();
       scrapes.stop();
+      chaos.stop();
       reconciler.stop();
       announcer.stop();
       recovery.stop();
@@ -665,6 +682,8 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
   registerTsdbRoutes(http, { store, clock });
   registerPromqlRoutes(http, { store, clock });
   registerAlertmanagerRoutes(http, { alerts, clock, notify: config.notify, logger });
+  registerChaosRoutes(http, chaos);
+  registerGamedayRoutes(http, { journal });
   registerMetricsRoute(http, server);
   registerRemoteWriteRoute(http, { ingest, onRequest: (status) => metrics.remoteWriteRequests.inc({ code: String(status) }) });
   registerScrapeTargetsRoute(http, { targets: () => scrapes.targets() });
@@ -757,6 +776,7 @@ export function toAgentService(s: VigilConfig["services"][number]): AgentService
     ...(s.commands !== undefined && { commands: s.commands }),
     ...(s.commandTimeout !== undefined && { commandTimeout: s.commandTimeout }),
     ...(s.snapshot && { snapshot: s.snapshot }),
+    ...(s.proxy && { proxy: s.proxy }),
   };
 }
 

@@ -158,7 +158,7 @@ test("every problem in a config is reported at once, at its line and column", ()
   assert.deepEqual(problems, [
     {
       path: "services[0]",
-      message: 'unknown key "helth" (expected one of: name, node, run, pidfile, health, dependsOn, recovery, labels, standby, promote, snapshot, restore, commands, cleanup, commandTimeout, limits, slo)',
+      message: 'unknown key "helth" (expected one of: name, node, run, pidfile, health, dependsOn, recovery, labels, standby, promote, snapshot, proxy, restore, commands, cleanup, commandTimeout, limits, slo)',
       ...at(3, "helth"),
     },
     { path: "services[0].health.interval", message: 'expected a duration such as "1s", got "5x"', ...at(4, "5x") },

@@ -241,3 +241,24 @@ export async function startCluster(o: { config: (hookUrl: string) => string | Pr
   }
   return cluster;
 }
+
+/**
+ * A base port B such that B+1..B+6 and B+101..B+106 are free (the demo services' ports and
+ * their proxies' when the demo config is given basePort B).
+ */
+export async function freePortBlock(): Promise<number> {
+  const free = (port: number) =>
+    new Promise<boolean>((resolveFree) => {
+      const srv = createNetServer();
+      srv.once("error", () => resolveFree(false));
+      srv.listen(port, "0.0.0.0", () => srv.close(() => resolveFree(true)));
+    });
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * 3000) * 10;
+    const ports = [1, 2, 3, 4, 5, 6, 101, 102, 103, 104, 105, 106].map((d) => base + d);
+    let ok = true;
+    for (const p of ports) if (!(await free(p))) ok = false;
+    if (ok) return base;
+  }
+  throw new Error("no free block of demo ports found");
+}

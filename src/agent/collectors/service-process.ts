@@ -17,6 +17,8 @@ import {
 export interface ServiceProcess {
   service: string;
   pid: number;
+  /** Processes charged to the service besides its own (chaos stressors, as in its container). */
+  helpers?: readonly number[];
 }
 
 export interface PidStat {
@@ -68,6 +70,8 @@ export interface ServiceProcessCollectorOptions {
 /** Per service: what the last reading saw, to measure CPU over the interval since. */
 interface CpuReading {
   pid: number;
+  /** The helper pids of the reading: a changed set starts a fresh interval. */
+  helpers: string;
   startTimeTicks: number;
   cpuTicks: number;
   at: number;
@@ -100,7 +104,7 @@ export class ServiceProcessCollector implements Collector {
     return perService.flat();
   }
 
-  private async collectService(ctx: CollectContext, { service, pid }: ServiceProcess): Promise<Sample[]> {
+  private async collectService(ctx: CollectContext, { service, pid, helpers = [] }: ServiceProcess): Promise<Sample[]> {
     const dir = join(this.procRoot, String(pid));
     const labels = { service };
     let stat: PidStat;
@@ -116,15 +120,17 @@ export class ServiceProcessCollector implements Collector {
     // CPU seconds per second, in units of one core: 2.0 means two cores kept busy. Children's
     // CPU (cutime/cstime) is left out: it lands all at once when a child is reaped, a spike
     // that never happened.
+    const helperReadings = await Promise.all(helpers.map((h) => this.readHelper(h)));
     const reading: CpuReading = {
       pid,
+      helpers: helpers.join(","),
       startTimeTicks: stat.startTimeTicks,
-      cpuTicks: stat.utimeTicks + stat.stimeTicks,
+      cpuTicks: stat.utimeTicks + stat.stimeTicks + helperReadings.reduce((sum, h) => sum + h.cpuTicks, 0),
       at: ctx.now,
     };
     const before = this.previous.get(service);
     this.previous.set(service, reading);
-    if (before && before.pid === pid && before.startTimeTicks === reading.startTimeTicks) {
+    if (before && before.pid === pid && before.startTimeTicks === reading.startTimeTicks && before.helpers === reading.helpers) {
       const ticksPerSecond = counterRate(before.cpuTicks, reading.cpuTicks, reading.at - before.at);
       if (ticksPerSecond !== undefined) {
         samples.push(sample(ctx, "service_cpu_usage_ratio", ticksPerSecond / this.ticksPerSecond, labels));
@@ -135,9 +141,23 @@ export class ServiceProcessCollector implements Collector {
       readAndParse(join(dir, "status"), parseVmRssBytes).catch(skipWhen(isVanished)),
       readdir(join(dir, "fd")).catch(skipWhen((err) => isVanished(err) || isPermissionDenied(err))),
     ]);
-    if (rss !== undefined) samples.push(sample(ctx, "service_memory_rss_bytes", rss, labels));
-    if (fds !== undefined) samples.push(sample(ctx, "service_open_fds", fds.length, labels));
+    const helperRss = helperReadings.reduce((sum, h) => sum + h.rss, 0);
+    const helperFds = helperReadings.reduce((sum, h) => sum + h.fds, 0);
+    if (rss !== undefined) samples.push(sample(ctx, "service_memory_rss_bytes", rss + helperRss, labels));
+    if (fds !== undefined) samples.push(sample(ctx, "service_open_fds", fds.length + helperFds, labels));
     return samples;
+  }
+
+  /** A helper's CPU ticks, resident memory and open fds; zeros once it is gone. */
+  private async readHelper(pid: number): Promise<{ cpuTicks: number; rss: number; fds: number }> {
+    const dir = join(this.procRoot, String(pid));
+    const ignore = () => undefined;
+    const [stat, rss, fds] = await Promise.all([
+      readAndParse(join(dir, "stat"), parsePidStat).catch(ignore),
+      readAndParse(join(dir, "status"), parseVmRssBytes).catch(ignore),
+      readdir(join(dir, "fd")).catch(ignore),
+    ]);
+    return { cpuTicks: stat ? stat.utimeTicks + stat.stimeTicks : 0, rss: rss ?? 0, fds: fds?.length ?? 0 };
   }
 }
 
