@@ -175,7 +175,7 @@ test("samples labelled with another node are dropped; the agent's own are kept",
       ],
     }),
   );
-  const series = async () => ((await (await fetch(`${server.url}/api/v1/series?match=spoof_test`)).json()) as { series: Array<{ labels: Record<string, string> }> }).series;
+  const series = async () => ((await (await fetch(`${server.url}/api/v1/tsdb/series?match=spoof_test`)).json()) as { series: Array<{ labels: Record<string, string> }> }).series;
   let found: Array<{ labels: Record<string, string> }> = [];
   const deadline = Date.now() + 20_000;
   while (found.length === 0 && Date.now() < deadline) {

@@ -9,6 +9,8 @@ const KEEPALIVE_MS = 15_000;
 
 export function registerLiveRoute(http: FastifyInstance, feed: LiveFeed): void {
   http.get("/api/v1/events/stream", access("viewer"), (req, reply) => {
+    // HEAD (Fastify's automatic one) gets the headers and an end: a stream that never ends has no length to report.
+    if (req.method === "HEAD") return reply.type("text/event-stream; charset=utf-8").header("cache-control", "no-cache, no-transform").send();
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, {

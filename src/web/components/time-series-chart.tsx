@@ -77,7 +77,7 @@ export function TimeSeriesChart({ chart, x, markers = [], height = 190 }: { char
       padding: [8, 8, 0, 0],
       legend: { show: false },
       cursor: { points: { size: 6 }, drag: { x: false, y: false } },
-      scales: { y: { range: (_u, min, max) => (chart.unit === "ratio" ? [0, Math.max(1, max)] : chart.unit === "phi" ? [0, Math.max(2, max * 1.1)] : [Math.min(0, min), max > 0 ? max * 1.1 : 1]) } },
+      scales: { y: { range: (_u, min, max) => yRange(chart.unit, min, max) } },
       axes: [axis, { ...axis, size: 62, values: (_u, vals) => vals.map((v) => inUnit(v, chart.unit)) }],
       series,
       hooks: {
@@ -162,6 +162,14 @@ export function TimeSeriesChart({ chart, x, markers = [], height = 190 }: { char
       </div>
     </section>
   );
+}
+
+/** The y axis: ratios 0–100% at least, φ 0–2 at least, bytes 0–1 KB at least (so a quiet link reads 0, 250 B, 500 B ... not 0, 0, 1, 1 B), else 0 to a tenth above the top. */
+function yRange(unit: string, min: number, max: number): [number, number] {
+  if (unit === "ratio") return [0, Math.max(1, max)];
+  if (unit === "phi") return [0, Math.max(2, max * 1.1)];
+  if (unit === "bytes" || unit === "bytes/s") return [Math.min(0, min), Math.max(1000, max * 1.1)];
+  return [Math.min(0, min), max > 0 ? max * 1.1 : 1];
 }
 
 function lastValue(values: (number | null)[]): number | null {

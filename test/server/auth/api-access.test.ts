@@ -17,6 +17,7 @@ import { startServer, type VigilServer } from "../../../src/server/server.js";
 import { systemClock } from "../../../src/util/clock.js";
 import { silentLogger } from "../../../src/util/logger.js";
 import { tempDir } from "../../agent/process-helpers.js";
+import { BODY_ROUTES, NON_JSON_BODY_ROUTES } from "./body-fuzzer.js";
 
 let dir: { path: string; remove(): void };
 let server: VigilServer;
@@ -62,6 +63,11 @@ async function call(method: string, path: string, o: { token?: string; body?: un
     ...(o.body !== undefined && { body: typeof o.body === "string" ? o.body : JSON.stringify(o.body) }),
     signal: AbortSignal.timeout(30_000),
   });
+  // The event stream never ends: its status and headers are the answer.
+  if (res.headers.get("content-type")?.startsWith("text/event-stream")) {
+    await res.body?.cancel();
+    return { status: res.status, headers: res.headers, json: null };
+  }
   const text = await res.text();
   let json: unknown = null;
   try {
@@ -117,6 +123,14 @@ describe("route scanner", () => {
     assert.equal(byRoute.get("GET /api/v1/tokens"), "admin");
     assert.equal(byRoute.get("GET /api/v1/audit"), "operator");
     assert.equal(byRoute.get("POST /api/v1/silences"), "operator");
+  });
+
+  it("every route that takes a JSON body is fuzzed (body-fuzzer.ts), so a new one cannot be left out", () => {
+    const fuzzed = (url: string) => BODY_ROUTES.some((b) => new RegExp(`^${url.replace(/:[^/]+/g, "[^/]+")}$`).test(b.url));
+    for (const r of server.routes()) {
+      if (!["POST", "PUT", "PATCH"].includes(r.method) || NON_JSON_BODY_ROUTES.includes(r.url)) continue;
+      assert.ok(fuzzed(r.url), `${r.method} ${r.url} takes a body but is not in BODY_ROUTES of test/server/auth/body-fuzzer.ts`);
+    }
   });
 
   it("a route registered without a declared access fails at registration", async () => {

@@ -31,7 +31,12 @@ export const BODY_ROUTES: BodyRoute[] = [
   { method: "POST", url: "/api/v1/tokens", fields: ["name", "role"] },
   { method: "POST", url: "/api/v1/session", fields: ["token"] },
   { method: "POST", url: "/api/v2/alerts", fields: ["labels", "annotations", "startsAt", "endsAt", "generatorURL"] },
+  { method: "POST", url: "/api/v1/chaos", fields: ["fault", "target", "duration", "options"] },
+  { method: "POST", url: "/api/v1/gamedays", fields: ["report", "markdown"] },
 ];
+
+/** Routes that take a body that is not JSON: Prometheus' query forms and remote-write protobuf. */
+export const NON_JSON_BODY_ROUTES = ["/api/v1/query", "/api/v1/query_range", "/api/v1/series", "/api/v1/labels", "/api/v1/label/:name/values", "/api/v1/write"];
 
 const value = fc.oneof(
   fc.jsonValue({ maxDepth: 3 }),
@@ -100,7 +105,7 @@ export function fuzzBodies(routes: BodyRoute[]): void {
               assert.ok((json.error as string).length > 10, res.body);
               if (res.statusCode === 400 && isJson(body) && !/^invalid JSON body/.test(json.error as string)) {
                 // "invalid silence: endsAt: expected ...", "invalid alerts: [0].labels.alertname: required ..."
-                assert.match(json.error as string, /^invalid [\w ]+: .*(\w|\]|body)[:]? |^empty body/, res.body);
+                assert.match(json.error as string, /^invalid [\w -]+: .*(\w|\]|body)[:]? |^empty body/, res.body);
               }
             }
           }),

@@ -1,4 +1,4 @@
 // Fuzzing the JSON bodies of the operational routes (silences, approvals, unfencing) — see body-fuzzer.ts.
 import { BODY_ROUTES, fuzzBodies } from "./body-fuzzer.js";
 
-fuzzBodies(BODY_ROUTES.filter((r) => !r.url.startsWith("/api/v1/tokens") && !r.url.startsWith("/api/v1/session") && !r.url.startsWith("/api/v2/")));
+fuzzBodies(BODY_ROUTES.filter((r) => ["/api/v1/silences", "/api/v1/incidents/1/approve", "/api/v1/services/api/unfence"].includes(r.url)));
