@@ -105,7 +105,8 @@ export function demoConfig(o: DemoConfigOptions): Record<string, unknown> {
           { verify: { healthyFor: "2s", within: "20s" } },
           "escalate",
         ],
-        limits: { attempts: 5, within: "10m", backoff: { initial: "2s", max: "10s" } },
+        // Generous: the demo takes repeated faults by design (--chaos, game days run back to back).
+        limits: { attempts: 10, within: "10m", backoff: { initial: "2s", max: "10s" } },
       },
     },
     incidents: { dependentGrace: "5s" },

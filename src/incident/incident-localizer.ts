@@ -32,7 +32,9 @@ export class IncidentLocalizer {
       // Evidence from before this incident began, of a component healthy since then, is of
       // an earlier failure that was repaired: a service killed a minute ago and restarted is
       // no suspect for its dependent's hang now (found by a game day, src/chaos/gameday).
-      const evidence = this.deps.evidence.of(component, now);
+      // The log also leaves out what came before a recovery that held until this incident:
+      // a failing db's SIGKILL of two minutes ago is not why its replies are slow now.
+      const evidence = this.deps.evidence.of(component, now, incident.firstSignalAt);
       const stale = status === "healthy" ? Math.min(since, incident.firstSignalAt) : -Infinity;
       return {
         component,

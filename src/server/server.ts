@@ -370,6 +370,7 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
   const onServiceTransition = async (t: HealthTransition): Promise<void> => {
     // A process exit is in the evidence already, from its agent event.
     if (t.source !== "process") evidence.add(serviceId(t.service), transitionEvidence(t));
+    if (t.to === "healthy") evidence.recovered(serviceId(t.service), t.since);
     await journal.record("service.health", {
       node: t.node,
       service: t.service,
@@ -407,6 +408,7 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
 
   const onNodeVerdict = async (v: LivenessVerdict): Promise<void> => {
     evidence.add(nodeId(v.node), livenessEvidence(v));
+    if (v.state === "alive") evidence.recovered(nodeId(v.node), v.since);
     metrics.nodeTransitions.inc({ state: v.state });
     live.publish({ topic: "node", node: v.node, state: v.state });
     if (v.state === "suspect") return; // being probed: not a verdict anyone acts on

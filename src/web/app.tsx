@@ -7,6 +7,8 @@ import { ErrorBox, PageHead } from "./components/states.js";
 import { AdvicePage } from "./pages/advice.js";
 import { AlertsPage } from "./pages/alerts.js";
 import { AvailabilityPage } from "./pages/availability.js";
+import { GamedayPage } from "./pages/gameday.js";
+import { GamedaysPage } from "./pages/gamedays.js";
 import { IncidentPage } from "./pages/incident.js";
 import { IncidentsPage } from "./pages/incidents.js";
 import { LoginPage } from "./pages/login.js";
@@ -34,6 +36,10 @@ function Page({ loc }: { loc: Location }) {
       return <AvailabilityPage />;
     case "advice":
       return <AdvicePage />;
+    case "gamedays":
+      return <GamedaysPage />;
+    case "gameday":
+      return <GamedayPage key={r.id} id={r.id} />;
     case "not-found":
       return (
         <>
@@ -49,9 +55,9 @@ export function App() {
   const [needsLogin, setNeedsLogin] = useState(isAuthNeeded());
   useEffect(() => onAuthNeeded(setNeedsLogin), []);
   useEffect(() => {
-    const titles: Record<string, string> = { overview: "Overview", alerts: "Alerts", incidents: "Incidents", availability: "Availability", advice: "Advice" };
+    const titles: Record<string, string> = { overview: "Overview", alerts: "Alerts", incidents: "Incidents", availability: "Availability", advice: "Advice", gamedays: "Game days" };
     const r = loc.route;
-    const what = r.page === "node" || r.page === "service" ? r.name : r.page === "incident" ? `Incident #${r.id}` : (titles[r.page] ?? "Vigil");
+    const what = r.page === "node" || r.page === "service" ? r.name : r.page === "incident" ? `Incident #${r.id}` : r.page === "gameday" ? `Game day #${r.id}` : (titles[r.page] ?? "Vigil");
     document.title = `${what} · Vigil`;
   }, [loc]);
   if (needsLogin) return <LoginPage />;

@@ -11,6 +11,8 @@ export type Route =
   | { page: "incident"; id: number }
   | { page: "availability" }
   | { page: "advice" }
+  | { page: "gamedays" }
+  | { page: "gameday"; id: number }
   | { page: "not-found"; path: string };
 
 export interface Location {
@@ -33,6 +35,8 @@ export function parseHash(hash: string): Location {
     if (head === "incidents" && arg && /^\d+$/.test(arg) && parts.length === 2) return { page: "incident", id: Number(arg) };
     if (head === "availability" && parts.length === 1) return { page: "availability" };
     if (head === "advice" && parts.length === 1) return { page: "advice" };
+    if (head === "gamedays" && parts.length === 1) return { page: "gamedays" };
+    if (head === "gamedays" && arg && /^\d+$/.test(arg) && parts.length === 2) return { page: "gameday", id: Number(arg) };
     return { page: "not-found", path: pathPart };
   })();
   return { route, query };
@@ -47,6 +51,8 @@ export const href = {
   incident: (id: number) => `#/incidents/${id}`,
   availability: () => "#/availability",
   advice: () => "#/advice",
+  gamedays: () => "#/gamedays",
+  gameday: (id: number) => `#/gamedays/${id}`,
   /** A component id ("service:api", "node:a") to its page. */
   component: (key: string) => {
     const [kind, ...rest] = key.split(":");

@@ -1,7 +1,8 @@
 // The dashboard in a real Chromium against a real server, agent and supervised service: the
 // overview shows the node and the service; the service is killed and its incident appears,
 // then shows resolved with its timeline, all without reloading the page (live updates); a
-// silence created in the UI (two clicks from an alert) is listed by the API. Screenshots of
+// silence created in the UI (two clicks from an alert) is listed by the API; a game day run
+// against the cluster shows on its pages. Screenshots of
 // every page, light and dark, at 1280 px and phone width, go to test-artifacts/dashboard/.
 // Skipped loudly without Chromium, unless VIGIL_REQUIRE_BROWSER=1.
 import { after, before, test } from "node:test";
@@ -9,6 +10,9 @@ import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
+import { runGameday } from "../../src/chaos/gameday/gameday-runner.js";
+import { reportMarkdown } from "../../src/chaos/gameday/gameday-report.js";
+import { parseScenario } from "../../src/chaos/gameday/scenario.js";
 import { launchBrowser, skipBrowserTests, type Browser } from "./browser.js";
 import { HTTP_SERVICE, REPO_ROOT, api, freePort, serviceState, startCluster, waitFor, type Cluster } from "./harness.js";
 
@@ -84,6 +88,7 @@ test("the overview shows the node and the service; a killed service's incident a
   await page.locator(".badge", { hasText: "resolved" }).first().waitFor({ timeout: UI_TIMEOUT });
   assert.equal(await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument), true, "the page was never reloaded");
   const [incident] = (await api(url, "/api/v1/incidents")).incidents;
+  const [gameday] = (await api(url, "/api/v1/gamedays")).gamedays;
   assert.equal(incident.state, "resolved");
 });
 
@@ -109,9 +114,33 @@ test("a silence created from an alert in two clicks is listed by the API", { ski
   await page.locator(`[data-silence="${silences[0].id}"]`).waitFor({ timeout: UI_TIMEOUT });
 });
 
+test("a game day run against the cluster shows on the game-day pages: pass, its figures, and the fault's localization", { skip }, async () => {
+  const url = cluster.server.url;
+  const scenario = parseScenario(`
+name: dashboard
+settle: 1s
+calmWithin: 30s
+faults:
+  - { name: web killed, fault: kill, target: web, duration: 5s, expect: { root: web, cause: crash, steps: [restart], recoverWithin: 30s } }
+`);
+  const report = await runGameday({ server: url, scenario, pollMs: 250, settledMs: 1000 });
+  const posted = await fetch(`${url}/api/v1/gamedays`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ report, markdown: reportMarkdown(report) }) });
+  assert.equal(posted.status, 201);
+  const { id } = (await posted.json()) as { id: number };
+  await page.evaluate(() => (location.hash = "#/gamedays"));
+  await page.locator(`tr[data-gameday="${id}"] .badge`, { hasText: report.passed ? "passed" : "failed" }).waitFor({ timeout: UI_TIMEOUT });
+  await page.click(`tr[data-gameday="${id}"] a.title`);
+  const row = page.locator('[data-testid="gameday-results"] tr[data-fault="kill"]');
+  await row.waitFor({ timeout: UI_TIMEOUT });
+  assert.equal(await row.getAttribute("data-passed"), String(report.results[0]!.passed));
+  assert.match(await row.innerText(), /service:web/);
+  assert.ok(report.passed, `the game day failed: ${report.results.map((r) => r.failures.join("; ")).join(" | ")}`);
+});
+
 test("every page renders, light and dark, at 1280 px and at phone width (screenshots in test-artifacts/dashboard)", { skip }, async () => {
   const url = cluster.server.url;
   const [incident] = (await api(url, "/api/v1/incidents")).incidents;
+  const [gameday] = (await api(url, "/api/v1/gamedays")).gamedays;
   await page.goto(`${url}/#/`);
   const pages: [string, string, string][] = [
     ["overview", "#/", '[data-testid="node-grid"]'],
@@ -122,6 +151,8 @@ test("every page renders, light and dark, at 1280 px and at phone width (screens
     ["incident", `#/incidents/${incident.id}`, '[data-testid="timeline"]'],
     ["availability", "#/availability", "table.list"],
     ["advice", "#/advice", ".panel"],
+    ["gamedays", "#/gamedays", '[data-testid="gameday-table"]'],
+    ["gameday", `#/gamedays/${gameday.id}`, '[data-testid="gameday-results"]'],
   ];
   for (const width of [1280, 390]) {
     await page.setViewportSize({ width, height: width === 1280 ? 900 : 844 });

@@ -16,17 +16,23 @@ function ip(args: string[]): { ok: boolean; error: string } {
   return { ok: !r.error && r.status === 0, error: (r.stderr || r.error?.message || "").trim() };
 }
 
+const HOST_NAMESPACE =
+  "the agent runs in the host's own network namespace (run it in its own, as `vigil demo` does as root); cutting the host would cut everyone off";
+
 /** Why a partition cannot be injected here, or null. */
 export function partitionUnavailableReason(): string | null {
   if (typeof process.getuid === "function" && process.getuid() !== 0) return "the agent is not running as root";
-  try {
-    if (readlinkSync("/proc/self/ns/net") === readlinkSync("/proc/1/ns/net")) {
-      return "the agent runs in the host's own network namespace (run it in its own, as `vigil demo` does as root); cutting the host would cut everyone off";
-    }
-  } catch (err) {
-    return `cannot read network namespaces: ${(err as Error).message}`;
-  }
   if (spawnSync("ip", ["-V"]).error) return "no `ip` command (Debian: apt-get install iproute2)";
+  // A named namespace (`ip netns add`, as the demo makes) is ours to cut. `ip netns exec`
+  // gives its process a mount namespace in which /proc/1/ns/net cannot be read, so the
+  // name is the test; without one, compare with init's namespace where that can be read.
+  const named = spawnSync("ip", ["netns", "identify", String(process.pid)], { encoding: "utf8" });
+  if (named.status === 0 && named.stdout.trim() !== "") return null;
+  try {
+    if (readlinkSync("/proc/self/ns/net") === readlinkSync("/proc/1/ns/net")) return HOST_NAMESPACE;
+  } catch (err) {
+    return `the agent's network namespace has no name (ip netns identify) and cannot be told apart from the host's (${(err as Error).message}); cutting the host would cut everyone off`;
+  }
   return null;
 }
 

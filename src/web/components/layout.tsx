@@ -16,6 +16,7 @@ const NAV: { page: Route["page"][]; to: string; label: string; icon: Parameters<
   { page: ["incidents", "incident"], to: href.incidents(), label: "Incidents", icon: "incidents" },
   { page: ["availability"], to: href.availability(), label: "Availability", icon: "availability" },
   { page: ["advice"], to: href.advice(), label: "Advice", icon: "advice" },
+  { page: ["gamedays", "gameday"], to: href.gamedays(), label: "Game days", icon: "gamedays" },
 ];
 
 export function Layout({ route, children }: { route: Route; children: ComponentChildren }) {

@@ -84,6 +84,27 @@ test("an OOM kill after a leak is a memory fault, not a crash; the exit stays in
   assert.ok(a.evidence.some((line) => line.includes("killed by SIGKILL")));
 });
 
+test("a service two minutes old that leaks to its limit and is OOM-killed: memory, judged against its own short history", () => {
+  // Started at ONSET - 2 min (no point before the 5-minute lead window), 50 MB for 110 s,
+  // then 15 MB/s to 97% of its 160 MB limit, then SIGKILLed: the game day's memory fault.
+  const start = ONSET - 120_000;
+  const leakFrom = ONSET - 7000;
+  const rss = (t: number) => (t < start || t >= ONSET ? null : t < leakFrom ? 50 * MB + ((t / 1000) % 3) * 0.05 * MB : 50 * MB + ((t - leakFrom) / 1000) * 15 * MB);
+  const series = storeWith(replace(background(4), "service_memory_rss_bytes", rss), FROM, ONSET + 2000, 500);
+  const a = attributeCause(context({ series, limits: { memoryBytes: 160 * MB }, evidence: [ev("process-exited", "process exited (killed by SIGKILL)", ONSET)] }));
+  assert.equal(a.cause, "memory", a.phrase);
+  assert.match(a.phrase, /^memory exhausted \(RSS 9\d(\.\d)?% of limit/);
+  assert.ok(a.evidence.some((line) => line.includes("killed by SIGKILL")));
+});
+
+test("a young series with nothing unusual stays no cause: the crash decides", () => {
+  const start = ONSET - 120_000;
+  const rss = (t: number) => (t < start || t >= ONSET ? null : 50 * MB + ((t / 1000) % 3) * 0.05 * MB);
+  const series = storeWith(replace(background(5), "service_memory_rss_bytes", rss), FROM, ONSET + 2000, 500);
+  const a = attributeCause(context({ series, limits: { memoryBytes: 160 * MB }, evidence: [ev("process-exited", "process exited (killed by SIGKILL)", ONSET)] }));
+  assert.equal(a.cause, "crash", a.phrase);
+});
+
 test("a level that is high but usual for the series is no cause: the process exit decides", () => {
   // The disk has sat at 96% and the node's memory at 93% for the whole hour.
   let specs = replace(background(3), "node_filesystem_used_ratio", noisy(0.96, 0.0005, 30));

@@ -15,6 +15,13 @@ export interface ResourceReading {
   climbingThroughHistory: boolean;
 }
 
+/**
+ * A series younger than the lead window has no history before it to say what is usual (a
+ * service started two minutes ago that leaks to its limit): it is judged over this last
+ * stretch before the onset instead, against its own points before that.
+ */
+export const YOUNG_SERIES_LEAD_MS = 30_000;
+
 /** Each series of `metric` matching `labels`, judged in the window around the onset; series without points there are left out. */
 export function readResource(
   ctx: AttributionContext,
@@ -29,7 +36,12 @@ export function readResource(
   const windowTo = Math.min(now, onset + w.afterMs);
   const out: ResourceReading[] = [];
   for (const s of ctx.series.readSeries(metric, labels, windowFrom - w.baselineMs, windowTo)) {
-    const judged = abnormality(s.points, windowFrom, windowTo, direction, minSpread);
+    let from = windowFrom;
+    let judged = abnormality(s.points, from, windowTo, direction, minSpread);
+    if (judged && Number.isNaN(judged.usual) && onset - YOUNG_SERIES_LEAD_MS > windowFrom) {
+      from = onset - YOUNG_SERIES_LEAD_MS;
+      judged = abnormality(s.points, from, windowTo, direction, minSpread);
+    }
     if (!judged) continue;
     // The climb is fitted from where the series left its usual band (when that is within
     // the trend window): a quick leak's line is not flattened by the calm before it.
@@ -37,7 +49,7 @@ export function readResource(
     const trendFrom = departed !== null && departed > onset - w.trendMs ? departed : onset - w.trendMs;
     const trend = onsetTrend(s.points, trendFrom, windowTo, direction);
     // The same climb through the baseline (at least half the slope; organic growth is far slower than a fault's).
-    const before = trend && onsetTrend(s.points, -Infinity, windowFrom, direction);
+    const before = trend && onsetTrend(s.points, -Infinity, from, direction);
     const climbingThroughHistory = !!trend && !!before && Math.abs(before.perSecond) >= 0.5 * Math.abs(trend.perSecond);
     out.push({ labels: s.labels, points: s.points, abnormality: judged, trend, climbingThroughHistory });
   }
