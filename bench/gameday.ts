@@ -1,5 +1,5 @@
-// Game-day benchmark: starts the demo cluster (network namespaces when root with iproute2,
-// else loopback), runs gamedays/basic.yaml on it --runs times (default 3), and prints per
+// Game-day benchmark: runs gamedays/basic.yaml --runs times (default 3), each on a fresh demo
+// cluster (network namespaces when root with iproute2, else loopback), and prints per
 // fault type MTTD / MTTL / MTTR p50 and p95 (measured from the injection), localization
 // accuracy, pass count and false alerts, over all runs.
 import { readFileSync } from "node:fs";
@@ -33,23 +33,27 @@ runBench(
   },
   async (s) => {
     const scenario = parseScenario(readFileSync(s.scenario, "utf8"), s.scenario);
-    const cluster = await startDemoCluster({ namespaces: !s.loopback, listen: `127.0.0.1:${27000 + Math.floor(Math.random() * 2000)}`, log: (l) => console.log(l) });
     const started = Date.now();
     const results: FaultResult[] = [];
-    try {
-      for (let run = 1; run <= s.runs; run++) {
+    let network = "";
+    // A fresh demo per run: runs are independent samples (db back on its first node for the
+    // partition's failover, recovery limits and histories not carried over).
+    for (let run = 1; run <= s.runs; run++) {
+      const cluster = await startDemoCluster({ namespaces: !s.loopback, listen: `127.0.0.1:${27000 + Math.floor(Math.random() * 2000)}`, log: (l) => console.log(l) });
+      network = cluster.network;
+      try {
         console.log(`\n--- run ${run} of ${s.runs} (${scenario.faults.length} faults) ---`);
         const report = await runGameday({ server: cluster.url, token: cluster.token, scenario, log: (l) => console.log(l) });
         results.push(...report.results);
         if (s.reports) console.log(reportMarkdown(report));
+      } finally {
+        await cluster.stop();
       }
-    } finally {
-      await cluster.stop();
     }
     const totals = summarize(results);
     const ms = (v: number | null) => (v === null ? "—" : formatDuration(v));
     const pct = (v: number | null) => (v === null ? "—" : `${Math.round(v * 100)}%`);
-    console.log(`\nGame day ${scenario.name} × ${s.runs} on the demo (${cluster.network}); ${cpus().length} CPUs, load average ${loadavg()[0]!.toFixed(1)}; ${formatDuration(Date.now() - started)} in all`);
+    console.log(`\nGame day ${scenario.name} × ${s.runs} on the demo (${network}, a fresh cluster per run); ${cpus().length} CPUs, load average ${loadavg()[0]!.toFixed(1)}; ${formatDuration(Date.now() - started)} in all`);
     console.log("| fault | runs | passed | MTTD p50 / p95 | MTTL p50 / p95 | MTTR p50 / p95 | localization | false alerts |");
     console.log("| --- | --- | --- | --- | --- | --- | --- | --- |");
     for (const t of totals.byFault) {

@@ -2,6 +2,9 @@
 // Then a resource that was abnormal (for its own series) and near its limit by the onset,
 // because it explains the process' end (an OOM kill is a memory fault, not a crash).
 // Then the process' own evidence (crash, crash loop, stopped). Then weaker findings.
+// An exit is explained only by a resource whose exhaustion ends a process (memory: the OOM
+// killer; fds: EMFILE; disk: ENOSPC); a saturated CPU or a troubled network makes a process
+// slow, not dead, so a busy node does not turn a SIGKILL into a CPU fault.
 import type { AttributionContext, Cause, CauseFinding } from "./causes/cause.js";
 import { RESOURCE_CHECKS } from "./causes/index.js";
 import { NodeDownCheck } from "./causes/node-down.js";
@@ -29,6 +32,9 @@ export const MIN_FINDING_SCORE = 0.3;
  */
 export const EARLIEST_AMONG = 0.75;
 
+/** Resources whose exhaustion ends a process: the only ones that explain an exit. */
+export const ENDS_A_PROCESS: ReadonlySet<Cause> = new Set<Cause>(["memory", "fds", "disk"]);
+
 const nodeDown = new NodeDownCheck();
 const processEvidence = new ProcessEvidenceCheck();
 
@@ -39,7 +45,8 @@ export function attributeCause(ctx: AttributionContext): Attribution {
     .filter((f): f is CauseFinding => f !== null)
     .map((f) => (f.abnormalSince !== null && f.abnormalSince > ctx.onset ? afterOnset(f) : f));
   const all = [node, process, ...resources].filter((f): f is CauseFinding => f !== null).sort((a, b) => b.score - a.score);
-  const resource = earliestOfTheStrongest(resources);
+  const exited = process !== null && (process.cause === "crash" || process.cause === "restarting");
+  const resource = earliestOfTheStrongest(exited ? resources.filter((f) => ENDS_A_PROCESS.has(f.cause)) : resources);
 
   let chosen: CauseFinding | null = null;
   if (node && node.score >= 0.9) chosen = node;

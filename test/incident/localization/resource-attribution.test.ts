@@ -105,6 +105,17 @@ test("a young series with nothing unusual stays no cause: the crash decides", ()
   assert.equal(a.cause, "crash", a.phrase);
 });
 
+test("a SIGKILL on a node whose CPU is saturated is a crash: CPU makes a process slow, not dead", () => {
+  // node-b's CPU at 100% for the last minutes (other work on the machine), db killed.
+  const busy = (t: number) => (t >= ONSET - 3 * 60_000 ? 1 : 0.12);
+  const series = storeWith(replace(background(6), "node_cpu_usage_ratio", busy), FROM, ONSET + 2000);
+  const a = attributeCause(context({ series, evidence: [ev("process-exited", "process exited (killed by SIGKILL)", ONSET)] }));
+  assert.equal(a.cause, "crash", a.phrase);
+  // The same saturation with probes timing out on a live process: the CPU explains that.
+  const slow = attributeCause(context({ series, evidence: [ev("probe-timeout", "timed out after 400ms", ONSET)] }));
+  assert.equal(slow.cause, "cpu", slow.phrase);
+});
+
 test("a level that is high but usual for the series is no cause: the process exit decides", () => {
   // The disk has sat at 96% and the node's memory at 93% for the whole hour.
   let specs = replace(background(3), "node_filesystem_used_ratio", noisy(0.96, 0.0005, 30));
