@@ -97,9 +97,10 @@ test("a service two minutes old that leaks to its limit and is OOM-killed: memor
   assert.ok(a.evidence.some((line) => line.includes("killed by SIGKILL")));
 });
 
-test("a young series with nothing unusual stays no cause: the crash decides", () => {
+test("a young series growing as young processes do, far from its limit, is no cause: the crash decides", () => {
+  // db two minutes old: 46 MB, then 175 KB/s for the last 40 s, to 53 MB (33% of its limit).
   const start = ONSET - 120_000;
-  const rss = (t: number) => (t < start || t >= ONSET ? null : 50 * MB + ((t / 1000) % 3) * 0.05 * MB);
+  const rss = (t: number) => (t < start || t >= ONSET ? null : 46 * MB + (Math.max(0, t - (ONSET - 40_000)) / 1000) * 0.175 * MB + ((t / 1000) % 3) * 0.02 * MB);
   const series = storeWith(replace(background(5), "service_memory_rss_bytes", rss), FROM, ONSET + 2000, 500);
   const a = attributeCause(context({ series, limits: { memoryBytes: 160 * MB }, evidence: [ev("process-exited", "process exited (killed by SIGKILL)", ONSET)] }));
   assert.equal(a.cause, "crash", a.phrase);

@@ -13,12 +13,16 @@ export interface ResourceReading {
   trend: OnsetTrend | null;
   /** The series was already climbing as fast (in the check's direction) through the whole baseline: the fault is older than the history. */
   climbingThroughHistory: boolean;
+  /** Judged against a short history (YOUNG_SERIES_LEAD_MS): it counts only where it came near its limit. */
+  young: boolean;
 }
 
 /**
  * A series younger than the lead window has no history before it to say what is usual (a
  * service started two minutes ago that leaks to its limit): it is judged over this last
- * stretch before the onset instead, against its own points before that.
+ * stretch before the onset instead, against its own points before that. A young process'
+ * usual growth looks abnormal against so little, so such a reading counts only as far as
+ * the series came near its limit (resourceScore).
  */
 export const YOUNG_SERIES_LEAD_MS = 30_000;
 
@@ -38,7 +42,8 @@ export function readResource(
   for (const s of ctx.series.readSeries(metric, labels, windowFrom - w.baselineMs, windowTo)) {
     let from = windowFrom;
     let judged = abnormality(s.points, from, windowTo, direction, minSpread);
-    if (judged && Number.isNaN(judged.usual) && onset - YOUNG_SERIES_LEAD_MS > windowFrom) {
+    const young = judged !== null && Number.isNaN(judged.usual) && onset - YOUNG_SERIES_LEAD_MS > windowFrom;
+    if (young) {
       from = onset - YOUNG_SERIES_LEAD_MS;
       judged = abnormality(s.points, from, windowTo, direction, minSpread);
     }
@@ -51,7 +56,7 @@ export function readResource(
     // The same climb through the baseline (at least half the slope; organic growth is far slower than a fault's).
     const before = trend && onsetTrend(s.points, -Infinity, from, direction);
     const climbingThroughHistory = !!trend && !!before && Math.abs(before.perSecond) >= 0.5 * Math.abs(trend.perSecond);
-    out.push({ labels: s.labels, points: s.points, abnormality: judged, trend, climbingThroughHistory });
+    out.push({ labels: s.labels, points: s.points, abnormality: judged, trend, climbingThroughHistory, young });
   }
   return out;
 }
@@ -88,6 +93,11 @@ export function saturation(fractionOfLimit: number): number {
  * and stayed healthy. Then abnormal ≥ 0.9 · saturated.
  */
 export function resourceScore(reading: ResourceReading, saturated: number | null): number {
+  if (reading.young) {
+    // Abnormal against a short history, and as near its limit as that: a leak that filled it.
+    const sat = saturated ?? 0;
+    return MAX_RESOURCE_SCORE * Math.min(reading.abnormality.probability, sat) * (0.35 + 0.65 * sat);
+  }
   let sat = saturated ?? 0.5;
   if (reading.trend) sat = Math.max(sat, 0.6);
   return MAX_RESOURCE_SCORE * abnormalOrExhausting(reading, saturated) * (0.35 + 0.65 * sat);
