@@ -1,5 +1,7 @@
 // The shapes of the server's JSON as the dashboard reads them (the server's README "HTTP API"
 // section is the contract); only the fields the pages use.
+import type { GamedayReport } from "../chaos/gameday/gameday-report.js";
+import type { FaultResult } from "../chaos/gameday/fault-result.js";
 
 export type NodeState = "alive" | "suspect" | "unreachable" | "down" | "unknown";
 export type Health = "healthy" | "unhealthy" | "unknown";
@@ -204,7 +206,10 @@ export interface AdviceItem {
   evidence: Record<string, unknown>;
 }
 
-/** GET /api/v1/gamedays: one line per report (src/chaos/gameday/gameday-report.ts). */
+/** GET /api/v1/gamedays: one line per report (the types are the game-day runner's own). */
+export type GamedayTotals = GamedayReport["totals"];
+export type GamedayFaultResult = FaultResult;
+
 export interface GamedaySummary {
   id: number;
   scenario: string;
@@ -214,51 +219,9 @@ export interface GamedaySummary {
   totals: GamedayTotals;
 }
 
-export interface GamedayTotals {
-  faults: number;
-  passed: number;
-  failed: number;
-  skipped: number;
-  localizationAccuracy: number | null;
-  falseAlerts: number;
-  notifications: number;
-  byFault: Array<{
-    fault: string;
-    runs: number;
-    passed: number;
-    mttdMs: { p50: number | null; p95: number | null };
-    mttlMs: { p50: number | null; p95: number | null };
-    mttrMs: { p50: number | null; p95: number | null };
-    localizationAccuracy: number | null;
-    falseAlerts: number;
-  }>;
-}
-
-export interface GamedayFaultResult {
-  name: string;
-  fault: string;
-  target: string;
-  injectedAt: number | null;
-  error: string | null;
-  skipped: boolean;
-  incidentId: number | null;
-  mttdMs: number | null;
-  mttlMs: number | null;
-  localizedRoot: string | null;
-  expectedRoot: string | null;
-  localizedCorrectly: boolean | null;
-  cause: string | null;
-  actions: Array<{ action: string; service: string | null; ok: boolean; at: number }>;
-  mttrMs: number | null;
-  notifications: number;
-  falseAlerts: Array<{ alertname: string; service: string | null; node: string | null; at: number }>;
-  passed: boolean;
-  failures: string[];
-}
-
 /** GET /api/v1/gamedays/:id. */
 export interface GamedayDetail {
   id: number;
-  report: { scenario: string; startedAt: number; endedAt: number; server: string; passed: boolean; totals: GamedayTotals; results: GamedayFaultResult[] };
+  report: GamedayReport;
   markdown: string;
 }
