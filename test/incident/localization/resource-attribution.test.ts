@@ -97,6 +97,14 @@ test("a service two minutes old that leaks to its limit and is OOM-killed: memor
   assert.ok(a.evidence.some((line) => line.includes("killed by SIGKILL")));
 });
 
+test("a service seconds old that climbs to its limit and is killed: memory, with no history at all", () => {
+  const start = ONSET - 8000;
+  const rss = (t: number) => (t < start || t >= ONSET ? null : 40 * MB + ((t - start) / 1000) * 15 * MB);
+  const series = storeWith(replace(background(7), "service_memory_rss_bytes", rss), FROM, ONSET + 2000, 500);
+  const a = attributeCause(context({ series, limits: { memoryBytes: 160 * MB }, evidence: [ev("process-exited", "process exited (killed by SIGKILL)", ONSET)] }));
+  assert.equal(a.cause, "memory", a.phrase);
+});
+
 test("a young series growing as young processes do, far from its limit, is no cause: the crash decides", () => {
   // db two minutes old: 46 MB, then 175 KB/s for the last 40 s, to 53 MB (33% of its limit).
   const start = ONSET - 120_000;

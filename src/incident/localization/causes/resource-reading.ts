@@ -96,7 +96,7 @@ export function resourceScore(reading: ResourceReading, saturated: number | null
   if (reading.young) {
     // Abnormal against a short history, and as near its limit as that: a leak that filled it.
     const sat = saturated ?? 0;
-    return MAX_RESOURCE_SCORE * Math.min(reading.abnormality.probability, sat) * (0.35 + 0.65 * sat);
+    return MAX_RESOURCE_SCORE * Math.min(abnormalOrExhausting(reading, saturated), sat) * (0.35 + 0.65 * sat);
   }
   let sat = saturated ?? 0.5;
   if (reading.trend) sat = Math.max(sat, 0.6);
