@@ -53,7 +53,12 @@ function Page({ loc }: { loc: Location }) {
 export function App() {
   const loc = useLocation();
   const [needsLogin, setNeedsLogin] = useState(isAuthNeeded());
-  useEffect(() => onAuthNeeded(setNeedsLogin), []);
+  useEffect(() => {
+    const stop = onAuthNeeded(setNeedsLogin);
+    // A 401 may have come before this subscription (the session check starts before the first render).
+    setNeedsLogin(isAuthNeeded());
+    return stop;
+  }, []);
   useEffect(() => {
     const titles: Record<string, string> = { overview: "Overview", alerts: "Alerts", incidents: "Incidents", availability: "Availability", advice: "Advice", gamedays: "Game days" };
     const r = loc.route;

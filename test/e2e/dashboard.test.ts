@@ -88,7 +88,6 @@ test("the overview shows the node and the service; a killed service's incident a
   await page.locator(".badge", { hasText: "resolved" }).first().waitFor({ timeout: UI_TIMEOUT });
   assert.equal(await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument), true, "the page was never reloaded");
   const [incident] = (await api(url, "/api/v1/incidents")).incidents;
-  const [gameday] = (await api(url, "/api/v1/gamedays")).gamedays;
   assert.equal(incident.state, "resolved");
 });
 
