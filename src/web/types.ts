@@ -2,6 +2,7 @@
 // section is the contract); only the fields the pages use.
 import type { GamedayReport } from "../chaos/gameday/gameday-report.js";
 import type { FaultResult } from "../chaos/gameday/fault-result.js";
+import type { ChartsPayload } from "../server/dashboard/node-charts.js";
 
 export type NodeState = "alive" | "suspect" | "unreachable" | "down" | "unknown";
 export type Health = "healthy" | "unhealthy" | "unknown";
@@ -125,32 +126,9 @@ export interface JournalEvent {
   data: Record<string, unknown>;
 }
 
-export type ChartUnit = "ratio" | "bytes" | "bytes/s" | "seconds" | "phi" | "number";
-
-export interface ChartData {
-  id: string;
-  title: string;
-  unit: ChartUnit;
-  series: { label: string; values: (number | null)[] }[];
-  forecasts: { label: string; state: string; etaMs: number | null; projectedAt: number | null; confidence: number; line: [[number, number], [number, number]] }[];
-}
-
-export interface ChartMarker {
-  ts: number;
-  kind: "anomaly" | "forecast" | "alert" | "down" | "unreachable" | "up";
-  text: string;
-}
-
-export interface ChartsPayload {
-  range: string;
-  from: number;
-  to: number;
-  stepMs: number;
-  x: number[];
-  charts: ChartData[];
-  markers: ChartMarker[];
-}
-
+// The chart payloads are the server's own types (src/server/dashboard/), checked on both sides.
+export type { Chart as ChartData, ChartUnit } from "../server/dashboard/chart-reader.js";
+export type { ChartMarker, ChartsPayload } from "../server/dashboard/node-charts.js";
 export interface ServiceHistory {
   /** The registry's record: health, node, pid; risk and dependencies come from /api/v1/services. */
   service: Omit<ServiceView, "risk" | "fencedOn" | "dependsOn" | "recovery">;

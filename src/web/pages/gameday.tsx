@@ -4,21 +4,12 @@
 // was repaired, and why it failed if it did.
 import { Badge } from "../components/badges.js";
 import { ErrorBox, Loading, PageHead, Panel } from "../components/states.js";
-import { dateTime, duration } from "../format.js";
+import { dateTime, duration, ratio } from "../format.js";
 import { useApi } from "../hooks.js";
 import { href } from "../router.js";
 import type { GamedayDetail, GamedayFaultResult } from "../types.js";
-import { percentOrDash } from "./gamedays.js";
+import { Stat } from "../components/stat.js";
 
-function Stat({ label, value, hint, tone }: { label: string; value: string; hint?: string; tone?: "ok" | "bad" | "warn" }) {
-  return (
-    <div class={`panel stat${tone ? ` ${tone}` : ""}`}>
-      <div class="label">{label}</div>
-      <div class="value">{value}</div>
-      {hint && <div class="hint">{hint}</div>}
-    </div>
-  );
-}
 
 const p50p95 = (f: { p50: number | null; p95: number | null }) => `${duration(f.p50)} / ${duration(f.p95)}`;
 
@@ -63,7 +54,7 @@ export function GamedayPage({ id }: { id: number }) {
       <div class="stack">
         <div class="grid cols-4">
           <Stat label="Faults passed" value={`${t.passed} / ${t.faults - t.skipped}`} hint={t.skipped > 0 ? `${t.skipped} skipped on this cluster` : "every fault run"} tone={t.failed === 0 ? "ok" : "bad"} />
-          <Stat label="Localized correctly" value={percentOrDash(t.localizationAccuracy)} hint="of the faults with an expected root" />
+          <Stat label="Localized correctly" value={ratio(t.localizationAccuracy)} hint="of the faults with an expected root" />
           <Stat label="False alerts" value={String(t.falseAlerts)} hint="alerts about components not involved" tone={t.falseAlerts === 0 ? "ok" : "warn"} />
           <Stat label="Notifications" value={String(t.notifications)} hint="sent during the faults" />
         </div>
@@ -93,7 +84,7 @@ export function GamedayPage({ id }: { id: number }) {
                     <td class="num">{p50p95(f.mttdMs)}</td>
                     <td class="num hide-phone">{p50p95(f.mttlMs)}</td>
                     <td class="num">{p50p95(f.mttrMs)}</td>
-                    <td class="num hide-phone">{percentOrDash(f.localizationAccuracy)}</td>
+                    <td class="num hide-phone">{ratio(f.localizationAccuracy)}</td>
                     <td class="num hide-phone">{f.falseAlerts}</td>
                   </tr>
                 ))}

@@ -2,14 +2,10 @@
 // headline figures; each links to its page.
 import { Badge } from "../components/badges.js";
 import { Empty, ErrorBox, Loading, PageHead, Panel } from "../components/states.js";
-import { dateTime, duration } from "../format.js";
+import { dateTime, duration, ratio } from "../format.js";
 import { useApi } from "../hooks.js";
 import { href } from "../router.js";
 import type { GamedaySummary } from "../types.js";
-
-export function percentOrDash(share: number | null): string {
-  return share === null ? "–" : `${Math.round(share * 100)}%`;
-}
 
 export function GamedaysPage() {
   const list = useApi<{ gamedays: GamedaySummary[] }>("/api/v1/gamedays");
@@ -56,7 +52,7 @@ export function GamedaysPage() {
                       {g.totals.passed} / {g.totals.faults - g.totals.skipped}
                       {g.totals.skipped > 0 && <span class="muted"> ({g.totals.skipped} skipped)</span>}
                     </td>
-                    <td class="num hide-phone">{percentOrDash(g.totals.localizationAccuracy)}</td>
+                    <td class="num hide-phone">{ratio(g.totals.localizationAccuracy)}</td>
                     <td class="num hide-phone">{g.totals.falseAlerts}</td>
                     <td class="num hide-phone muted">{duration(g.endedAt - g.startedAt)}</td>
                   </tr>

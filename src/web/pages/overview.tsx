@@ -7,16 +7,8 @@ import { ago, percent } from "../format.js";
 import { useApi, useNow } from "../hooks.js";
 import { href } from "../router.js";
 import type { AlertView, AvailabilityReport, IncidentView, NodeView, ServiceView, StatusView } from "../types.js";
+import { Stat } from "../components/stat.js";
 
-function Stat({ label, value, hint, tone }: { label: string; value: string | number; hint?: string; tone?: "ok" | "bad" | "warn" }) {
-  return (
-    <div class={`panel stat${tone ? ` ${tone}` : ""}`}>
-      <div class="label">{label}</div>
-      <div class="value">{value}</div>
-      {hint && <div class="hint">{hint}</div>}
-    </div>
-  );
-}
 
 export function OverviewPage() {
   const now = useNow();
