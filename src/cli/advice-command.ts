@@ -2,13 +2,10 @@
 // severe first: each item's severity, subject and kind, then its sentence; or --json.
 import type { AdviceItem } from "../advice/advice.js";
 import { apiGet } from "./api-get.js";
-import { apiTarget } from "./options.js";
+import { apiTarget, type ClientFlags } from "./options.js";
 
-export interface AdviceFlags {
+export interface AdviceFlags extends ClientFlags {
   window?: string;
-  json?: boolean;
-  server?: string;
-  token?: string;
 }
 
 interface AdviceResponse {

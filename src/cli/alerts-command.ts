@@ -3,14 +3,10 @@
 // /api/v2/alerts), most severe first; `--json` for scripts.
 import { formatDuration } from "../util/duration.js";
 import { apiGet } from "./api-get.js";
-import { apiTarget } from "./options.js";
+import { apiTarget, type ClientFlags } from "./options.js";
 import { formatTable, painter, toneOf } from "./terminal.js";
 
-export interface AlertsFlags {
-  json?: boolean;
-  server?: string;
-  token?: string;
-}
+export type AlertsFlags = ClientFlags;
 
 interface AlertView {
   fingerprint: string;

@@ -4,15 +4,12 @@ import type { ComponentAvailability } from "../availability/component-availabili
 import type { AvailabilityReport } from "../availability/availability-report.js";
 import { formatMs, formatPercent } from "../availability/format.js";
 import { apiGet, formatTable } from "./api-get.js";
-import { apiTarget } from "./options.js";
+import { apiTarget, type ClientFlags } from "./options.js";
 
-export interface AvailabilityFlags {
+export interface AvailabilityFlags extends ClientFlags {
   window?: string;
   service?: string;
   node?: string;
-  json?: boolean;
-  server?: string;
-  token?: string;
 }
 
 export async function availabilityCommand(flags: AvailabilityFlags): Promise<number> {

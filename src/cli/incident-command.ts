@@ -3,14 +3,10 @@
 // localized → each action → verified → resolved) with the time between the steps.
 import { formatMs } from "../availability/format.js";
 import { apiGet } from "./api-get.js";
-import { apiTarget } from "./options.js";
+import { apiTarget, type ClientFlags } from "./options.js";
 import { formatTable, painter, toneOf, type Tone } from "./terminal.js";
 
-export interface IncidentFlags {
-  json?: boolean;
-  server?: string;
-  token?: string;
-}
+export type IncidentFlags = ClientFlags;
 
 interface IncidentJson {
   id: number;

@@ -4,14 +4,11 @@
 import { formatMs } from "../availability/format.js";
 import { formatDuration } from "../util/duration.js";
 import { apiGet } from "./api-get.js";
-import { apiTarget } from "./options.js";
+import { apiTarget, type ClientFlags } from "./options.js";
 import { formatTable, painter, toneOf } from "./terminal.js";
 
-export interface IncidentsFlags {
+export interface IncidentsFlags extends ClientFlags {
   open?: boolean;
-  json?: boolean;
-  server?: string;
-  token?: string;
 }
 
 interface IncidentJson {

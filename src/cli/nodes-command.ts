@@ -2,14 +2,10 @@
 // the current silence is), the silence after which it would be suspected, and its risk.
 import { formatDuration } from "../util/duration.js";
 import { apiGet } from "./api-get.js";
-import { apiTarget } from "./options.js";
+import { apiTarget, type ClientFlags } from "./options.js";
 import { formatTable, painter, toneOf } from "./terminal.js";
 
-export interface NodesFlags {
-  json?: boolean;
-  server?: string;
-  token?: string;
-}
+export type NodesFlags = ClientFlags;
 
 interface NodeView {
   name: string;

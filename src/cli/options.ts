@@ -17,6 +17,15 @@ export interface CommonFlags {
   token?: string;
 }
 
+/** The flags of a command that calls a running server's API. */
+export interface ClientFlags {
+  server?: string;
+  /** API token (default $VIGIL_TOKEN). */
+  token?: string;
+  /** Print the API's JSON instead of a table. */
+  json?: boolean;
+}
+
 export interface LoadedConfig {
   config: VigilConfig;
   /** The file it came from, or null for the built-in zero-configuration defaults. */

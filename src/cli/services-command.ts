@@ -2,14 +2,10 @@
 // it is fenced after a failover), for how long, its pid, risk and the last probe's detail.
 import { formatDuration } from "../util/duration.js";
 import { apiGet } from "./api-get.js";
-import { apiTarget } from "./options.js";
+import { apiTarget, type ClientFlags } from "./options.js";
 import { formatTable, painter, toneOf } from "./terminal.js";
 
-export interface ServicesFlags {
-  json?: boolean;
-  server?: string;
-  token?: string;
-}
+export type ServicesFlags = ClientFlags;
 
 interface ServiceView {
   name: string;

@@ -2,14 +2,10 @@
 // services, alerts and open incidents, states coloured on a terminal; `--json` for scripts.
 import { formatDuration } from "../util/duration.js";
 import { apiGet } from "./api-get.js";
-import { apiTarget } from "./options.js";
+import { apiTarget, type ClientFlags } from "./options.js";
 import { formatTable, painter, toneOf } from "./terminal.js";
 
-export interface StatusFlags {
-  json?: boolean;
-  server?: string;
-  token?: string;
-}
+export type StatusFlags = ClientFlags;
 
 interface Json {
   [key: string]: any; // eslint-disable-line @typescript-eslint/no-explicit-any

@@ -145,36 +145,10 @@ export interface ServiceHistory {
   incidents: IncidentView[];
 }
 
-export interface WindowFigures {
-  window: string;
-  upMs: number;
-  downMs: number;
-  observedPercent: number;
-  uptimePercent: number | null;
-  outages: number;
-  incidents: number;
-  openIncidents: number;
-  mtbfMs: number | null;
-  mttdMs: number | null;
-  mttrMs: number | null;
-  availabilityPercent: number | null;
-  burnRate?: number | null;
-}
-
-export interface ComponentAvailability {
-  kind: "service" | "node";
-  name: string;
-  node?: string | null;
-  slo?: { targetPercent: number; windowMs: number; budgetMs: number; spentMs: number; remaining: number | null; remainingMs: number | null } | null;
-  windows: WindowFigures[];
-}
-
-export interface AvailabilityReport {
-  generatedAt: number;
-  windows: string[];
-  services: ComponentAvailability[];
-  nodes: ComponentAvailability[];
-}
+// The availability report is the server's own type (src/availability/).
+export type { WindowFigures } from "../availability/figures.js";
+export type { ComponentAvailability } from "../availability/component-availability.js";
+export type { AvailabilityReport } from "../availability/availability-report.js";
 
 export interface AdviceItem {
   kind: string;
