@@ -55,3 +55,10 @@ test("plain text beyond loopback is refused by the server and by the agent unles
   assert.notEqual(a.status, 0);
   assert.match(a.stderr, /refusing to connect to http:\/\/192\.0\.2\.10:7070 in plain text.*--insecure/s);
 });
+
+test("token create --agent makes an enrollment token and refuses an API token's --role", () => {
+  const r = lab.cli(["token", "create", "--agent", "node-x", "--role", "admin", "--data", join(lab.dir.path, "server")]);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /--agent makes an enrollment token, which has no --role or --name/);
+  assert.equal(r.stdout, "");
+});

@@ -18,16 +18,16 @@ export const apiTokenKind: TokenKind = {
 };
 
 async function createApiToken(flags: TokenCreateFlags, admin: TokenAdmin): Promise<number> {
-    const role = (flags.role as string | undefined) ?? "viewer";
-    if (!isRole(role)) {
-      console.error(`vigil token create: unknown role "${role}": expected one of ${ROLES.join(", ")}`);
-      return 1;
-    }
-    const name = (flags.name as string | undefined) ?? `${operatorName()}-${role}`;
-    const issued = await admin.create({ name, role });
-    if (!issued) return 1;
-    console.error(`Created token ${issued.token.id} "${issued.token.name}" with role ${issued.token.role} in ${admin.where}.`);
-    console.error("This is the only time it is shown (only its hash is stored); keep it secret:");
-    console.log(issued.secret);
-    return 0;
+  const role = (flags.role as string | undefined) ?? "viewer";
+  if (!isRole(role)) {
+    console.error(`vigil token create: unknown role "${role}": expected one of ${ROLES.join(", ")}`);
+    return 1;
+  }
+  const name = (flags.name as string | undefined) ?? `${operatorName()}-${role}`;
+  const issued = await admin.create({ name, role });
+  if (!issued) return 1;
+  console.error(`Created token ${issued.token.id} "${issued.token.name}" with role ${issued.token.role} in ${admin.where}.`);
+  console.error("This is the only time it is shown (only its hash is stored); keep it secret:");
+  console.log(issued.secret);
+  return 0;
 }
