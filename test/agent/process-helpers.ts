@@ -2,20 +2,10 @@
 // polling with generous bounds, and cleanup that never throws.
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from "../fixtures/ports.js";
 
 /** A node one-liner HTTP server answering "ok:<pid>" on 127.0.0.1:port (keep-alive on, Node's default). */
 export function httpServerScript(port: number): string {

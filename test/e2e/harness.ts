@@ -3,10 +3,12 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer as createHttpServer, type IncomingMessage } from "node:http";
-import { createServer as createNetServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { freePort, freePorts } from "../fixtures/ports.js";
+
+export { freePort };
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 export const CLI = join(REPO_ROOT, "dist/src/cli/main.js");
@@ -15,18 +17,6 @@ export const HTTP_SERVICE = join(REPO_ROOT, "test/fixtures/http-service.mjs");
 export function tempDir(prefix = "vigil-e2e-"): { path: string; remove(): void } {
   const path = mkdtempSync(join(tmpdir(), prefix));
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const srv = createNetServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const address = srv.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      srv.close(() => resolvePort(port));
-    });
-  });
 }
 
 export interface VigilProcess {
@@ -236,8 +226,17 @@ export async function startCluster(o: { config: (hookUrl: string) => string | Pr
   for (const node of o.nodes ?? ["node-1"]) {
     cluster.agents[node] = startAgent({ server: cluster.server.url, node, dataDir: join(dir.path, node) });
   }
-  for (const name of o.healthy ?? []) {
-    await waitFor(async () => (await serviceState(cluster.server.url, name))?.health === "healthy", 30_000, `${name} healthy`);
+  try {
+    for (const name of o.healthy ?? []) {
+      await waitFor(async () => (await serviceState(cluster.server.url, name))?.health === "healthy", 30_000, `${name} healthy`);
+    }
+  } catch (err) {
+    const services = await api(cluster.server.url, "/api/v1/services").catch((e: Error) => e.message);
+    const outputs = Object.entries(cluster.agents).map(([node, agent]) => `--- agent ${node}:\n${agent.output().slice(-2000)}`);
+    await cluster.stop().catch(() => undefined);
+    throw new Error(
+      `${(err as Error).message}\nservices: ${JSON.stringify(services)}\n--- server:\n${cluster.server.output().slice(-2000)}\n${outputs.join("\n")}`,
+    );
   }
   return cluster;
 }
@@ -246,19 +245,6 @@ export async function startCluster(o: { config: (hookUrl: string) => string | Pr
  * A base port B such that B+1..B+6 and B+101..B+106 are free (the demo services' ports and
  * their proxies' when the demo config is given basePort B).
  */
-export async function freePortBlock(): Promise<number> {
-  const free = (port: number) =>
-    new Promise<boolean>((resolveFree) => {
-      const srv = createNetServer();
-      srv.once("error", () => resolveFree(false));
-      srv.listen(port, "0.0.0.0", () => srv.close(() => resolveFree(true)));
-    });
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 3000) * 10;
-    const ports = [1, 2, 3, 4, 5, 6, 101, 102, 103, 104, 105, 106].map((d) => base + d);
-    let ok = true;
-    for (const p of ports) if (!(await free(p))) ok = false;
-    if (ok) return base;
-  }
-  throw new Error("no free block of demo ports found");
+export function freePortBlock(): Promise<number> {
+  return freePorts([1, 2, 3, 4, 5, 6, 101, 102, 103, 104, 105, 106]);
 }
