@@ -43,7 +43,12 @@ export class IncidentLocalizer {
         evidence: evidence.filter((e) => e.at >= stale),
       } as ComponentObservation;
     });
-    const l: Localization | null = localize({ topology: { services: topology.services }, observations, series: this.deps.series, limits: this.deps.limits }, now);
+    // Nodes in scope are in the graph even when no service runs on them (an agent watching only its host).
+    const nodes = [...scope].flatMap((component) => {
+      const p = tryParseComponentId(component);
+      return p?.kind === "node" ? [p.name] : [];
+    });
+    const l: Localization | null = localize({ topology: { services: topology.services, nodes }, observations, series: this.deps.series, limits: this.deps.limits }, now);
     if (!l) return null;
     return { rootKey: l.root, cause: l.cause, confidence: l.confidence, summary: l.summary, evidence: l.evidence, candidates: l.candidates };
   }

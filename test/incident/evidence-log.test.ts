@@ -80,3 +80,17 @@ test("the localizer does not blame a repaired crash for a later timeout", () => 
   assert.notEqual(l.cause, "crash", l.summary);
   assert.doesNotMatch(l.summary, /SIGKILL/);
 });
+
+test("a node that runs no declared service is localized as its own root when it goes down", () => {
+  const topology = new Topology([{ name: "db", node: "node-c" }]);
+  const onset = T0 + 10_000;
+  const localizer = new IncidentLocalizer({
+    topology: () => topology,
+    status: (key) => (key === "node:watch-only" ? { status: "failing", since: onset } : { status: "healthy", since: T0 }),
+    evidence: new EvidenceLog(),
+    series: null,
+    limits: {},
+  });
+  const incident = { id: 2, members: ["node:watch-only"], firstSignalAt: onset } as unknown as IncidentRecord;
+  assert.equal(localizer.localize(incident, onset + 500)!.rootKey, "node:watch-only");
+});
