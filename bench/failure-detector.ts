@@ -1,7 +1,8 @@
 // Failure-detector benchmark with real processes: (1) how long from a node's failure — its
 // agent killed with SIGKILL, or its cable pulled (network namespaces) — to the NodeDown
 // webhook arriving at a receiver; (2) what heartbeats cost: N agent websockets from a load
-// generator heartbeating against one `vigil server`, its CPU share of one core and its RSS.
+// generator heartbeating against one `vigil server` (as UDP datagrams by default, or over the
+// websockets with --heartbeats websocket), its CPU share of one core and its RSS.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdirSync, readFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
@@ -39,9 +40,10 @@ const LOAD_GENERATOR = join(dirname(fileURLToPath(import.meta.url)), "support", 
 type Part = "kill" | "cut" | "load";
 const PARTS: Part[] = ["kill", "cut", "load"];
 
-const USAGE = `usage: npm run bench -- failure-detector [--trials N] [--agents N] [--warmup DURATION] [--window DURATION] [--only kill,cut,load] [--server-node-args "ARGS"]
+const USAGE = `usage: npm run bench -- failure-detector [--trials N] [--agents N] [--heartbeats udp|websocket] [--warmup DURATION] [--window DURATION] [--only kill,cut,load] [--server-node-args "ARGS"]
   --trials N           trials per fault kind (default 20)
   --agents N           agent connections for the heartbeat-cost part (default 10000)
+  --heartbeats PATH    udp (the default: datagrams, failureDetector.udpHeartbeats) or websocket
   --warmup DURATION    after all agents are connected, before measuring (default 10s)
   --window DURATION    the CPU measuring window (default 30s)
   --only LIST          run only these parts (default kill,cut,load)
@@ -51,6 +53,7 @@ const USAGE = `usage: npm run bench -- failure-detector [--trials N] [--agents N
 interface Settings {
   trials: number;
   agents: number;
+  heartbeats: "udp" | "websocket";
   warmupMs: number;
   windowMs: number;
   parts: Part[];
@@ -58,14 +61,17 @@ interface Settings {
 }
 
 function parseSettings(argv: string[]): Settings {
-  const flags = Flags.parse(argv, { trials: "string", agents: "string", warmup: "string", window: "string", only: "string", "server-node-args": "string" });
+  const flags = Flags.parse(argv, { trials: "string", agents: "string", heartbeats: "string", warmup: "string", window: "string", only: "string", "server-node-args": "string" });
   const only = flags.string("only");
   const parts = only === undefined ? PARTS : (only.split(",") as Part[]);
   for (const p of parts) if (!PARTS.includes(p)) throw new UsageError(`--only: expected some of ${PARTS.join(",")}, got "${p}"`);
   const serverNodeArgs = flags.string("server-node-args");
+  const heartbeats = flags.string("heartbeats") ?? "udp";
+  if (heartbeats !== "udp" && heartbeats !== "websocket") throw new UsageError(`--heartbeats: expected udp or websocket, got "${heartbeats}"`);
   return {
     trials: flags.wholeNumber("trials", 20),
     agents: flags.wholeNumber("agents", 10_000),
+    heartbeats,
     warmupMs: flags.duration("warmup", 10_000, 1000, "30s"),
     windowMs: flags.duration("window", 30_000, 1000, "30s"),
     parts,
@@ -342,6 +348,9 @@ interface LoadStatus {
   failed: number;
   closed: number;
   heartbeatsSent: number;
+  datagramsSent: number;
+  /** Agents whose heartbeats the server confirmed it takes by UDP. */
+  onUdp: number;
   probesAnswered: number;
   lastError: string;
   heartbeatIntervalMs: number;
@@ -378,7 +387,7 @@ async function heartbeatCounter(url: string): Promise<number> {
 async function runLoad(settings: Settings, dir: string): Promise<{ line: string; complete: boolean }> {
   mkdirSync(dir, { recursive: true });
   const port = await freePort();
-  const configFile = writeConfig(dir, "");
+  const configFile = writeConfig(dir, settings.heartbeats === "websocket" ? "failureDetector: { udpHeartbeats: { enabled: false } }\n" : "");
   const server = runCli(["server", "--config", configFile, "--data", join(dir, "server"), "--listen", `127.0.0.1:${port}`], {}, [], settings.serverNodeArgs);
   const url = `http://127.0.0.1:${port}`;
   await waitFor(
@@ -438,7 +447,8 @@ async function runLoad(settings: Settings, dir: string): Promise<{ line: string;
     const sent = (after.sent - before.sent) / seconds;
     console.log(
       `  window ${seconds.toFixed(1)} s: heartbeats sent ${sent.toFixed(0)}/s, processed by the server ${received.toFixed(0)}/s ` +
-        `(interval ${end.heartbeatIntervalMs} ms); connections open at the end: ${end.open - end.closed}`,
+        `(interval ${end.heartbeatIntervalMs} ms); connections open at the end: ${end.open - end.closed}; ` +
+        `heartbeating by UDP: ${end.onUdp} agents (${end.datagramsSent} datagrams sent in all)`,
     );
     console.log(
       `  nodes by state at the end: ${JSON.stringify(statusAfter.nodes)}; down/unreachable verdicts during the window: ${downAfter - downBefore}; ` +
@@ -446,7 +456,7 @@ async function runLoad(settings: Settings, dir: string): Promise<{ line: string;
     );
     console.log(`  load generator's own CPU: ${(genShare * 100).toFixed(1)}% of one core`);
     const line =
-      `heartbeat cost: ${ramp.welcomed} agents → server CPU ${(share * 100).toFixed(1)}% of one core ` +
+      `heartbeat cost (${settings.heartbeats}): ${ramp.welcomed} agents → server CPU ${(share * 100).toFixed(1)}% of one core ` +
         `(${((share * 1e6) / Math.max(1, received)).toFixed(1)} µs per heartbeat, all work included), RSS ${(rss / 2 ** 20).toFixed(0)} MiB (target ${TARGETS.load})`;
     console.log(line);
     return { line, complete: ramp.welcomed === settings.agents };
@@ -511,7 +521,10 @@ async function main(settings: Settings): Promise<number> {
     }
     if (settings.parts.includes("load")) {
       console.log("");
-      console.log(`heartbeat cost: ${settings.agents} agent websockets from one load-generator process against one vigil server (127.0.0.1):`);
+      console.log(
+        `heartbeat cost: ${settings.agents} agent websockets from one load-generator process against one vigil server (127.0.0.1), ` +
+          `heartbeats ${settings.heartbeats === "udp" ? "as UDP datagrams" : "over the websockets"}:`,
+      );
       const load = await runLoad(settings, join(dir.path, "load"));
       summary.push(load.line);
       if (!load.complete) failed = true;

@@ -1,14 +1,20 @@
 // Load generator for the failure-detector benchmark: N agents in one process, each a real
 // websocket to the server speaking the agent protocol — hello (announcing a probe listener),
-// then a heartbeat every interval the server's welcome sets, spread evenly over the interval,
-// and answers to indirect-probe requests. Prints one JSON status line per second on stdout.
+// then a heartbeat every interval the server's welcome sets, spread evenly over the interval
+// (as UDP datagrams when the welcome offers them, the way real agents route them:
+// src/agent/heartbeat-route.ts), and answers to indirect-probe requests. Prints one JSON
+// status line per second on stdout.
 // Usage: node agent-load.js --url ws://HOST:PORT/api/v1/agent/ws --agents N [--concurrency C] [--prefix NAME]
+import { createSocket } from "node:dgram";
 import { createServer } from "node:net";
 import { randomUUID } from "node:crypto";
 import { parseArgs } from "node:util";
 import { WebSocket } from "ws";
 import { PROTOCOL_VERSION, parseMessage, serverMessageSchema, type AgentMessage } from "../../src/protocol/messages.js";
 import { tcpConnect } from "../../src/util/tcp-connect.js";
+import { encodeHeartbeatDatagram } from "../../src/protocol/heartbeat-datagram.js";
+import { HeartbeatRoute } from "../../src/agent/heartbeat-route.js";
+import { sipKey, type SipKey } from "../../src/protocol/siphash.js";
 
 /** Heartbeats go out from a ticker that serves one slice of the agents per tick. */
 const TICK_MS = 10;
@@ -17,6 +23,8 @@ interface FakeAgent {
   node: string;
   socket: WebSocket;
   welcomed: boolean;
+  route: HeartbeatRoute;
+  datagrams: { session: number; key: SipKey; port: number; seq: number } | null;
 }
 
 const { values } = parseArgs({
@@ -36,7 +44,9 @@ if (!url || !Number.isInteger(total) || total < 1 || !Number.isInteger(concurren
   process.exit(2);
 }
 
-const stats = { connecting: 0, open: 0, welcomed: 0, failed: 0, closed: 0, heartbeatsSent: 0, probesAnswered: 0, lastError: "" };
+const stats = { connecting: 0, open: 0, welcomed: 0, failed: 0, closed: 0, heartbeatsSent: 0, datagramsSent: 0, onUdp: 0, probesAnswered: 0, lastError: "" };
+const udp = createSocket("udp4");
+const serverHost = new URL(url).hostname;
 const agents: FakeAgent[] = [];
 let heartbeatIntervalMs = 500;
 
@@ -57,7 +67,7 @@ function connect(index: number): Promise<void> {
   return new Promise((resolve) => {
     stats.connecting++;
     const socket = new WebSocket(url!, { perMessageDeflate: false });
-    const agent: FakeAgent = { node, socket, welcomed: false };
+    const agent: FakeAgent = { node, socket, welcomed: false, route: new HeartbeatRoute(), datagrams: null };
     let settled = false;
     let opened = false;
     const settle = () => {
@@ -91,7 +101,14 @@ function connect(index: number): Promise<void> {
         heartbeatIntervalMs = m.settings.heartbeatInterval;
         if (!agent.welcomed) stats.welcomed++;
         agent.welcomed = true;
+        const offer = m.udpHeartbeats;
+        agent.datagrams = offer ? { session: offer.session, key: sipKey(Buffer.from(offer.key, "hex")), port: offer.port, seq: 0 } : null;
+        agent.route.welcomed(offer !== undefined);
         settle();
+      } else if (m.type === "heartbeat-path") {
+        if (m.via === "udp" && agent.route.state !== "udp") stats.onUdp++;
+        if (m.via === "websocket" && agent.route.state === "udp") stats.onUdp--;
+        agent.route.serverCounts(m.via);
       } else if (m.type === "indirect-probe") {
         void tcpConnect(m.address, m.timeoutMs).then((outcome) => {
           stats.probesAnswered++;
@@ -124,7 +141,13 @@ setInterval(() => {
     for (let i = slotsDone % slots; i < agents.length; i += slots) {
       const agent = agents[i]!;
       if (!agent.welcomed) continue;
-      send(agent, { type: "heartbeat", v: PROTOCOL_VERSION, ts: now });
+      const way = agent.route.next();
+      if (way.websocket) send(agent, { type: "heartbeat", v: PROTOCOL_VERSION, ts: now });
+      if (way.udp && agent.datagrams) {
+        const d = agent.datagrams;
+        udp.send(encodeHeartbeatDatagram(d.session, d.key, ++d.seq), d.port, serverHost);
+        stats.datagramsSent++;
+      }
       stats.heartbeatsSent++;
     }
   }

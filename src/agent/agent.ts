@@ -30,6 +30,8 @@ import { ProbeListener } from "./probe-listener.js";
 import { ProbeRunner } from "./probe-runner.js";
 import { createProbe, type HealthCheck } from "./probes/index.js";
 import { ServerConnection } from "./server-connection.js";
+import { HeartbeatRoute, MAX_UNCONFIRMED } from "./heartbeat-route.js";
+import { UdpHeartbeatSender } from "./udp-heartbeat-sender.js";
 import { SnapshotStore } from "./snapshot-store.js";
 import { Snapshots } from "./snapshots.js";
 import { Supervisor } from "./supervisor.js";
@@ -93,6 +95,11 @@ export class Agent {
   /** The collection in progress, awaited by stop() so that it does not write to a closed outbox. */
   private collecting: Promise<void> | null = null;
   private credential: string | null;
+  /** Which way heartbeats go on this connection, and the UDP sender when datagrams are offered. */
+  private readonly heartbeatRoute = new HeartbeatRoute();
+  private udpSender: UdpHeartbeatSender | null = null;
+  /** Counts welcomes and closes: a sender opened for an earlier connection is not used. */
+  private connectionGeneration = 0;
 
   constructor(private readonly o: AgentOptions) {
     // Refused before anything is created on disk.
@@ -145,7 +152,10 @@ export class Agent {
       logger: this.logger,
       hello: () => this.hello(),
       onMessage: (m) => this.onServerMessage(m),
-      onClose: () => (this.ready = false),
+      onClose: () => {
+        this.ready = false;
+        this.useHeartbeatDatagrams(undefined);
+      },
       ...(o.tls && { tls: o.tls }),
       ...(o.insecure && { insecure: true }),
       authorization: () => {
@@ -175,6 +185,7 @@ export class Agent {
     await this.collecting;
     if (!options.keepServices) await this.supervisor.stopAll();
     await this.connection.stop();
+    this.useHeartbeatDatagrams(undefined);
     await this.probeListener.close();
     this.outbox.close();
   }
@@ -207,6 +218,9 @@ export class Agent {
         return void this.chaos.start(m.injection);
       case "chaos.stop":
         return void this.chaos.stop(m.id);
+      case "heartbeat-path":
+        if (m.via === "websocket") this.logger.warn("the server stopped receiving this agent's UDP heartbeats; they go over the websocket for this connection");
+        return this.heartbeatRoute.serverCounts(m.via);
       case "error":
         return void this.logger.warn({ error: m.error }, "server reported an error");
     }
@@ -222,8 +236,41 @@ export class Agent {
     // Re-send the backlog in order before anything new goes out live.
     for (const m of this.outbox.pending(w.ackedSeq)) this.connection.send(m);
     this.ready = true;
+    this.useHeartbeatDatagrams(w.udpHeartbeats);
     await this.applyServices(w.services);
     this.logger.info({ services: w.services.length, backlog: this.outbox.size() }, "welcomed by server");
+  }
+
+  /**
+   * Heartbeats go over the websocket until a UDP sender for the offered channel is ready;
+   * then both ways until the server confirms (heartbeat-route.ts). No offer: websocket only.
+   */
+  private useHeartbeatDatagrams(offer: Welcome["udpHeartbeats"]): void {
+    const generation = ++this.connectionGeneration;
+    this.udpSender?.close();
+    this.udpSender = null;
+    this.heartbeatRoute.welcomed(false);
+    if (!offer) return;
+    UdpHeartbeatSender.open(this.o.server, offer).then(
+      (sender) => {
+        if (generation !== this.connectionGeneration) return sender.close();
+        this.udpSender = sender;
+        this.heartbeatRoute.welcomed(true);
+      },
+      (err) => this.logger.warn({ err, port: offer.port }, "cannot send UDP heartbeats to the server; they go over the websocket"),
+    );
+  }
+
+  private sendHeartbeat(): void {
+    const way = this.heartbeatRoute.next();
+    if (way.gaveUp) {
+      this.logger.warn(
+        { sent: MAX_UNCONFIRMED, sendErrors: this.udpSender?.sendErrors },
+        "the server confirmed none of this agent's UDP heartbeats (is the UDP port blocked on the way?); they go over the websocket for this connection",
+      );
+    }
+    if (way.websocket) this.connection.send({ type: "heartbeat", v: PROTOCOL_VERSION, ts: this.clock.now() });
+    if (way.udp) this.udpSender?.send();
   }
 
   /** The enrollment token was spent for this credential: keep it (0600) for every later connect. */
@@ -397,7 +444,7 @@ export class Agent {
     for (const t of this.timers) t.cancel();
     this.timers = [
       this.clock.setInterval(() => {
-        if (this.ready) this.connection.send({ type: "heartbeat", v: PROTOCOL_VERSION, ts: this.clock.now() });
+        if (this.ready) this.sendHeartbeat();
       }, this.settings.heartbeatInterval),
       this.clock.setInterval(() => void this.collect(), this.settings.collectInterval),
     ];

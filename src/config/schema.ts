@@ -562,6 +562,17 @@ const failureDetectorSchema = z.strictObject({
   /** How often suspicion timeouts and the partition guard are evaluated. */
   tick: duration.default(100),
   unreachableRecheck: duration.default(5000),
+  /**
+   * Heartbeats as authenticated UDP datagrams (a third of a websocket read's cost on the
+   * server), received on `port` (default: the port of server.listen) on the listen host.
+   * Agents whose datagrams do not arrive keep heartbeating over their websocket.
+   */
+  udpHeartbeats: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      port: z.number().int().min(0).max(65_535).optional(),
+    })
+    .prefault({}),
   isolation: z
     .strictObject({
       share: z.number().gt(0).max(1).default(0.5),

@@ -56,6 +56,11 @@ export class NodeRegistry {
   }
 
   /** Liveness details (φ, suspect-after, probing) for the API. */
+  /** The node's current φ (undefined for a node the detector does not track). */
+  phi(name: string): number | undefined {
+    return this.detector.phi(name, this.clock.now());
+  }
+
   status(name: string): NodeLivenessStatus | undefined {
     return this.detector.status(name, this.clock.now());
   }

@@ -234,7 +234,28 @@ export const welcomeSchema = z.object({
    * agent stores it (0600) and authenticates with it from now on.
    */
   credential: z.string().min(1).optional(),
+  /**
+   * Send heartbeats as UDP datagrams (src/protocol/heartbeat-datagram.ts) to this port on
+   * the server's host, for this connection's session with this SipHash key (hex). Absent: the
+   * server takes heartbeats over the websocket only. The agent keeps heartbeating over the
+   * websocket too until the server confirms the datagrams arrive (`heartbeat-path`).
+   */
+  udpHeartbeats: z
+    .object({
+      port: z.number().int().min(1).max(65_535),
+      session: z.number().int().min(0).max(2 ** 32 - 1),
+      key: z.string().regex(/^[0-9a-f]{32}$/, "expected 16 bytes in hex"),
+    })
+    .optional(),
 });
+
+/**
+ * Which way the server now counts this connection's heartbeats: `udp` once the first
+ * datagram arrived (the agent stops heartbeating over the websocket), `websocket` when
+ * datagrams stopped arriving while the connection lives (the agent goes back to it).
+ */
+export const heartbeatPathSchema = z.object({ type: z.literal("heartbeat-path"), v: version, via: z.enum(["udp", "websocket"]) });
+export type HeartbeatPathMessage = z.infer<typeof heartbeatPathSchema>;
 
 export const actionKinds = ["restart", "stop", "start", "kill", "exec", "restore", "clean-disk", "promote"] as const;
 export type ActionKind = (typeof actionKinds)[number];
@@ -309,6 +330,7 @@ export const serverMessageSchema = z.discriminatedUnion("type", [
   ackSchema,
   chaosStartSchema,
   chaosStopSchema,
+  heartbeatPathSchema,
   errorSchema,
 ]);
 export type ServerMessage = z.infer<typeof serverMessageSchema>;

@@ -23,6 +23,7 @@ import {
   type ServerMessage,
   type ChaosStartMessage,
   type ChaosStopMessage,
+  type Welcome,
 } from "../protocol/messages.js";
 import type { NodeRegistry } from "../detect/node-registry.js";
 import type { AgentIdentity } from "../security/agent-authenticator.js";
@@ -32,11 +33,14 @@ import type { ActionOutcome } from "../recover/orchestrator.js";
 import type { Clock, TimerHandle } from "../util/clock.js";
 import type { Logger } from "../util/logger.js";
 import { outboxDisposition } from "./outbox-dedup.js";
+import { UdpHeartbeatSessions, type DatagramRejection } from "./udp-heartbeat-sessions.js";
 
 /** How long close() waits for the agent messages being processed. */
 const CLOSE_DRAIN_MS = 5_000;
 /** A connection that has not said hello within this long is closed. */
 export const HELLO_TIMEOUT_MS = 5_000;
+/** A connection whose heartbeat datagrams stop for this many intervals goes back to websocket heartbeats. */
+export const UDP_SILENCE_INTERVALS = 4;
 /** Close codes the agent logs with their reason. */
 export const CLOSE_HELLO_TIMEOUT = 4408;
 export const CLOSE_REFUSED = 4403;
@@ -76,6 +80,13 @@ export interface AgentHubOptions {
   onRefused?(node: string | null, reason: string, remoteAddress: string | null): void;
   /** A re-sent message that was processed before (its samples re-appended, nothing else done). */
   onReplay?(type: string): void;
+  /**
+   * The UDP port heartbeat datagrams are received on (udp-heartbeat-listener.ts), offered to
+   * every agent in its welcome; absent: heartbeats come over the websocket only.
+   */
+  udpHeartbeatPort?: number;
+  /** What became of one heartbeat datagram. */
+  onHeartbeatDatagram?(result: "counted" | DatagramRejection): void;
 }
 
 interface PendingAction {
@@ -102,6 +113,8 @@ interface AgentSession {
   helloTimer: TimerHandle | null;
   /** Samples naming another node, dropped (logged once per connection). */
   foreignSamples: number;
+  /** This connection's heartbeat datagram session (see udp-heartbeat-sessions.ts), once welcomed. */
+  heartbeatSession: number | null;
 }
 
 interface PendingProbe {
@@ -123,9 +136,15 @@ export class AgentHub {
   private ackWrites: Promise<void> = Promise.resolve();
   private closing = false;
   private readonly stopDurableListener: () => void;
+  private readonly heartbeatSessions = new UdpHeartbeatSessions();
+  /** By heartbeat session id: the connection it belongs to. */
+  private readonly byHeartbeatSession = new Map<number, AgentSession>();
+  private readonly udpSilenceCheck: TimerHandle | null;
 
   constructor(private readonly o: AgentHubOptions) {
     this.stopDurableListener = o.durability.onDurable((generation) => this.onDurable(generation));
+    this.udpSilenceCheck =
+      o.udpHeartbeatPort === undefined ? null : o.clock.setInterval(() => this.checkUdpSilence(), o.settings.heartbeatInterval);
   }
 
   connectedNodes(): string[] {
@@ -177,6 +196,7 @@ export class AgentHub {
       identity,
       helloTimer: null,
       foreignSamples: 0,
+      heartbeatSession: null,
     };
     session.helloTimer = this.o.clock.setTimeout(() => {
       if (session.node !== null || this.closing) return;
@@ -243,6 +263,7 @@ export class AgentHub {
    */
   async close(flush?: () => Promise<void>): Promise<void> {
     this.closing = true;
+    this.udpSilenceCheck?.cancel();
     // A message stuck in a handler must not stop the shutdown: it was not acknowledged, so
     // its agent re-sends it.
     let timer: TimerHandle | undefined;
@@ -277,8 +298,7 @@ export class AgentHub {
   private onFrame(session: AgentSession, frame: Buffer): void {
     if (this.closing || session.replaced) return;
     if (session.node !== null && isHeartbeatFrame(frame)) {
-      this.o.onMessage?.("heartbeat", true);
-      this.onHeartbeat(session, session.node);
+      this.onWebsocketHeartbeat(session, session.node);
       return;
     }
     const parsed = parseAgentMessage(frame.toString());
@@ -300,7 +320,7 @@ export class AgentHub {
       return;
     }
     if (message.type === "heartbeat") {
-      this.onHeartbeat(session, node);
+      this.onWebsocketHeartbeat(session, node);
       return;
     }
     if (message.type === "indirect-probe.result") {
@@ -313,6 +333,43 @@ export class AgentHub {
       return;
     }
     session.queue = session.queue.then(() => this.onOutboxMessage(session, node, message)).catch((err) => this.failed(session, err));
+  }
+
+  /** Counted unless this connection's heartbeats come by UDP now (one path at a time: φ must not see one twice). */
+  private onWebsocketHeartbeat(session: AgentSession, node: string): void {
+    if (session.heartbeatSession !== null && !this.heartbeatSessions.countsWebsocketHeartbeat(session.heartbeatSession)) return;
+    this.o.onMessage?.("heartbeat", true);
+    this.onHeartbeat(session, node);
+  }
+
+  /**
+   * One datagram from the UDP heartbeat socket: a heartbeat when it is authentic, new, and
+   * its connection still lives; the first one moves the connection's heartbeats to UDP.
+   */
+  receiveHeartbeatDatagram(datagram: Buffer): void {
+    if (this.closing) return;
+    const outcome = this.heartbeatSessions.receive(datagram, this.o.clock.now());
+    if (!outcome.counted) {
+      this.o.onHeartbeatDatagram?.(outcome.reason);
+      return;
+    }
+    const session = this.byHeartbeatSession.get(outcome.session);
+    if (!session || session.replaced) return;
+    this.o.onHeartbeatDatagram?.("counted");
+    this.o.onMessage?.("heartbeat", true);
+    if (outcome.confirmed) this.send(session, { type: "heartbeat-path", v: PROTOCOL_VERSION, via: "udp" });
+    this.onHeartbeat(session, outcome.node);
+  }
+
+  /** Connections whose datagrams stopped while they live go back to websocket heartbeats. */
+  private checkUdpSilence(): void {
+    const silentMs = UDP_SILENCE_INTERVALS * this.o.settings.heartbeatInterval;
+    for (const { session: id, node } of this.heartbeatSessions.fallBack(this.o.clock.now(), silentMs)) {
+      const session = this.byHeartbeatSession.get(id);
+      if (!session) continue;
+      this.o.logger.info({ node, silentMs }, "heartbeat datagrams stopped arriving on a live connection: heartbeats go over the websocket again");
+      this.send(session, { type: "heartbeat-path", v: PROTOCOL_VERSION, via: "websocket" });
+    }
   }
 
   /** Heartbeats skip the queue: a backlog of samples must not delay liveness. */
@@ -353,6 +410,7 @@ export class AgentHub {
       await earlier.queue;
     }
     const record = await this.o.nodes.hello(hello.node, hello.outboxId, hello.agentVersion);
+    const udpHeartbeats = this.openHeartbeatSession(session, hello.node);
     this.send(session, {
       type: "welcome",
       v: PROTOCOL_VERSION,
@@ -362,8 +420,26 @@ export class AgentHub {
       settings: this.o.settings,
       serverTime: this.o.clock.now(),
       ...(session.identity?.issuedCredential !== undefined && { credential: session.identity.issuedCredential }),
+      ...(udpHeartbeats && { udpHeartbeats }),
     });
     await this.o.handlers.hello(hello.node, hello);
+  }
+
+  /** A new heartbeat datagram session for this connection (replacing one an earlier hello opened). */
+  private openHeartbeatSession(session: AgentSession, node: string): Welcome["udpHeartbeats"] {
+    if (this.o.udpHeartbeatPort === undefined) return undefined;
+    this.closeHeartbeatSession(session);
+    const channel = this.heartbeatSessions.open(node);
+    session.heartbeatSession = channel.session;
+    this.byHeartbeatSession.set(channel.session, session);
+    return { port: this.o.udpHeartbeatPort, ...channel };
+  }
+
+  private closeHeartbeatSession(session: AgentSession): void {
+    if (session.heartbeatSession === null) return;
+    this.heartbeatSessions.close(session.heartbeatSession);
+    this.byHeartbeatSession.delete(session.heartbeatSession);
+    session.heartbeatSession = null;
   }
 
   private async onOutboxMessage(session: AgentSession, node: string, m: OutboxMessage): Promise<void> {
@@ -458,6 +534,7 @@ export class AgentHub {
 
   private onClose(session: AgentSession): void {
     session.helloTimer?.cancel();
+    this.closeHeartbeatSession(session);
     const node = session.node;
     if (node === null || this.sessions.get(node) !== session) return;
     this.sessions.delete(node);

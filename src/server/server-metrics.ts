@@ -3,11 +3,33 @@ import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
 
 export class ServerMetrics {
   readonly registry = new Registry();
-  readonly agentMessages = new Counter({
+  /**
+   * Heartbeats (20,000 a second at 10,000 agents) are counted in plain numbers and added to
+   * their counters when /metrics is read: a prom-client increment hashes its labels each time.
+   */
+  private heartbeats = 0;
+  private countedDatagrams = 0;
+  private readonly agentMessages = new Counter({
     name: "vigil_agent_messages_total",
     help: "Agent messages received, by type (type=\"invalid\" for rejected frames)",
     labelNames: ["type"],
     registers: [this.registry],
+    collect: () => {
+      if (this.heartbeats > 0) this.agentMessages.inc({ type: "heartbeat" }, this.heartbeats);
+      this.heartbeats = 0;
+    },
+  });
+  private readonly heartbeatDatagrams = new Counter({
+    name: "vigil_heartbeat_datagrams_total",
+    help:
+      "UDP heartbeat datagrams received, by result: counted, or why not (malformed, unknown-session, bad-mac, replayed, " +
+      "websocket-path: the connection went back to websocket heartbeats)",
+    labelNames: ["result"],
+    registers: [this.registry],
+    collect: () => {
+      if (this.countedDatagrams > 0) this.heartbeatDatagrams.inc({ result: "counted" }, this.countedDatagrams);
+      this.countedDatagrams = 0;
+    },
   });
   readonly agentMessagesReplayed = new Counter({
     name: "vigil_agent_messages_replayed_total",
@@ -65,5 +87,17 @@ export class ServerMetrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: "vigil_" });
+  }
+
+  /** An agent message received (type "invalid": a refused frame). */
+  agentMessage(type: string): void {
+    if (type === "heartbeat") this.heartbeats++;
+    else this.agentMessages.inc({ type });
+  }
+
+  /** What became of one heartbeat datagram. */
+  heartbeatDatagram(result: string): void {
+    if (result === "counted") this.countedDatagrams++;
+    else this.heartbeatDatagrams.inc({ result });
   }
 }

@@ -78,6 +78,7 @@ import { installErrorHandler } from "./http/error-handler.js";
 import { access, type RegisteredRoute } from "./auth/access-control.js";
 import { installApiAuth, type ApiAuth } from "./auth/api-auth.js";
 import { listenRefusal } from "./auth/auth-policy.js";
+import { listenForHeartbeats } from "./udp-heartbeat-listener.js";
 import type { FailedAuthLimits } from "./auth/failed-auth-limiter.js";
 import { registerWebRoutes } from "./http/web-routes.js";
 import { registerChaosRoutes } from "./http/chaos-routes.js";
@@ -468,14 +469,26 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
   const identities = AgentIdentityStore.open(dataDir);
   const authPolicy = agentAuthPolicy(config, host);
   if (!authPolicy.required) logger.info({ listen }, "agent authentication is off: any process that reaches this loopback address may connect as an agent");
+  // Heartbeat datagrams: bound before the HTTP port, so a taken port stops the start at once.
+  const udpHeartbeats = config.failureDetector.udpHeartbeats;
+  const heartbeatListener = udpHeartbeats.enabled
+    ? await listenForHeartbeats({
+        host,
+        port: udpHeartbeats.port ?? port,
+        logger,
+        onDatagram: (datagram) => hubRef.hub?.receiveHeartbeatDatagram(datagram),
+      })
+    : null;
   const hub = new AgentHub({
     clock,
     logger: logger.child({ component: "hub" }),
     nodes,
     settings: { heartbeatInterval: config.agent.heartbeatInterval, collectInterval: config.agent.collectInterval },
     servicesFor: (node) => servicesFor(config, placementView, node),
-    onMessage: (type) => metrics.agentMessages.inc({ type }),
+    onMessage: (type) => metrics.agentMessage(type),
     onReplay: (type) => metrics.agentMessagesReplayed.inc({ type }),
+    ...(heartbeatListener && { udpHeartbeatPort: heartbeatListener.port }),
+    onHeartbeatDatagram: (result) => metrics.heartbeatDatagram(result),
     helloRefusal: (identity, node) => helloRefusal(identity, node, identities),
     onRefused: (node, reason, remote) => {
       journal
@@ -666,6 +679,7 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
       // A last checkpoint while the agents are still connected: what it makes durable is
       // acknowledged, so they need not re-send it to the next server.
       await hub.close(() => store.flush());
+      await heartbeatListener?.close();
       await alerts.stop();
       await dispatcher.stop();
       await http.close();
@@ -695,7 +709,12 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
   registerDashboardRoutes(http, { storage, store, config, nodes, services, clock });
   registerLiveRoute(http, live);
   registerWebRoutes(http);
-  await http.listen({ host, port });
+  try {
+    await http.listen({ host, port });
+  } catch (err) {
+    await heartbeatListener?.close();
+    throw err;
+  }
   const address = http.server.address();
   const boundPort = typeof address === "object" && address ? address.port : port;
   server.url = `${tlsOptions ? "https" : "http"}://${host.includes(":") ? `[${host}]` : host}:${boundPort}`;
@@ -722,7 +741,7 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
     // φ over time for the node page: the detector keeps only the current value.
     clock.setInterval(() => {
       const now = clock.now();
-      store.append(phiSamples(nodes.all().map((n) => ({ name: n.name, phi: nodes.status(n.name)?.phi })), now));
+      store.append(phiSamples(nodes.all().map((n) => ({ name: n.name, phi: nodes.phi(n.name) })), now));
     }, config.agent.collectInterval),
     // Trend fits over a window are heavier than threshold checks, and trends move slowly.
     clock.setInterval(() => {

@@ -101,6 +101,7 @@ test("the DESIGN.md example validates and carries every default, durations in ms
       probeTimeout: 300,
       tick: 100,
       unreachableRecheck: 5000,
+      udpHeartbeats: { enabled: true },
       isolation: { share: 0.5, minNodes: 3 },
     },
     tsdb: {
@@ -459,4 +460,15 @@ test("server.tls and agent.tls: paths relative to the config file, clientCerts d
     /server\.tls\.ca: clientCerts require and optional need ca/,
   );
   assert.throws(() => parseConfig("server: { agentAuth: maybe }\n", { file: "vigil.yaml", env: {} }), /server\.agentAuth: /);
+});
+
+test("failureDetector.udpHeartbeats: on by default on the listen port; a port out of range or an unknown key is refused at its path", () => {
+  assert.deepEqual(parseConfig("failureDetector: { udpHeartbeats: { port: 7171 } }\n", { env: {} }).failureDetector.udpHeartbeats, { enabled: true, port: 7171 });
+  assert.deepEqual(parseConfig("failureDetector: { udpHeartbeats: { enabled: false } }\n", { env: {} }).failureDetector.udpHeartbeats, { enabled: false });
+  const problems = problemsOf("failureDetector:\n  udpHeartbeats: { port: 70000, via: udp }\n");
+  assert.deepEqual(
+    problems.map((p) => p.path).sort(),
+    ["failureDetector.udpHeartbeats", "failureDetector.udpHeartbeats.port"].sort(),
+    JSON.stringify(problems),
+  );
 });

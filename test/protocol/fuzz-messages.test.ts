@@ -20,6 +20,17 @@ const validAgentMessages = [
 ];
 const validServerMessages = [
   { type: "welcome", v: PROTOCOL_VERSION, node: "node-a", ackedSeq: 0, services: [], settings: { heartbeatInterval: 500, collectInterval: 1000 }, serverTime: 1 },
+  {
+    type: "welcome",
+    v: PROTOCOL_VERSION,
+    node: "node-a",
+    ackedSeq: 0,
+    services: [],
+    settings: { heartbeatInterval: 500, collectInterval: 1000 },
+    serverTime: 1,
+    udpHeartbeats: { port: 7070, session: 3, key: "cd".repeat(16) },
+  },
+  { type: "heartbeat-path", v: PROTOCOL_VERSION, via: "udp" },
   { type: "action", v: PROTOCOL_VERSION, actionId: "a", action: "restart", service: "db", reason: "" },
   { type: "ack", v: PROTOCOL_VERSION, seq: 3 },
   { type: "services", v: PROTOCOL_VERSION, services: [{ name: "db" }] },

@@ -82,6 +82,10 @@ export class FailureDetector {
     return this.collect(NO_LIVENESS_OUTPUT);
   }
 
+  phi(node: string, t: number): number | undefined {
+    return this.liveness.phi(node, t);
+  }
+
   status(node: string, t: number): NodeLivenessStatus | undefined {
     return this.liveness.status(node, t);
   }

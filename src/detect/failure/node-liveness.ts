@@ -296,6 +296,12 @@ export class NodeLiveness {
     return [...this.nodes.keys()];
   }
 
+  /** The node's φ at `t` alone: what status() reports, without building the rest (sampled for every node every second). */
+  phi(node: string, t: number): number | undefined {
+    const e = this.nodes.get(node);
+    return e && e.phi.phiAfter(Math.max(0, t - e.lastSeen));
+  }
+
   status(node: string, t: number): NodeLivenessStatus | undefined {
     const e = this.nodes.get(node);
     if (!e) return undefined;

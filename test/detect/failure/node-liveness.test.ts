@@ -356,3 +356,16 @@ test("status shows the state, φ, the node's rhythm and the running probe round"
   assert.equal(s.probing?.timeoutMs, 1500);
   assert.equal(cluster.liveness.status("nobody", 0), undefined);
 });
+
+test("phi() is the φ that status() reports, at every moment of a silence; undefined for an unknown node", () => {
+  const cluster = new Cluster(["a", "b", "c"]);
+  cluster.clock.advance(5000);
+  cluster.silent.add("a");
+  for (let i = 0; i < 30; i++) {
+    cluster.clock.advance(70);
+    const t = cluster.clock.now();
+    assert.equal(cluster.liveness.phi("a", t), cluster.liveness.status("a", t)!.phi);
+  }
+  assert.ok(cluster.liveness.phi("a", cluster.clock.now())! > 3, "φ grew over the silence");
+  assert.equal(cluster.liveness.phi("nobody", cluster.clock.now()), undefined);
+});
