@@ -2,7 +2,7 @@
 // ways until the server confirms the datagrams, then by UDP only; with no confirmation the
 // agent stops trying after MAX_UNCONFIRMED datagrams; the server can send it back to the
 // websocket; every datagram carries the welcome's session, increasing seqs and a valid tag.
-import { test } from "node:test";
+import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { createSocket } from "node:dgram";
 import { createServer } from "node:http";
@@ -77,7 +77,8 @@ async function fakeServer() {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-test("an agent heartbeats both ways until confirmed, then by UDP only, and goes back to the websocket when told", async (t) => {
+/** A fake control plane and a started agent connected to it, both stopped after the test. */
+async function agentAgainstFakeServer(t: TestContext) {
   const dir = tempDir("agent-udp");
   const server = await fakeServer();
   const agent = new Agent({ server: server.url, node: "node-a", dataDir: join(dir.path, "agent"), logger: silentLogger(), probeListen: "127.0.0.1:0" });
@@ -87,6 +88,11 @@ test("an agent heartbeats both ways until confirmed, then by UDP only, and goes 
     dir.remove();
   });
   await agent.start();
+  return server;
+}
+
+test("an agent heartbeats both ways until confirmed, then by UDP only, and goes back to the websocket when told", async (t) => {
+  const server = await agentAgainstFakeServer(t);
   await waitFor(() => server.datagrams.length >= 2 && server.websocketHeartbeats.length >= 2, 10_000, "heartbeats on both paths");
   for (const d of server.datagrams) assert.equal(d.session, SESSION);
   const seqs = server.datagrams.map((d) => d.seq);
@@ -111,15 +117,7 @@ test("an agent heartbeats both ways until confirmed, then by UDP only, and goes 
 });
 
 test("without a confirmation the agent stops sending datagrams after MAX_UNCONFIRMED and keeps the websocket", async (t) => {
-  const dir = tempDir("agent-udp");
-  const server = await fakeServer();
-  const agent = new Agent({ server: server.url, node: "node-a", dataDir: join(dir.path, "agent"), logger: silentLogger(), probeListen: "127.0.0.1:0" });
-  t.after(async () => {
-    await agent.stop();
-    await server.close();
-    dir.remove();
-  });
-  await agent.start();
+  const server = await agentAgainstFakeServer(t);
   await waitFor(() => server.datagrams.length >= MAX_UNCONFIRMED, 10_000, `${MAX_UNCONFIRMED} datagrams`);
   await sleep(2 * HEARTBEAT_MS);
   const gaveUp = Date.now();
