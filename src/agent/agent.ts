@@ -20,6 +20,7 @@ import { systemClock, type Clock, type TimerHandle } from "../util/clock.js";
 import type { Logger } from "../util/logger.js";
 import { ActionExecutor, type ActionOutcome } from "./action-executor.js";
 import { readCredential, writeCredential } from "./credential-file.js";
+import { LeaderTermFence } from "./leader-term-fence.js";
 import { readOnlyView } from "./read-only.js";
 import { plainServerUrlRefusal } from "../security/plain-transport.js";
 import { collectAll, createHostCollectors } from "./collectors/index.js";
@@ -95,6 +96,8 @@ export class Agent {
   /** The collection in progress, awaited by stop() so that it does not write to a closed outbox. */
   private collecting: Promise<void> | null = null;
   private credential: string | null;
+  /** The highest leader term seen: actions of a deposed leader are refused. */
+  private readonly leaderTerms: LeaderTermFence;
   /** Which way heartbeats go on this connection, and the UDP sender when datagrams are offered. */
   private readonly heartbeatRoute = new HeartbeatRoute();
   private udpSender: UdpHeartbeatSender | null = null;
@@ -108,6 +111,7 @@ export class Agent {
     this.clock = o.clock ?? systemClock;
     this.logger = o.logger.child({ component: "agent", node: o.node });
     this.credential = o.credential ?? readCredential(o.dataDir);
+    this.leaderTerms = new LeaderTermFence(o.dataDir);
     this.outbox = Outbox.open({
       dir: o.dataDir,
       maxMessages: o.outboxMaxMessages ?? 100_000,
@@ -314,7 +318,8 @@ export class Agent {
     // it from memory instead of acting twice.
     let execution = this.recentActions.get(m.actionId);
     if (!execution) {
-      execution = this.executor.execute(m);
+      const verdict = this.leaderTerms.admit(m.term);
+      execution = verdict.admitted ? this.executor.execute(m) : Promise.resolve({ ok: false, refused: true, error: verdict.error, data: { term: m.term } });
       this.recentActions.set(m.actionId, execution);
       if (this.recentActions.size > RECENT_ACTIONS) this.recentActions.delete(this.recentActions.keys().next().value!);
     }

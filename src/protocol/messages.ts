@@ -270,6 +270,11 @@ export const actionSchema = z.object({
   reason: z.string().default(""),
   /** For `exec`: the name of a command declared in the service's `commands`. */
   command: z.string().optional(),
+  /**
+   * The sending leader's term (fencing token, issue 11): the agent refuses an action whose
+   * term is lower than the highest it has seen. Absent from a single server.
+   */
+  term: z.number().int().nonnegative().optional(),
 });
 
 /**
