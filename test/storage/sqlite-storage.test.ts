@@ -146,11 +146,11 @@ describe("SqliteStorage migrations on a file", () => {
 describe("openStorage", () => {
   it("opens SQLite at <dataDir>/vigil.db, creating the directory", async () => {
     const dataDir = join(tempDir, "data-dir", "vigil-data");
-    const storage = await openStorage(dataDir);
+    const storage = await openStorage(dataDir, { env: {} });
     const event = await storage.appendEvent({ ts: 1, kind: "signal", data: {} });
     await storage.close();
     assert.ok(existsSync(join(dataDir, "vigil.db")));
-    const reopened = await openStorage(dataDir);
+    const reopened = await openStorage(dataDir, { env: {} });
     try {
       assert.deepEqual(await reopened.listEvents(), [event]);
     } finally {
@@ -158,8 +158,20 @@ describe("openStorage", () => {
     }
   });
 
-  it("rejects an empty location and a PostgreSQL URL with a clear error", async () => {
-    await assert.rejects(openStorage(""), /data directory \(server.data\) must be a non-empty path/);
-    await assert.rejects(openStorage("postgres://vigil@db/vigil"), /PostgreSQL storage is not supported/);
+  it("keeps SQLite when neither server.storage nor VIGIL_DATABASE_URL is set (an empty one counts as unset)", async () => {
+    const dataDir = join(tempDir, "data-dir-env", "vigil-data");
+    const storage = await openStorage(dataDir, { env: { VIGIL_DATABASE_URL: " " } });
+    await storage.close();
+    assert.ok(existsSync(join(dataDir, "vigil.db")));
+  });
+
+  it("rejects an empty data directory, a URL in server.data and a storage URL that is not PostgreSQL", async () => {
+    await assert.rejects(openStorage("", { env: {} }), /data directory \(server.data\) must be a non-empty path/);
+    await assert.rejects(
+      openStorage("postgres://vigil@db/vigil", { env: {} }),
+      /server.data is a directory \(the series store lives there\); put the PostgreSQL URL in server.storage or \$VIGIL_DATABASE_URL/,
+    );
+    await assert.rejects(openStorage(tempDir, { url: "mysql://vigil@db/vigil" }), /openStorage: server.storage must be a postgres:\/\/ or postgresql:\/\/ URL/);
+    await assert.rejects(openStorage(tempDir, { env: { VIGIL_DATABASE_URL: "/var/lib/vigil" } }), /openStorage: \$VIGIL_DATABASE_URL must be a postgres:\/\/ or postgresql:\/\/ URL/);
   });
 });
