@@ -1,5 +1,6 @@
 // Storage on one SQLite file (better-sqlite3): the embedded default. Work is synchronous
-// inside each method; the Promise shape is the interface's, which PostgreSQL's needs. Columns are snake_case, records camelCase; JSON columns hold JSON text.
+// inside each method; the Promise shape is the interface's, which PostgreSQL's needs.
+// Columns are snake_case, records camelCase; JSON columns hold JSON text.
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
