@@ -2,7 +2,8 @@
 // journal, nodes, services, alerts, incidents, silences and the notification queue. SQLite
 // (storage/sqlite/, the embedded default) and PostgreSQL (storage/postgres/, shared by
 // replicas) implement it; every method returns a Promise because PostgreSQL's work is I/O.
-// API tokens, sessions and the audit log have their own small interfaces (token-store.ts, audit-store.ts), reached as members.
+// API tokens, sessions and the audit log have their own small interfaces (token-store.ts,
+// audit-store.ts), reached as members.
 import type { AuditStore } from "./audit-store.js";
 import type { TokenStore } from "./token-store.js";
 
