@@ -511,6 +511,15 @@ const serverSchema = z.strictObject({
    */
   agentAuth: z.enum(["auto", "required", "off"]).default("auto"),
   data: z.string().default("./vigil-data"),
+  /**
+   * Where the control plane's records live (journal, nodes, services, alerts, incidents,
+   * notifications, silences, tokens, audit): a postgres:// or postgresql:// URL for a shared
+   * PostgreSQL; omitted: $VIGIL_DATABASE_URL, else SQLite in `data`. The series store stays in `data`.
+   */
+  storage: z
+    .string()
+    .regex(/^postgres(ql)?:\/\/\S+$/i, { error: 'expected a PostgreSQL URL such as "postgres://vigil:${VIGIL_DB_PASSWORD}@db:5432/vigil"' })
+    .optional(),
   /** How often threshold and anomaly rules are evaluated. */
   evaluationInterval: duration.default(1000),
   /** How often forecast rules fit their trends. */

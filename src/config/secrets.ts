@@ -1,9 +1,12 @@
 // The secret values a config holds (usually from `${ENV}`): SMTP passwords, webhook header
-// values and URL credentials, Slack webhook URLs. The logger scrubs them from every line.
+// values and URL credentials, Slack webhook URLs, the password of the PostgreSQL storage URL
+// (server.storage or $VIGIL_DATABASE_URL). The logger scrubs them from every line.
 import type { VigilConfig } from "./schema.js";
 
-export function configSecrets(config: VigilConfig): string[] {
+export function configSecrets(config: VigilConfig, env: Record<string, string | undefined> = process.env): string[] {
   const secrets: string[] = [];
+  const storageUrl = config.server.storage ?? env.VIGIL_DATABASE_URL;
+  if (storageUrl) secrets.push(...urlCredentials(storageUrl));
   for (const receiver of Object.values(config.notify.receivers)) {
     if (receiver.email?.smtp.password) secrets.push(receiver.email.smtp.password);
     if (receiver.webhook) {

@@ -163,7 +163,10 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
 
   // ---- state that survives restarts ----
   const dataDir = o.dataDir ?? config.server.data;
-  const storage = await openStorage(dataDir);
+  const storage = await openStorage(dataDir, {
+    ...(config.server.storage !== undefined && { url: config.server.storage }),
+    onIdleClientError: (err) => logger.warn({ err: err.message }, "storage: an idle PostgreSQL connection failed; the pool replaces it"),
+  });
   // Never by accident: an API reachable from other machines has authentication on.
   const refusal = listenRefusal({ listen, host, mode: config.server.auth.mode, hasTokens: await storage.tokens.hasTokens(), dataDir });
   if (refusal !== null) {

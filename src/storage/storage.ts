@@ -1,8 +1,9 @@
 // The storage interface: everything the control plane keeps across restarts — the
 // journal, nodes, services, alerts, incidents, silences and the notification queue. SQLite
-// implements it today (storage/sqlite/); a PostgreSQL implementation can fill it later,
-// which is why every method returns a Promise. API tokens, sessions and the audit log
-// have their own small interfaces (token-store.ts, audit-store.ts), reached as members.
+// (storage/sqlite/, the embedded default) and PostgreSQL (storage/postgres/, shared by
+// replicas) implement it; every method returns a Promise because PostgreSQL's work is I/O.
+// API tokens, sessions and the audit log have their own small interfaces (token-store.ts,
+// audit-store.ts), reached as members.
 import type { AuditStore } from "./audit-store.js";
 import type { TokenStore } from "./token-store.js";
 

@@ -202,7 +202,7 @@ test("the error message lists each problem as file:line:column: path: message", 
         error.message,
         [
           'vigil.yaml:3:23: server.evaluationInterval: expected a duration such as "1s", got "5x"',
-          'vigil.yaml:4:3: server: unknown key "extra" (expected one of: listen, tls, agentAuth, data, evaluationInterval, forecastInterval, staleAfter, externalURL, auth)',
+          'vigil.yaml:4:3: server: unknown key "extra" (expected one of: listen, tls, agentAuth, data, storage, evaluationInterval, forecastInterval, staleAfter, externalURL, auth)',
         ].join("\n"),
       );
       return true;
@@ -470,5 +470,20 @@ test("failureDetector.udpHeartbeats: on by default on the listen port; a port ou
     problems.map((p) => p.path).sort(),
     ["failureDetector.udpHeartbeats", "failureDetector.udpHeartbeats.port"].sort(),
     JSON.stringify(problems),
+  );
+});
+
+test("server.storage takes a PostgreSQL URL (from the environment too), is no path, and refuses anything else", () => {
+  const config = parseConfig('server: { storage: "postgres://vigil:${DB_PASS}@db:5432/vigil", data: ./d }', { env: { DB_PASS: "pw" } });
+  assert.equal(config.server.storage, "postgres://vigil:pw@db:5432/vigil");
+  assert.equal(parseConfig("", { env: {} }).server.storage, undefined, "no default: SQLite unless $VIGIL_DATABASE_URL");
+  withTempDir((dir) => {
+    const file = join(dir, "vigil.yaml");
+    writeFileSync(file, "server: { storage: postgresql://db/vigil }\n");
+    assert.equal(loadConfigFile(file, {}).server.storage, "postgresql://db/vigil", "a URL is not resolved against the file's directory");
+  });
+  assert.throws(
+    () => parseConfig("server: { storage: ./vigil.db }", { file: "vigil.yaml", env: {} }),
+    /server.storage: expected a PostgreSQL URL such as "postgres:\/\/vigil:\$\{VIGIL_DB_PASSWORD\}@db:5432\/vigil"/,
   );
 });

@@ -1,5 +1,5 @@
-// The notification log and keepFiringFor deadlines in SQLite, on real files: entries round-trip
-// per (receiver, group key), survive a reopen, and a database from before they existed upgrades.
+// The notification log and keepFiringFor deadlines in SQLite, on a real file: a database from
+// before they existed upgrades. (How entries round-trip is in the shared storage-suite.ts.)
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -30,45 +30,6 @@ const alert: AlertRecord = {
   value: 0.95,
   updatedAt: 2000,
 };
-
-test("a notification log entry is stored per receiver and group key, replaced by the next, and kept across a reopen", async (t) => {
-  const file = tempFile(t);
-  const storage = openSqliteStorage(file);
-  assert.equal(await storage.getNotificationLog("oncall", groupKey), null);
-  await storage.putNotificationLog(entry);
-  await storage.putNotificationLog({ ...entry, receiver: "audit", firing: ["dddd"], resolved: [] });
-  await storage.putNotificationLog({ ...entry, groupKey: "{}:{}", firing: [], resolved: [] });
-  assert.deepEqual(await storage.getNotificationLog("oncall", groupKey), entry);
-
-  const next = { ...entry, firing: ["bbbb"], resolved: ["aaaa"], sentAt: entry.sentAt + 10_000 };
-  await storage.putNotificationLog(next);
-  await storage.close();
-
-  const reopened = openSqliteStorage(file);
-  t.after(() => reopened.close());
-  assert.deepEqual(await reopened.getNotificationLog("oncall", groupKey), next);
-  assert.deepEqual((await reopened.getNotificationLog("audit", groupKey))?.firing, ["dddd"]);
-  assert.equal(await reopened.getNotificationLog("oncall", '{}:{alertname="Other"}'), null);
-});
-
-test("a malformed entry is refused, naming the field", async (t) => {
-  const storage = openSqliteStorage(":memory:");
-  t.after(() => storage.close());
-  await assert.rejects(
-    storage.putNotificationLog({ ...entry, firing: [1 as unknown as string] }),
-    /storage putNotificationLog\("oncall", .*\) failed: entry.firing must be an array of fingerprints/,
-  );
-  assert.equal(await storage.getNotificationLog("oncall", groupKey), null);
-});
-
-test("an alert's keepFiringFor deadline round-trips, and an alert without one reads back without the field", async (t) => {
-  const storage = openSqliteStorage(":memory:");
-  t.after(() => storage.close());
-  await storage.upsertAlert({ ...alert, keepFiringUntil: 9000 });
-  assert.deepEqual(await storage.listAlerts(), [{ ...alert, keepFiringUntil: 9000 }]);
-  await storage.upsertAlert({ ...alert, keepFiringUntil: null });
-  assert.deepEqual(await storage.listAlerts(), [alert]);
-});
 
 test("a database written before the notification log existed is upgraded, its alerts kept", async (t) => {
   const file = tempFile(t);

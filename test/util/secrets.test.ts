@@ -37,6 +37,14 @@ test("the config's secrets: SMTP passwords, webhook header values and URL passwo
   }
 });
 
+test("the PostgreSQL storage URL's password, from server.storage or else VIGIL_DATABASE_URL", () => {
+  const config = parseConfig('server: { storage: "postgres://vigil:${DB_PASS}@db:5432/vigil" }', { env: { DB_PASS: "pg-pa55%21" } });
+  assert.deepEqual(configSecrets(config, {}), ["pg-pa55%21", "pg-pa55!"]);
+  const fromEnv = configSecrets(parseConfig("", { env: {} }), { VIGIL_DATABASE_URL: "postgresql://vigil:env-secret@db/vigil" });
+  assert.deepEqual(fromEnv, ["env-secret", "env-secret"]);
+  assert.deepEqual(configSecrets(parseConfig("", { env: {} }), {}), []);
+});
+
 test("a logged line has no token, session id, authorization header or registered secret", () => {
   const token = newApiToken();
   const session = newSessionId();

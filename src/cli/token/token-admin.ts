@@ -6,7 +6,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { issueToken, revokeToken, type TokenView } from "../../server/auth/token-admin.js";
 import type { Role } from "../../server/auth/roles.js";
-import { openStorage, SQLITE_FILE_NAME } from "../../storage/open-storage.js";
+import { openStorage, SQLITE_FILE_NAME, storageUrl } from "../../storage/open-storage.js";
 import type { Storage } from "../../storage/storage.js";
 import { apiRequest, type ApiTarget } from "../api-get.js";
 
@@ -37,22 +37,30 @@ export function remoteTokenAdmin(command: string, target: ApiTarget): TokenAdmin
  * it does not exist yet (the first admin token before the first start); the others need it.
  * Each change is written to the audit log as done by `local:<user>`.
  */
-export async function localTokenAdmin(command: string, dataDir: string, user: string, now: () => number): Promise<TokenAdmin> {
-  const exists = existsSync(join(dataDir, SQLITE_FILE_NAME));
+export async function localTokenAdmin(
+  command: string,
+  dataDir: string,
+  user: string,
+  now: () => number,
+  location: { url?: string } = {},
+): Promise<TokenAdmin> {
+  // With a PostgreSQL storage (server.storage or $VIGIL_DATABASE_URL) the tokens are there, not in the directory.
+  const onPostgres = storageUrl(location) !== null;
+  const exists = onPostgres || existsSync(join(dataDir, SQLITE_FILE_NAME));
   let storage: Storage | null = null;
   const open = async (create: boolean): Promise<Storage | null> => {
     if (!exists && !create) {
       console.error(`vigil ${command}: no Vigil data in ${dataDir} (${SQLITE_FILE_NAME} not found): pass --data DIR, or --server URL with --token`);
       return null;
     }
-    storage ??= await openStorage(dataDir);
+    storage ??= await openStorage(dataDir, location);
     return storage;
   };
   const actor = `local:${user}`;
   const audit = (s: Storage, action: string, target: string) =>
     s.audit.appendAudit({ ts: now(), actor, via: "local", role: null, action, target, result: "ok", status: null, address: null, detail: { dataDir } });
   return {
-    where: `the data directory ${dataDir}`,
+    where: onPostgres ? "the PostgreSQL storage" : `the data directory ${dataDir}`,
     async create(request) {
       const s = await open(true);
       if (!s) return null;

@@ -20,8 +20,10 @@ interface WhereFlags {
 export function chooseTokenAdmin(command: string, flags: WhereFlags): Promise<TokenAdmin> {
   const remote = flags.data === undefined && (flags.server !== undefined || flags.token !== undefined || !!process.env.VIGIL_TOKEN || !!process.env.VIGIL_SERVER);
   if (remote) return Promise.resolve(remoteTokenAdmin(command, apiTarget(flags)));
-  const dataDir = resolve(flags.data ?? process.env.VIGIL_DATA ?? loadCommandConfig(flags).config.server.data);
-  return localTokenAdmin(command, dataDir, operatorName(), Date.now);
+  const config = flags.data === undefined && process.env.VIGIL_DATA === undefined ? loadCommandConfig(flags).config : undefined;
+  const dataDir = resolve(flags.data ?? process.env.VIGIL_DATA ?? config!.server.data);
+  const url = config?.server.storage;
+  return localTokenAdmin(command, dataDir, operatorName(), Date.now, url !== undefined ? { url } : {});
 }
 
 function addWhereOptions(cmd: Command): Command {

@@ -1,6 +1,6 @@
 // Storage on one SQLite file (better-sqlite3): the embedded default. Work is synchronous
-// inside each method; the Promise shape is the interface's, kept for a later PostgreSQL
-// implementation. Columns are snake_case, records camelCase; JSON columns hold JSON text.
+// inside each method; the Promise shape is the interface's, which PostgreSQL's needs.
+// Columns are snake_case, records camelCase; JSON columns hold JSON text.
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
@@ -27,6 +27,7 @@ import type {
   SilenceRecord,
   Storage,
 } from "../storage.js";
+import { checkEventData, checkFingerprintLists, checkLimit, checkOrder, printable } from "../record-checks.js";
 import { applyMigrations } from "./migrations.js";
 import { SqliteAuditStore } from "./sqlite-audit-store.js";
 import { SqliteTokenStore } from "./sqlite-token-store.js";
@@ -315,7 +316,7 @@ export class SqliteStorage implements Storage {
 
   appendEvent(event: NewJournalEvent): Promise<JournalEvent> {
     return this.attempt(`appendEvent(${printable(event?.kind)})`, () => {
-      if (!isPlainObject(event?.data)) throw new Error("event.data must be an object");
+      checkEventData(event?.data);
       const data = JSON.stringify(event.data);
       const result = this.insertEvent.run({
         ts: event.ts,
@@ -356,15 +357,13 @@ export class SqliteStorage implements Storage {
       filter("incident_id = @incidentId", "incidentId", query.incidentId);
       filter("node = @node", "node", query.node);
       filter("service = @service", "service", query.service);
-      if (query.order !== undefined && query.order !== "asc" && query.order !== "desc") {
-        throw new Error(`order must be "asc" or "desc", got ${printable(query.order)}`);
-      }
+      const order = checkOrder(query.order);
       // Journal order is append order (id): an event stamped earlier but stored later comes
       // later, which keeps "afterId" tailing and pagination consistent.
       const sql =
         "SELECT * FROM events" +
         (conditions.length > 0 ? ` WHERE ${conditions.join(" AND ")}` : "") +
-        ` ORDER BY id ${query.order === "desc" ? "DESC" : "ASC"} LIMIT @limit`;
+        ` ORDER BY id ${order} LIMIT @limit`;
       let statement = this.eventQueries.get(sql);
       if (!statement) {
         statement = this.db.prepare<[Params], EventRow>(sql);
@@ -544,11 +543,7 @@ export class SqliteStorage implements Storage {
 
   putNotificationLog(entry: NotificationLogEntry): Promise<void> {
     return this.attempt(`putNotificationLog(${printable(entry?.receiver)}, ${printable(entry?.groupKey)})`, () => {
-      for (const field of ["firing", "resolved"] as const) {
-        if (!Array.isArray(entry[field]) || !entry[field].every((f) => typeof f === "string")) {
-          throw new Error(`entry.${field} must be an array of fingerprints`);
-        }
-      }
+      checkFingerprintLists(entry);
       this.upsertNotificationLog.run({
         receiver: entry.receiver,
         groupKey: entry.groupKey,
@@ -771,21 +766,4 @@ function silenceFromRow(row: SilenceRow): SilenceRecord {
     createdAt: row.created_at,
     ...(row.expired_at !== null && { expiredAt: row.expired_at }),
   };
-}
-
-/** SQLite reads a negative LIMIT as "no limit", so a bad limit must fail here instead. */
-function checkLimit(limit: number | undefined, fallback: number): number {
-  if (limit === undefined) return fallback;
-  if (!Number.isInteger(limit) || limit < 0) {
-    throw new Error(`limit must be a non-negative integer, got ${printable(limit)}`);
-  }
-  return limit;
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function printable(value: unknown): string {
-  return typeof value === "string" ? JSON.stringify(value) : String(value);
 }
