@@ -6,11 +6,9 @@ import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import type {
   AlertRecord,
-  AlertState,
   EventQuery,
   IncidentQuery,
   IncidentRecord,
-  IncidentState,
   JournalEvent,
   NewIncident,
   PlacementRecord,
@@ -19,15 +17,14 @@ import type {
   NewSilence,
   NotificationLogEntry,
   NodeRecord,
-  NodeState,
   NotificationRecord,
   NotificationState,
-  ServiceHealth,
   ServiceRecord,
   SilenceRecord,
   Storage,
 } from "../storage.js";
 import { checkEventData, checkFingerprintLists, checkLimit, checkOrder, printable } from "../record-checks.js";
+import { alertFromRow, eventFromRow, incidentFromRow, nodeFromRow, notificationFromRow, serviceFromRow, silenceFromRow, type NodeRow, type NotificationRow } from "../record-rows.js";
 import { applyMigrations } from "./migrations.js";
 import { SqliteAuditStore } from "./sqlite-audit-store.js";
 import { SqliteTokenStore } from "./sqlite-token-store.js";
@@ -46,16 +43,6 @@ interface EventRow {
   node: string | null;
   service: string | null;
   data: string;
-}
-interface NodeRow {
-  name: string;
-  state: string;
-  since: number;
-  last_heartbeat: number | null;
-  agent_version: string | null;
-  outbox_id: string | null;
-  acked_seq: number;
-  processed_seq: number;
 }
 interface ServiceRow {
   name: string;
@@ -105,17 +92,6 @@ interface IncidentRow {
   localized_at: number | null;
   members: string;
   updated_at: number;
-}
-interface NotificationRow {
-  id: number;
-  receiver: string;
-  payload: string;
-  state: string;
-  attempts: number;
-  next_attempt_at: number;
-  last_error: string | null;
-  created_at: number;
-  sent_at: number | null;
 }
 
 interface NotificationLogRow {
@@ -327,7 +303,7 @@ export class SqliteStorage implements Storage {
         data,
       });
       // Built from what was stored, so the caller sees exactly what listEvents will return.
-      return eventFromRow({
+      return eventOf({
         id: Number(result.lastInsertRowid),
         ts: event.ts,
         kind: event.kind,
@@ -369,7 +345,7 @@ export class SqliteStorage implements Storage {
         statement = this.db.prepare<[Params], EventRow>(sql);
         this.eventQueries.set(sql, statement);
       }
-      return statement.all(params).map(eventFromRow);
+      return statement.all(params).map(eventOf);
     });
   }
 
@@ -408,7 +384,7 @@ export class SqliteStorage implements Storage {
   }
 
   listServices(): Promise<ServiceRecord[]> {
-    return this.attempt("listServices", () => this.selectServices.all().map(serviceFromRow));
+    return this.attempt("listServices", () => this.selectServices.all().map(serviceOf));
   }
 
   upsertAlert(alert: AlertRecord): Promise<void> {
@@ -434,7 +410,7 @@ export class SqliteStorage implements Storage {
         query.resolvedSince === undefined
           ? this.selectActiveAlerts.all()
           : this.selectAlertsWithResolvedSince.all({ resolvedSince: query.resolvedSince });
-      return rows.map(alertFromRow);
+      return rows.map(alertOf);
     });
   }
 
@@ -455,7 +431,7 @@ export class SqliteStorage implements Storage {
   getIncident(id: number): Promise<IncidentRecord | null> {
     return this.attempt(`getIncident(${printable(id)})`, () => {
       const row = this.selectIncident.get({ id });
-      return row ? incidentFromRow(row) : null;
+      return row ? incidentOf(row) : null;
     });
   }
 
@@ -467,7 +443,7 @@ export class SqliteStorage implements Storage {
         query.key === undefined
           ? this.selectIncidents.all(params)
           : this.selectIncidentsByKey.all({ ...params, key: query.key });
-      return rows.map(incidentFromRow);
+      return rows.map(incidentOf);
     });
   }
 
@@ -557,7 +533,7 @@ export class SqliteStorage implements Storage {
   createSilence(silence: NewSilence): Promise<SilenceRecord> {
     return this.attempt("createSilence", () => {
       const result = this.insertSilence.run(silenceParams(silence));
-      return silenceFromRow({ id: Number(result.lastInsertRowid), ...silenceRowFields(silence) });
+      return silenceOf({ id: Number(result.lastInsertRowid), ...silenceRowFields(silence) });
     });
   }
 
@@ -569,7 +545,7 @@ export class SqliteStorage implements Storage {
   }
 
   listSilences(): Promise<SilenceRecord[]> {
-    return this.attempt("listSilences", () => this.selectSilences.all().map(silenceFromRow));
+    return this.attempt("listSilences", () => this.selectSilences.all().map(silenceOf));
   }
 
   savePlacement(p: PlacementRecord): Promise<void> {
@@ -600,59 +576,6 @@ export class SqliteStorage implements Storage {
   }
 }
 
-function eventFromRow(row: EventRow): JournalEvent {
-  return {
-    id: row.id,
-    ts: row.ts,
-    kind: row.kind,
-    ...(row.incident_id !== null && { incidentId: row.incident_id }),
-    ...(row.node !== null && { node: row.node }),
-    ...(row.service !== null && { service: row.service }),
-    data: JSON.parse(row.data) as Record<string, unknown>,
-  };
-}
-
-function nodeFromRow(row: NodeRow): NodeRecord {
-  return {
-    name: row.name,
-    state: row.state as NodeState,
-    since: row.since,
-    lastHeartbeat: row.last_heartbeat,
-    agentVersion: row.agent_version,
-    outboxId: row.outbox_id,
-    ackedSeq: row.acked_seq,
-    processedSeq: row.processed_seq,
-  };
-}
-
-function serviceFromRow(row: ServiceRow): ServiceRecord {
-  return {
-    name: row.name,
-    node: row.node,
-    health: row.health as ServiceHealth,
-    since: row.since,
-    detail: row.detail,
-    pid: row.pid,
-    running: row.running !== 0,
-    updatedAt: row.updated_at,
-  };
-}
-
-function alertFromRow(row: AlertRow): AlertRecord {
-  return {
-    fingerprint: row.fingerprint,
-    labels: JSON.parse(row.labels) as Record<string, string>,
-    annotations: JSON.parse(row.annotations) as Record<string, string>,
-    state: row.state as AlertState,
-    activeAt: row.active_at,
-    firedAt: row.fired_at,
-    resolvedAt: row.resolved_at,
-    value: row.value,
-    updatedAt: row.updated_at,
-    ...(row.keep_firing_until !== null && { keepFiringUntil: row.keep_firing_until }),
-  };
-}
-
 function incidentParams(incident: NewIncident): Params {
   return { ...copyIncidentFields(incident), members: JSON.stringify(incident.members) };
 }
@@ -678,44 +601,6 @@ function copyIncidentFields(incident: NewIncident): NewIncident {
     localizedAt: incident.localizedAt,
     members: [...incident.members],
     updatedAt: incident.updatedAt,
-  };
-}
-
-function incidentFromRow(row: IncidentRow): IncidentRecord {
-  return {
-    id: row.id,
-    key: row.key,
-    kind: row.kind as IncidentRecord["kind"],
-    target: row.target,
-    node: row.node,
-    state: row.state as IncidentState,
-    title: row.title,
-    firstSignalAt: row.first_signal_at,
-    detectedAt: row.detected_at,
-    recoveredAt: row.recovered_at,
-    resolvedAt: row.resolved_at,
-    escalatedAt: row.escalated_at,
-    rootCause: row.root_cause,
-    rootKey: row.root_key,
-    cause: row.cause,
-    confidence: row.confidence,
-    localizedAt: row.localized_at,
-    members: JSON.parse(row.members) as string[],
-    updatedAt: row.updated_at,
-  };
-}
-
-function notificationFromRow(row: NotificationRow): NotificationRecord {
-  return {
-    id: row.id,
-    receiver: row.receiver,
-    payload: row.payload,
-    state: row.state as NotificationState,
-    attempts: row.attempts,
-    nextAttemptAt: row.next_attempt_at,
-    lastError: row.last_error,
-    createdAt: row.created_at,
-    sentAt: row.sent_at,
   };
 }
 
@@ -754,16 +639,24 @@ function silenceParams(silence: NewSilence): Params {
   };
 }
 
+/** SQLite keeps JSON in text columns and booleans as 0/1: decoded here, mapped by record-rows.ts. */
+function eventOf(row: EventRow): JournalEvent {
+  return eventFromRow({ ...row, data: JSON.parse(row.data) as Record<string, unknown> });
+}
+
+function serviceOf(row: ServiceRow): ServiceRecord {
+  return serviceFromRow({ ...row, running: row.running !== 0 });
+}
+
+function alertOf(row: AlertRow): AlertRecord {
+  return alertFromRow({ ...row, labels: JSON.parse(row.labels) as Record<string, string>, annotations: JSON.parse(row.annotations) as Record<string, string> });
+}
+
+function incidentOf(row: IncidentRow): IncidentRecord {
+  return incidentFromRow({ ...row, members: JSON.parse(row.members) as string[] });
+}
+
 /** Built from the row, so what createSilence returns is what listSilences will. */
-function silenceFromRow(row: SilenceRow): SilenceRecord {
-  return {
-    id: row.id,
-    matchers: JSON.parse(row.matchers) as SilenceRecord["matchers"],
-    startsAt: row.starts_at,
-    endsAt: row.ends_at,
-    createdBy: row.created_by,
-    comment: row.comment,
-    createdAt: row.created_at,
-    ...(row.expired_at !== null && { expiredAt: row.expired_at }),
-  };
+function silenceOf(row: SilenceRow): SilenceRecord {
+  return silenceFromRow({ ...row, matchers: JSON.parse(row.matchers) as SilenceRecord["matchers"] });
 }
