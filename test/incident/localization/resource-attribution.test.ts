@@ -105,6 +105,17 @@ test("a service seconds old that climbs to its limit and is killed: memory, with
   assert.equal(a.cause, "memory", a.phrase);
 });
 
+test("killed between two samples: the climb is projected to the exit, so the last sample's phase does not turn an OOM kill into a crash", () => {
+  // 16 MB/s from 50 MB, killed at 160 MB of its 170 MB limit 500 ms after the last sample
+  // (152 MB, 89%): the agent's 500 ms collector missed the last stretch.
+  const start = ONSET - 6875;
+  const rss = (t: number) => (t < start || t >= ONSET ? null : 50 * MB + ((t - start) / 1000) * 16 * MB);
+  const series = storeWith(replace(background(8), "service_memory_rss_bytes", rss), FROM, ONSET + 2000, 500);
+  const a = attributeCause(context({ series, limits: { memoryBytes: 170 * MB }, evidence: [ev("process-exited", "process exited (killed by SIGKILL)", ONSET)] }));
+  assert.equal(a.cause, "memory", a.phrase);
+  assert.match(a.phrase, /RSS 94(\.\d)?% of limit/);
+});
+
 test("a young series growing as young processes do, far from its limit, is no cause: the crash decides", () => {
   // db two minutes old: 46 MB, then 175 KB/s for the last 40 s, to 53 MB (33% of its limit).
   const start = ONSET - 120_000;

@@ -1,8 +1,8 @@
 // Memory: the service's resident set near its limit (a declared limit, else the node's
-// total) or climbing, or the node's memory used ratio high; abnormal for the series first.
+// total; a climb cut short by an exit is projected to the exit) or climbing, or the node's memory used ratio high; abnormal for the series first.
 import { formatBytes, formatRate, formatRatio } from "../../../detect/forecast/human-units.js";
 import type { AttributionContext, CauseCheck, CauseFinding } from "./cause.js";
-import { describe, serviceLabels, sinceText, wrongSince, latestValue, readResource, resourceScore, saturation, strongest, type ResourceReading } from "./resource-reading.js";
+import { describe, levelAtExit, serviceLabels, sinceText, wrongSince, latestValue, readResource, resourceScore, saturation, strongest, type ResourceReading } from "./resource-reading.js";
 
 export class MemoryCheck implements CauseCheck {
   readonly name = "memory";
@@ -16,7 +16,7 @@ export class MemoryCheck implements CauseCheck {
       const declared = ctx.limits.memoryBytes;
       const limit = declared ?? (node ? latestValue(ctx, "node_memory_total_bytes", { node }, ctx.onset) : null);
       for (const r of readResource(ctx, "service_memory_rss_bytes", labels, "up")) {
-        const fraction = limit ? r.abnormality.extreme / limit : null;
+        const fraction = limit ? Math.max(r.abnormality.extreme, levelAtExit(ctx, r) ?? 0) / limit : null;
         const sat = fraction === null ? null : saturation(fraction);
         const level =
           fraction === null

@@ -73,6 +73,27 @@ export function latestValue(ctx: AttributionContext, metric: string, labels: Lab
 }
 
 /**
+ * The level a climbing series had reached when its process exited. The OOM killer does not
+ * wait for the collector: the last sample before the kill can be up to one sample interval
+ * short of the level that killed it. A reading with a trend is projected along it from its
+ * last point before the first exit near the onset to the exit, at most one sample interval
+ * on; null without a trend, an exit or a point before it.
+ */
+export function levelAtExit(ctx: AttributionContext, reading: ResourceReading): number | null {
+  if (!reading.trend) return null;
+  const exit = ctx.evidence.find((e) => e.kind === "process-exited" && e.at >= ctx.onset - ctx.windows.leadMs && e.at <= ctx.now);
+  if (!exit) return null;
+  const points = reading.points;
+  let i = points.length - 1;
+  while (i >= 0 && points[i]!.ts > exit.at) i--;
+  if (i < 1) return null;
+  const last = points[i]!;
+  const interval = last.ts - points[i - 1]!.ts;
+  const gapMs = Math.min(exit.at - last.ts, interval);
+  return last.value + (reading.trend.perSecond * gapMs) / 1000;
+}
+
+/**
  * How close a level came to its limit, in [0, 1]: 0 up to 70% of it, 1 from 95% on, linear
  * between. Exhaustion rarely waits for 100%: allocators, GC and the kernel's reserves fail
  * earlier.
