@@ -520,6 +520,30 @@ const serverSchema = z.strictObject({
     .string()
     .regex(/^postgres(ql)?:\/\/\S+$/i, { error: 'expected a PostgreSQL URL such as "postgres://vigil:${VIGIL_DB_PASSWORD}@db:5432/vigil"' })
     .optional(),
+  /**
+   * A server on PostgreSQL storage is one replica of a cluster (src/replicas/): the replicas
+   * register in the database, one holds the leader lease and runs the control plane, the
+   * others stand by, send agents to the leader and take over when its lease lapses.
+   */
+  replica: z
+    .strictObject({
+      /** This replica's name, unique in the cluster. Default: "<hostname>:<listen port>". */
+      name: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, { error: "expected 1–128 letters, digits, dots, colons, dashes or underscores" }).optional(),
+      /** The base URL other replicas and agents reach this one at. Default: http(s)://<listen>. */
+      advertiseURL: z.string().regex(/^https?:\/\/\S+$/, { error: 'expected an http:// or https:// base URL such as "https://vigil-2.example.com:7070"' }).optional(),
+      /** The leader lease, timed by the database's clock; renewInterval + retryTimeout must stay below ttl (Patroni's rule). */
+      lease: z
+        .strictObject({
+          ttl: duration.default(4000),
+          renewInterval: duration.default(1000),
+          retryTimeout: duration.default(2000),
+        })
+        .prefault({})
+        .refine((l) => l.renewInterval + l.retryTimeout < l.ttl, {
+          message: "renewInterval + retryTimeout must be less than ttl, or a leader cut off from the database could act after its lease expired",
+        }),
+    })
+    .prefault({}),
   /** How often threshold and anomaly rules are evaluated. */
   evaluationInterval: duration.default(1000),
   /** How often forecast rules fit their trends. */

@@ -87,6 +87,12 @@ export interface AgentHubOptions {
   udpHeartbeatPort?: number;
   /** What became of one heartbeat datagram. */
   onHeartbeatDatagram?(result: "counted" | DatagramRejection): void;
+  /**
+   * On a replica of a cluster: the leader term actions carry (agents refuse one lower than
+   * the highest they have seen), or null once this replica may no longer act as leader —
+   * then no action is sent. Absent on a single server: actions carry no term.
+   */
+  leaderTerm?(): number | null;
 }
 
 interface PendingAction {
@@ -221,6 +227,8 @@ export class AgentHub {
     reason: string,
     options: { command?: string; actionId?: string } = {},
   ): Promise<ActionOutcome> {
+    const term = this.o.leaderTerm?.();
+    if (term === null) return Promise.resolve({ ok: false, error: "this replica no longer holds the leader lease: action not sent" });
     const session = this.sessions.get(node);
     if (!session) return Promise.resolve({ ok: false, error: `node ${node} is not connected` });
     const { command } = options;
@@ -232,7 +240,7 @@ export class AgentHub {
         resolve({ ok: false, error: `no result from node ${node} within ${timeoutMs}ms` });
       }, timeoutMs);
       this.pending.set(actionId, { node, resolve, timer });
-      this.send(session, { type: "action", v: PROTOCOL_VERSION, actionId, action, service, reason, ...(command !== undefined && { command }) });
+      this.send(session, { type: "action", v: PROTOCOL_VERSION, actionId, action, service, reason, ...(command !== undefined && { command }), ...(term !== undefined && { term }) });
     });
   }
 

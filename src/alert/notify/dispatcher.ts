@@ -29,7 +29,15 @@ export interface NotificationDispatcherOptions {
   notifierOptions?: Omit<NotifierOptions, "logger">;
   /** Delay between attempts; defaults to retryDelay's (1s doubling up to 60s). */
   backoff?: Partial<RetryBackoff>;
+  /**
+   * Asked before each attempt: false holds every delivery (a replica that no longer holds
+   * the leader lease must not notify; the new leader delivers the queue). Default: always.
+   */
+  mayDeliver?: () => boolean;
 }
+
+/** While deliveries are held (mayDeliver false), the queue is looked at again after this long. */
+const HELD_RESCAN_MS = 1000;
 
 /** lastError of a notification while an attempt is running; found after a restart, it means that attempt was cut off. */
 const IN_FLIGHT = "in flight:";
@@ -48,6 +56,7 @@ export class NotificationDispatcher {
   private readonly logger: Logger;
   private readonly deliveries = new Map<string, ReceiverDelivery>();
   private readonly backoff: Partial<RetryBackoff>;
+  private readonly mayDeliver: () => boolean;
 
   private started = false;
   private scanning: Promise<void> | null = null;
@@ -69,6 +78,7 @@ export class NotificationDispatcher {
     this.journal = options.journal;
     this.logger = options.logger.child({ component: "notify" });
     this.backoff = options.backoff ?? {};
+    this.mayDeliver = options.mayDeliver ?? (() => true);
     for (const [name, config] of Object.entries(this.receivers)) {
       try {
         const notifier =
@@ -130,7 +140,7 @@ export class NotificationDispatcher {
       if (!this.started) return;
       const now = this.clock.now();
       const heads = await this.pendingHeads();
-      const due = [...heads.values()].some((head) => this.dueAt(head) <= now);
+      const due = this.mayDeliver() && [...heads.values()].some((head) => this.dueAt(head) <= now);
       if (!due && this.scanning === null && this.workers.size === 0) return;
       this.wake();
     }
@@ -173,7 +183,9 @@ export class NotificationDispatcher {
     if (!this.started) return;
     const now = this.clock.now();
     let nextDue = Infinity;
-    for (const [receiver, head] of heads) {
+    const held = !this.mayDeliver();
+    if (held && heads.size > 0) nextDue = now + HELD_RESCAN_MS;
+    for (const [receiver, head] of held ? [] : heads) {
       if (this.workers.has(receiver)) continue; // its worker rescans when done
       const dueAt = this.dueAt(head);
       if (dueAt <= now) this.startWorker(receiver);
@@ -205,7 +217,7 @@ export class NotificationDispatcher {
 
   /** Delivers the receiver's queue oldest first, stopping at the first one not yet due (a failed one in backoff). */
   private async deliverQueue(receiver: string): Promise<void> {
-    while (this.started) {
+    while (this.started && this.mayDeliver()) {
       const head = (await this.pendingHeads()).get(receiver);
       if (head === undefined || this.dueAt(head) > this.clock.now()) return;
       await this.attempt(head);

@@ -32,7 +32,7 @@ interface Setup {
   dispatcher: NotificationDispatcher;
 }
 
-function setup(storage: Storage, clock: ManualClock, receivers: Receivers, notifiers?: Record<string, Notifier>): Setup {
+function setup(storage: Storage, clock: ManualClock, receivers: Receivers, notifiers?: Record<string, Notifier>, mayDeliver?: () => boolean): Setup {
   const journal = new Journal(storage, clock);
   const dispatcher = new NotificationDispatcher({
     storage,
@@ -41,6 +41,7 @@ function setup(storage: Storage, clock: ManualClock, receivers: Receivers, notif
     journal,
     logger: silentLogger(),
     ...(notifiers !== undefined && { notifiers }),
+    ...(mayDeliver !== undefined && { mayDeliver }),
   });
   return { storage, clock, journal, dispatcher };
 }
@@ -415,4 +416,31 @@ test("an interrupted last attempt leaves no attempts: the notification fails aft
   assert.equal(stored!.state, "failed");
   assert.match(stored!.lastError!, /^attempt 1 interrupted/);
   assert.equal((await second.storage.listEvents({ kinds: ["notify.failed"] })).length, 1);
+});
+
+test("while mayDeliver says no (a replica that lost the leader lease), nothing is sent; the queue is delivered once it says yes", async (t) => {
+  const receiver = await WebhookReceiver.start();
+  const storage = openSqliteStorage(":memory:");
+  let leader = false;
+  const { dispatcher, clock } = setup(storage, new ManualClock(), receiversFor(receiver.url), undefined, () => leader);
+  dispatcher.start();
+  t.after(async () => {
+    await dispatcher.stop();
+    await storage.close();
+    await receiver.close();
+  });
+  await dispatcher.enqueue("oncall", payload("firing"));
+  await dispatcher.drain();
+  clock.advance(5000);
+  await dispatcher.drain();
+  assert.equal(receiver.requests.length, 0, "held while not leader");
+  const [held] = await storage.listNotifications();
+  assert.equal(held!.state, "pending");
+  assert.equal(held!.attempts, 0, "a held notification uses up no attempt");
+  leader = true;
+  clock.advance(1000);
+  await dispatcher.drain();
+  assert.equal(receiver.requests.length, 1);
+  const [sent] = await storage.listNotifications();
+  assert.equal(sent!.state, "sent");
 });
