@@ -11,7 +11,6 @@ import {
   type AgentSettings,
   type Hello,
   type Sample,
-  type ServerMessage,
   type ServiceSnapshot,
   type UnsequencedMessage,
   type Welcome,
@@ -22,7 +21,6 @@ import { ActionExecutor, type ActionOutcome } from "./action-executor.js";
 import { readCredential, writeCredential } from "./credential-file.js";
 import { LeaderTermFence } from "./leader-term-fence.js";
 import { readOnlyView } from "./read-only.js";
-import { plainServerUrlRefusal } from "../security/plain-transport.js";
 import { collectAll, createHostCollectors } from "./collectors/index.js";
 import type { Collector } from "./collectors/collector.js";
 import { Outbox } from "./outbox.js";
@@ -30,7 +28,8 @@ import { probePeer } from "./peer-prober.js";
 import { ProbeListener } from "./probe-listener.js";
 import { ProbeRunner } from "./probe-runner.js";
 import { createProbe, type HealthCheck } from "./probes/index.js";
-import { ServerConnection } from "./server-connection.js";
+import { ServerConnection, type AgentBoundMessage } from "./server-connection.js";
+import { configuredServers } from "./server-list.js";
 import { HeartbeatRoute, MAX_UNCONFIRMED } from "./heartbeat-route.js";
 import { UdpHeartbeatSender } from "./udp-heartbeat-sender.js";
 import { SnapshotStore } from "./snapshot-store.js";
@@ -42,7 +41,11 @@ import { ServiceProxies } from "../chaos/proxy/service-proxies.js";
 export const AGENT_VERSION = "0.1.0";
 
 export interface AgentOptions {
-  server: string;
+  /**
+   * The server, or the server replicas' URLs in the order to try them (http(s):// base URLs
+   * or ws(s):// agent websocket URLs); the welcome may add more (server-list.ts).
+   */
+  server: string | readonly string[];
   node: string;
   dataDir: string;
   outboxMaxMessages?: number;
@@ -105,9 +108,9 @@ export class Agent {
   private connectionGeneration = 0;
 
   constructor(private readonly o: AgentOptions) {
-    // Refused before anything is created on disk.
-    const plainRefusal = plainServerUrlRefusal(o.server, o.insecure === true);
-    if (plainRefusal !== null) throw new Error(plainRefusal);
+    // Refused before anything is created on disk: every URL, the error naming the bad one.
+    const serverUrls = typeof o.server === "string" ? [o.server] : [...o.server];
+    configuredServers(serverUrls, o.insecure === true);
     this.clock = o.clock ?? systemClock;
     this.logger = o.logger.child({ component: "agent", node: o.node });
     this.credential = o.credential ?? readCredential(o.dataDir);
@@ -151,7 +154,7 @@ export class Agent {
         this.enqueue({ type: "event", v: PROTOCOL_VERSION, kind, ...(service !== undefined && { service }), ts: this.clock.now(), data }),
     });
     this.connection = new ServerConnection({
-      url: o.server,
+      urls: serverUrls,
       clock: this.clock,
       logger: this.logger,
       hello: () => this.hello(),
@@ -167,7 +170,8 @@ export class Agent {
         return secret === null ? null : `Bearer ${secret}`;
       },
     });
-    if (o.insecure && /^(http|ws):/.test(o.server)) this.logger.warn({ server: o.server }, "--insecure: connecting to the server in plain text; its traffic and this agent's credential can be read and changed on the way");
+    const plain = serverUrls.filter((url) => /^(http|ws):/.test(url));
+    if (o.insecure && plain.length > 0) this.logger.warn({ servers: plain }, "--insecure: connecting to the server in plain text; its traffic and this agent's credential can be read and changed on the way");
     this.wireSupervisor();
   }
 
@@ -204,7 +208,7 @@ export class Agent {
 
   // ---- server messages ----
 
-  private onServerMessage(m: ServerMessage): void {
+  private onServerMessage(m: AgentBoundMessage): void {
     switch (m.type) {
       case "welcome":
         return void this.onWelcome(m).catch((err) => this.logger.error({ err }, "applying welcome failed"));
@@ -255,7 +259,8 @@ export class Agent {
     this.udpSender = null;
     this.heartbeatRoute.welcomed(false);
     if (!offer) return;
-    UdpHeartbeatSender.open(this.o.server, offer).then(
+    // To the host of the server that welcomed this connection, which may be any replica.
+    UdpHeartbeatSender.open(this.connection.currentServer().base, offer).then(
       (sender) => {
         if (generation !== this.connectionGeneration) return sender.close();
         this.udpSender = sender;

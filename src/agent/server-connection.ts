@@ -1,41 +1,48 @@
 // The agent's websocket to the server: connects, says hello, hands every valid server frame
-// to the agent, and reconnects with jittered exponential backoff whenever the link breaks or
-// goes silent. What must not be lost is the outbox's job (resent after welcome), not this one.
+// to the agent, and reconnects whenever the link breaks or goes silent. With several server
+// replicas it moves on through their URLs and follows redirects to a node's owner; where to
+// go next and after how long is ServerList's decision (server-list.ts), this file only acts
+// on it. What must not be lost is the outbox's job (resent after welcome), not this one.
 //
 // Latency: ws turns on TCP_NODELAY for every socket it opens (WebSocket#setSocket calls
 // socket.setNoDelay()), so small frames go out without Nagle's delay; per-message deflate
 // is off because compressing small frames costs more latency than it saves.
 import type { SecureContextOptions } from "node:tls";
 import { WebSocket, type RawData } from "ws";
-import { plainServerUrlRefusal } from "../security/plain-transport.js";
 import {
   AGENT_MAX_FRAME_BYTES,
-  AGENT_WS_PATH,
   parseMessage,
   serverMessageSchema,
   type AgentMessage,
   type Hello,
+  type RedirectMessage,
   type ServerMessage,
 } from "../protocol/messages.js";
 import type { Clock, TimerHandle } from "../util/clock.js";
 import type { Logger } from "../util/logger.js";
+import type { ServerAddress } from "./server-address.js";
+import { ServerList } from "./server-list.js";
 
-export const RECONNECT_INITIAL_MS = 100;
-export const RECONNECT_MAX_MS = 5_000;
 export const DEFAULT_IDLE_TIMEOUT_MS = 10_000;
 /** How long stop() waits for the server to answer the close frame before cutting the socket. */
 const CLOSE_GRACE_MS = 1_000;
 /** An opening handshake (TCP, TLS, HTTP upgrade) that takes longer is abandoned and retried. */
 export const HANDSHAKE_TIMEOUT_MS = 10_000;
 
+/** What the connection hands to the agent: every server message but redirects, which it follows itself. */
+export type AgentBoundMessage = Exclude<ServerMessage, RedirectMessage>;
+
 export interface ServerConnectionOptions {
-  /** ws(s)://host:port/api/v1/agent/ws, or the server's http(s) base URL. */
-  url: string;
+  /**
+   * The server replicas, tried in this order: each ws(s)://host:port/api/v1/agent/ws or a
+   * server's http(s) base URL. Every one is checked at construction (an Error names the bad one).
+   */
+  urls: readonly string[];
   clock: Clock;
   logger: Logger;
   /** Builds the hello sent first on every new connection. */
   hello: () => Hello;
-  onMessage: (message: ServerMessage) => void;
+  onMessage: (message: AgentBoundMessage) => void;
   /** Called after hello was sent on a new connection. */
   onOpen?: () => void;
   /** Called when a connection whose onOpen ran closes (not for failed connection attempts). */
@@ -48,40 +55,8 @@ export interface ServerConnectionOptions {
   tls?: SecureContextOptions;
   /** The Authorization header of each connect (the agent's credential or enrollment token). */
   authorization?: () => string | null;
-  /** Connect in plain text to a server that is not on loopback (`--insecure`). */
+  /** Connect in plain text to a server that is not on loopback (`--insecure`); applies to redirects and learned replicas too. */
   insecure?: boolean;
-}
-
-/**
- * The wait before reconnect attempt `attempt` (0-based): the ceiling doubles from 100 ms up
- * to 5 s, and the wait is drawn uniformly from [ceiling/2, ceiling] ("equal jitter"), so that
- * agents cut off together by a server restart do not all come back in the same instant.
- */
-export function reconnectDelay(attempt: number, random: () => number): number {
-  const ceiling = Math.min(RECONNECT_MAX_MS, RECONNECT_INITIAL_MS * 2 ** Math.max(0, attempt));
-  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
-}
-
-/** Turns the configured server address into the agent websocket URL. */
-export function agentWebSocketUrl(url: string): string {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new Error(`server URL ${JSON.stringify(url)} is not a valid URL (expected e.g. http://127.0.0.1:7070)`);
-  }
-  switch (parsed.protocol) {
-    case "ws:":
-    case "wss:":
-      return parsed.href;
-    case "http:":
-    case "https:":
-      parsed.protocol = parsed.protocol === "https:" ? "wss:" : "ws:";
-      parsed.pathname = parsed.pathname.replace(/\/+$/, "") + AGENT_WS_PATH;
-      return parsed.href;
-    default:
-      throw new Error(`server URL ${JSON.stringify(url)} must start with http://, https://, ws:// or wss://`);
-  }
 }
 
 function frameText(data: RawData): string {
@@ -91,35 +66,39 @@ function frameText(data: RawData): string {
 }
 
 export class ServerConnection {
-  readonly url: string;
+  private readonly servers: ServerList;
   private readonly idleTimeoutMs: number;
-  private readonly random: () => number;
   private readonly logger: Logger;
   private socket: WebSocket | null = null;
   private started = false;
   private stopped = false;
-  /** Reconnect attempts since the last welcome; drives the backoff. */
-  private attempt = 0;
   private failedAttemptsLogged = false;
   private reconnectTimer: TimerHandle | null = null;
   private lastFrameAt = 0;
   private lastRefusal: string | null = null;
 
   constructor(private readonly options: ServerConnectionOptions) {
-    this.url = agentWebSocketUrl(options.url);
-    const refusal = plainServerUrlRefusal(options.url, options.insecure === true);
-    if (refusal !== null) throw new Error(refusal);
+    this.servers = new ServerList(options.urls, { insecure: options.insecure === true, random: options.random ?? Math.random });
     this.idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
     if (!(this.idleTimeoutMs > 0)) throw new Error(`idleTimeoutMs must be a positive number of ms, got ${options.idleTimeoutMs}`);
-    this.random = options.random ?? Math.random;
-    this.logger = options.logger.child({ component: "server-connection", url: this.url });
+    this.logger = options.logger.child({ component: "server-connection" });
+  }
+
+  /** The server connected to (or being connected to): where UDP heartbeats go after its welcome. */
+  currentServer(): ServerAddress {
+    return this.servers.current();
+  }
+
+  /** The server list: configured URLs first, then the replicas the last welcome named. */
+  knownServers(): readonly ServerAddress[] {
+    return this.servers.all();
   }
 
   /** Connects, and keeps reconnecting until stop(). Calling it again does nothing. */
   start(): void {
     if (this.started || this.stopped) return;
     this.started = true;
-    this.connect();
+    this.connect(this.servers.current());
   }
 
   isOpen(): boolean {
@@ -160,13 +139,14 @@ export class ServerConnection {
     });
   }
 
-  private connect(): void {
+  private connect(server: ServerAddress): void {
     this.reconnectTimer = null;
     const { clock } = this.options;
+    const logger = this.logger.child({ url: server.ws });
     let socket: WebSocket;
     try {
       const authorization = this.options.authorization?.() ?? null;
-      socket = new WebSocket(this.url, {
+      socket = new WebSocket(server.ws, {
         perMessageDeflate: false,
         maxPayload: AGENT_MAX_FRAME_BYTES,
         handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
@@ -174,8 +154,8 @@ export class ServerConnection {
         ...(authorization !== null && { headers: { authorization } }),
       });
     } catch (err) {
-      this.logger.error({ err }, "cannot create a websocket to the server; retrying with backoff");
-      this.scheduleReconnect();
+      logger.error({ err }, "cannot create a websocket to the server; retrying with backoff");
+      this.connectNext();
       return;
     }
     this.socket = socket;
@@ -183,22 +163,24 @@ export class ServerConnection {
     let opened = false;
     /** onClose pairs with onOpen: only a connection the agent was told about is reported closed. */
     let announced = false;
+    /** The server redirected this connection: the agent is leaving it for the next server. */
+    let redirected = false;
     let lastError: string | undefined;
     // Pinging three times per idle window makes a live server answer (pong) well within it,
     // whatever its own ping policy; the same tick also bounds how long a handshake may hang.
-    const ticker = clock.setInterval(() => this.tick(socket), Math.max(1, Math.floor(this.idleTimeoutMs / 3)));
+    const ticker = clock.setInterval(() => this.tick(socket, logger), Math.max(1, Math.floor(this.idleTimeoutMs / 3)));
     const sawFrame = () => (this.lastFrameAt = clock.now());
 
     socket.on("open", () => {
       opened = true;
       sawFrame();
-      this.logger.info("connected to server");
+      logger.info("connected to server");
       this.failedAttemptsLogged = false;
       let hello: Hello;
       try {
         hello = this.options.hello();
       } catch (err) {
-        this.logger.error({ err }, "cannot build hello; closing the connection");
+        logger.error({ err }, "cannot build hello; closing the connection");
         socket.close(1011, "agent cannot build hello");
         return;
       }
@@ -208,24 +190,31 @@ export class ServerConnection {
     });
     socket.on("message", (data, isBinary) => {
       sawFrame();
+      if (redirected) return;
       if (isBinary) {
-        this.logger.warn("ignoring a binary frame from the server (the protocol is JSON text)");
+        logger.warn("ignoring a binary frame from the server (the protocol is JSON text)");
         return;
       }
       const raw = frameText(data);
       const parsed = parseMessage(serverMessageSchema, raw);
       if (!parsed.ok) {
-        this.logger.warn({ error: parsed.error, frame: raw.slice(0, 200) }, "ignoring an invalid frame from the server");
+        logger.warn({ error: parsed.error, frame: raw.slice(0, 200) }, "ignoring an invalid frame from the server");
+        return;
+      }
+      const message = parsed.message;
+      if (message.type === "redirect") {
+        redirected = true;
+        this.followRedirect(socket, message, logger);
         return;
       }
       // A welcome proves the server accepted this agent, not just the TCP connection; only
       // then is the backoff reset, so a server that accepts and immediately drops connections
       // is still retried ever more slowly.
-      if (parsed.message.type === "welcome") {
-        this.attempt = 0;
+      if (message.type === "welcome") {
         this.lastRefusal = null;
+        this.learnReplicas(message.replicas, logger);
       }
-      this.callback("onMessage", () => this.options.onMessage(parsed.message));
+      this.callback("onMessage", () => this.options.onMessage(message));
     });
     socket.on("ping", sawFrame);
     socket.on("pong", sawFrame);
@@ -246,7 +235,7 @@ export class ServerConnection {
         }
         lastError = `server refused this agent (HTTP ${res.statusCode}): ${reason}`;
         // Logged again only when the reason changes: the agent keeps retrying every few seconds.
-        if (!this.stopped && reason !== this.lastRefusal) this.logger.error({ status: res.statusCode, reason }, "server refused this agent");
+        if (!this.stopped && reason !== this.lastRefusal) logger.error({ status: res.statusCode, reason }, "server refused this agent");
         this.lastRefusal = reason;
         req.destroy();
       });
@@ -254,26 +243,59 @@ export class ServerConnection {
     socket.on("close", (code, reason) => {
       ticker.cancel();
       if (this.socket === socket) this.socket = null;
-      if (opened) {
-        const log = this.stopped ? this.logger.info.bind(this.logger) : this.logger.warn.bind(this.logger);
+      if (redirected) {
+        logger.debug({ code }, "left the server after its redirect");
+      } else if (opened) {
+        const log = this.stopped ? logger.info.bind(logger) : logger.warn.bind(logger);
         log({ code, reason: reason.toString(), error: lastError }, "connection to server closed");
-        if (announced) this.callback("onClose", () => this.options.onClose?.());
       } else if (!this.stopped && !this.failedAttemptsLogged) {
         // Only the first failure of a streak is worth a warning; the rest would repeat it every 5 s.
         this.failedAttemptsLogged = true;
-        this.logger.warn({ error: lastError }, "cannot connect to server; retrying with backoff");
+        logger.warn({ error: lastError }, "cannot connect to server; retrying with backoff");
       } else {
-        this.logger.debug({ error: lastError }, "connection attempt failed");
+        logger.debug({ error: lastError }, "connection attempt failed");
       }
-      if (!this.stopped) this.scheduleReconnect();
+      if (announced) this.callback("onClose", () => this.options.onClose?.());
+      if (!this.stopped) this.connectNext();
     });
   }
 
-  private tick(socket: WebSocket): void {
+  /**
+   * Leaves a server that sent a redirect: for its target (at once) when the list allows it,
+   * else for the next server of the list. The close frame is given a short grace, not ws's
+   * 30 s, since the agent is going elsewhere anyway.
+   */
+  private followRedirect(socket: WebSocket, m: RedirectMessage, logger: Logger): void {
+    const verdict = this.servers.redirected(m.url);
+    if (verdict.follow) {
+      logger.info({ to: verdict.target.ws, owner: m.owner, reason: m.reason }, "redirected by the server to the node's owner replica");
+    } else {
+      logger.warn({ to: m.url, owner: m.owner, reason: m.reason }, verdict.warning);
+    }
+    const grace = this.options.clock.setTimeout(() => socket.terminate(), CLOSE_GRACE_MS);
+    socket.once("close", () => grace.cancel());
+    socket.close(1000, "agent follows a redirect");
+  }
+
+  /** A welcome's list of replicas becomes the agent's list (after the configured URLs). */
+  private learnReplicas(replicas: readonly string[] | undefined, logger: Logger): void {
+    const before = this.servers.all().map((s) => s.ws).join(" ");
+    const { refused } = this.servers.welcomed(replicas);
+    for (const reason of refused) logger.warn({ reason }, "ignoring a server replica the welcome named");
+    const after = this.servers.all().map((s) => s.ws);
+    if (after.join(" ") !== before) logger.info({ servers: after }, "server list updated from the welcome's replicas");
+  }
+
+  private connectNext(): void {
+    const next = this.servers.disconnected();
+    this.reconnectTimer = this.options.clock.setTimeout(() => this.connect(next.server), next.waitMs);
+  }
+
+  private tick(socket: WebSocket, logger: Logger): void {
     if (socket !== this.socket) return;
     const silentFor = this.options.clock.now() - this.lastFrameAt;
     if (silentFor >= this.idleTimeoutMs) {
-      this.logger.warn({ silentForMs: silentFor }, "no frame from the server within the idle timeout; reconnecting");
+      logger.warn({ silentForMs: silentFor }, "no frame from the server within the idle timeout; reconnecting");
       socket.terminate();
       return;
     }
@@ -281,15 +303,9 @@ export class ServerConnection {
       try {
         socket.ping();
       } catch (err) {
-        this.logger.debug({ err }, "ping failed");
+        logger.debug({ err }, "ping failed");
       }
     }
-  }
-
-  private scheduleReconnect(): void {
-    const delay = reconnectDelay(this.attempt, this.random);
-    this.attempt++;
-    this.reconnectTimer = this.options.clock.setTimeout(() => this.connect(), delay);
   }
 
   private callback(name: string, fn: () => void): void {

@@ -1,5 +1,6 @@
 // `vigil agent --server URL --node NAME`: collectors, probes, supervision and the outbox
 // on one node; its services and settings come from the server in the welcome message.
+// Several server replicas: --server repeated or comma-separated (also in $VIGIL_SERVER).
 // Transport and identity: --ca/--cert/--key for TLS and mTLS, --enroll-token on the first
 // start, --insecure for plain text to a non-loopback server, --read-only to never act.
 import { resolve } from "node:path";
@@ -8,10 +9,12 @@ import { loadConfigFile } from "../config/load.js";
 import { defaultNodeName } from "../server/server.js";
 import { agentTlsOptions, type AgentTlsSettings } from "../security/tls-files.js";
 import { createLogger } from "../util/logger.js";
-import { serverUrl, type CommonFlags } from "./options.js";
+import { agentServerUrls, type CommonFlags } from "./options.js";
 import { runUntilSignal } from "./run-until-signal.js";
 
-export interface AgentFlags extends CommonFlags {
+export interface AgentFlags extends Omit<CommonFlags, "server"> {
+  /** Every --server given (each may hold several comma-separated URLs). */
+  server?: string[];
   node?: string;
   outboxMaxMessages?: string;
   probeListen?: string;
@@ -39,7 +42,7 @@ function tlsSettings(flags: AgentFlags): AgentTlsSettings {
 
 export async function agentCommand(flags: AgentFlags): Promise<void> {
   const node = flags.node ?? process.env.VIGIL_NODE ?? defaultNodeName();
-  const server = serverUrl(flags);
+  const servers = agentServerUrls(flags);
   const dataDir = resolve(flags.data ?? process.env.VIGIL_AGENT_DATA ?? "./vigil-agent-data");
   const max = flags.outboxMaxMessages ?? process.env.VIGIL_OUTBOX_MAX_MESSAGES;
   const outboxMaxMessages = max === undefined ? undefined : Number(max);
@@ -51,7 +54,7 @@ export async function agentCommand(flags: AgentFlags): Promise<void> {
   const logger = createLogger();
   const probeListen = flags.probeListen ?? process.env.VIGIL_PROBE_LISTEN;
   const agent = new Agent({
-    server,
+    server: servers,
     node,
     dataDir,
     logger,
@@ -63,6 +66,6 @@ export async function agentCommand(flags: AgentFlags): Promise<void> {
     ...(probeListen !== undefined && { probeListen }),
   });
   await agent.start();
-  console.log(`Vigil agent ${node} reporting to ${server} (data: ${dataDir})${flags.readOnly ? ", read-only" : ""}`);
+  console.log(`Vigil agent ${node} reporting to ${servers.join(", ")} (data: ${dataDir})${flags.readOnly ? ", read-only" : ""}`);
   runUntilSignal(() => agent.stop(), (m) => logger.info(m));
 }

@@ -47,7 +47,11 @@ program
 program
   .command("agent")
   .description("run the agent of one node")
-  .option("--server <url>", "server URL (default: $VIGIL_SERVER or http://127.0.0.1:7070)")
+  .option(
+    "--server <url>",
+    "server URL; several replicas: repeat --server or separate URLs with commas, tried in order (default: $VIGIL_SERVER, comma-separated, or http://127.0.0.1:7070)",
+    (url: string, previous: string[] | undefined) => [...(previous ?? []), url],
+  )
   .option("--token <token>", "API token (default: $VIGIL_TOKEN)")
   .option("--node <name>", "this node's name (default: $VIGIL_NODE or the hostname)")
   .option("--data <dir>", "agent data directory: outbox and service logs (default: $VIGIL_AGENT_DATA or ./vigil-agent-data)")

@@ -61,6 +61,27 @@ export function serverUrl(flags: CommonFlags, fallbackListen = "127.0.0.1:7070")
   return url.replace(/\/+$/, "");
 }
 
+/**
+ * The agent's server replicas, in the order to try them: every --server (repeatable, and each
+ * may list several URLs separated by commas), else $VIGIL_SERVER (comma-separated), else
+ * http://127.0.0.1:7070. An empty entry ("a,,b", a trailing comma) is an error naming where.
+ */
+export function agentServerUrls(flags: { server?: readonly string[] }, env: string | undefined = process.env.VIGIL_SERVER): string[] {
+  const [source, values] =
+    flags.server !== undefined && flags.server.length > 0
+      ? (["--server", flags.server] as const)
+      : env !== undefined && env.trim() !== ""
+        ? (["$VIGIL_SERVER", [env]] as const)
+        : (["the default", ["http://127.0.0.1:7070"]] as const);
+  return values.flatMap((value) => {
+    const urls = value.split(",").map((url) => url.trim());
+    if (urls.some((url) => url === "")) {
+      throw new Error(`${source}: an empty server URL in ${JSON.stringify(value)} (list several replicas' URLs separated by commas, or repeat --server)`);
+    }
+    return urls.map((url) => url.replace(/\/+$/, ""));
+  });
+}
+
 /** Where a client command calls, with which token: --server / $VIGIL_SERVER, --token / $VIGIL_TOKEN. */
 export function apiTarget(flags: CommonFlags): ApiTarget {
   const token = flags.token ?? process.env.VIGIL_TOKEN;

@@ -247,7 +247,32 @@ export const welcomeSchema = z.object({
       key: z.string().regex(/^[0-9a-f]{32}$/, "expected 16 bytes in hex"),
     })
     .optional(),
+  /**
+   * The base URLs (http(s):// or ws(s)://) of the live server replicas, this one included
+   * (issue 11). The agent replaces the replicas it learned before with these and keeps its
+   * configured URLs first, so that an agent configured with one URL still finds the others
+   * when that one dies. Absent (a single server): the agent's list stays as it is.
+   */
+  replicas: z.array(z.string().min(1).max(2048)).max(256).optional(),
 });
+
+/**
+ * Sent instead of `welcome` by a replica that does not own the node (issue 11, nodes are
+ * spread over replicas by rendezvous hashing): the agent connects to `url` next, at once.
+ * The agent refuses a URL that its own TLS rules refuse (no plain text beyond loopback
+ * without --insecure), and follows at most 3 redirects in a row without a welcome.
+ */
+export const redirectSchema = z.object({
+  type: z.literal("redirect"),
+  v: version,
+  /** The owner replica's base URL (http(s)://HOST:PORT) or agent websocket URL (ws(s)://...). */
+  url: z.string().min(1).max(2048),
+  /** The owner replica's name, for logs. */
+  owner: z.string(),
+  /** Why, for logs (e.g. "node-a belongs to replica r2"). */
+  reason: z.string().default(""),
+});
+export type RedirectMessage = z.infer<typeof redirectSchema>;
 
 /**
  * Which way the server now counts this connection's heartbeats: `udp` once the first
@@ -329,6 +354,7 @@ export const errorSchema = z.object({ type: z.literal("error"), v: version, erro
 
 export const serverMessageSchema = z.discriminatedUnion("type", [
   welcomeSchema,
+  redirectSchema,
   servicesSchema,
   actionSchema,
   indirectProbeSchema,

@@ -10,11 +10,7 @@ import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
 import { WebSocketServer, type WebSocket } from "ws";
 import { pino } from "pino";
-import {
-  ServerConnection,
-  agentWebSocketUrl,
-  reconnectDelay,
-} from "../../src/agent/server-connection.js";
+import { ServerConnection } from "../../src/agent/server-connection.js";
 import { AGENT_WS_PATH, PROTOCOL_VERSION, type Hello, type ServerMessage } from "../../src/protocol/messages.js";
 import { ManualClock, systemClock, type Clock } from "../../src/util/clock.js";
 import { silentLogger, type Logger } from "../../src/util/logger.js";
@@ -116,7 +112,7 @@ function connect(
 ): Harness {
   const harness: Harness = { connection: null as unknown as ServerConnection, messages: [], opens: 0, closes: 0 };
   harness.connection = new ServerConnection({
-    url,
+    urls: [url],
     clock: options.clock ?? systemClock,
     logger: options.logger ?? silentLogger(),
     hello,
@@ -290,25 +286,13 @@ test("a server that answers keeps the connection alive past the idle timeout", a
   assert.equal(h.closes, 0);
 });
 
-test("backoff doubles from 100 ms to at most 5 s, jittered within the upper half", () => {
-  assert.equal(reconnectDelay(0, () => 0), 50);
-  assert.equal(reconnectDelay(0, () => 1), 100);
-  assert.equal(reconnectDelay(1, () => 1), 200);
-  assert.equal(reconnectDelay(3, () => 0.5), 600);
-  assert.equal(reconnectDelay(6, () => 1), 5000);
-  assert.equal(reconnectDelay(60, () => 0), 2500);
-  assert.equal(reconnectDelay(2000, () => 0.999), 4998);
-});
-
-test("server URLs: http(s) bases become the agent websocket path; bad ones are named", () => {
-  assert.equal(agentWebSocketUrl("http://127.0.0.1:7070"), `ws://127.0.0.1:7070${AGENT_WS_PATH}`);
-  assert.equal(agentWebSocketUrl("https://vigil.example.com/prefix/"), `wss://vigil.example.com/prefix${AGENT_WS_PATH}`);
-  assert.equal(agentWebSocketUrl(`ws://10.0.0.5:7070${AGENT_WS_PATH}`), `ws://10.0.0.5:7070${AGENT_WS_PATH}`);
-  assert.throws(() => agentWebSocketUrl("ftp://host"), /"ftp:\/\/host" must start with http:\/\/, https:\/\/, ws:\/\/ or wss:\/\//);
-  assert.throws(() => agentWebSocketUrl("127.0.0.1:7070"), /"127\.0\.0\.1:7070"/);
-  assert.throws(() => agentWebSocketUrl("not a url"), /"not a url" is not a valid URL/);
+test("a bad server URL is refused at construction, naming it", () => {
   assert.throws(
-    () => new ServerConnection({ url: "nope", clock: systemClock, logger: silentLogger(), hello, onMessage: () => {} }),
+    () => new ServerConnection({ urls: ["nope"], clock: systemClock, logger: silentLogger(), hello, onMessage: () => {} }),
     /not a valid URL/,
+  );
+  assert.throws(
+    () => new ServerConnection({ urls: ["http://127.0.0.1:7070", "http://192.0.2.10:7070"], clock: systemClock, logger: silentLogger(), hello, onMessage: () => {} }),
+    /server URL 2 of 2 \(http:\/\/192\.0\.2\.10:7070\): refusing to connect/,
   );
 });
