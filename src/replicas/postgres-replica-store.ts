@@ -8,6 +8,11 @@
 //   a new tenure (the holder changes, or the lease had expired) gets term + 1, a renewal keeps
 //   the term; the row is never deleted and its term never goes back (triggers of migration 2),
 //   so every term is handed out once: it is the fencing token of the leader's actions.
+// Each statement reads the database's clock once, now() (its start): also after waiting for
+// another replica's row lock, expiry is judged at that one instant, never at two (a takeover
+// judged "expired" for the holder but "not expired" for the term would reuse a term). So a
+// renewal queued behind a lock from before its lease ran out keeps the term: safe, since
+// nobody could change the row meanwhile, and the lease it writes is counted from that start.
 // Every call is bounded by `timeoutMs` (connecting, the statement, waiting for its answer): an
 // attempt on the lease that takes longer is `{ failed }`, as LeaderLease expects. "Failed" means
 // "unknown": the statement may still have taken effect (the server cancels it at the same
