@@ -99,7 +99,10 @@ function describeFailure(err: unknown, timeoutMs: number): string {
  * delay renewals), every call bounded by `timeoutMs` (use LeaderLease's retryTimeoutMs). The
  * schema must be current: open the storage first, which migrates it.
  */
-export function openReplicaStore(url: string, options: { timeoutMs: number }): PostgresReplicaStore {
+export function openReplicaStore(
+  url: string,
+  options: { timeoutMs: number; onIdleClientError?: (err: Error) => void },
+): PostgresReplicaStore {
   let where: string;
   try {
     where = describePostgresUrl(parsePostgresUrl(url));
@@ -110,6 +113,7 @@ export function openReplicaStore(url: string, options: { timeoutMs: number }): P
     max: STORE_POOL_SIZE,
     connectTimeoutMs: options.timeoutMs,
     statementTimeoutMs: options.timeoutMs,
+    ...(options.onIdleClientError && { onIdleClientError: options.onIdleClientError }),
   });
   return new PostgresReplicaStore(pool, options.timeoutMs, where);
 }

@@ -78,7 +78,8 @@ export class ReplicaMembership {
 
   /**
    * Stops acting as leader (leaderTerm() is null from now on), then releases the lease so that
-   * another replica takes over at once, and leaves the live replicas. Idempotent. Does not close the store.
+   * another replica takes over at once, and leaves the live replicas. Waits for an attempt in
+   * flight first (each statement is bounded by the retry timeout). Idempotent. Does not close the store.
    */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
