@@ -26,6 +26,17 @@ export const systemClock: Clock = {
   },
 };
 
+/**
+ * The system clock's timers, with a time that never jumps: the epoch ms at process start plus
+ * the monotonic time since (performance.now()). For durations that must not follow a step of
+ * the wall clock (NTP, an operator), such as how long ago the leader lease was last renewed.
+ */
+export const monotonicClock: Clock = {
+  now: () => performance.timeOrigin + performance.now(),
+  setTimeout: systemClock.setTimeout,
+  setInterval: systemClock.setInterval,
+};
+
 interface ManualTimer {
   id: number;
   due: number;

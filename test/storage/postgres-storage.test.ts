@@ -118,6 +118,18 @@ describe("PostgreSQL storage", { skip: skipPostgres && "no PostgreSQL (see the n
       }
     });
 
+    it("a pool with a statement timeout ends a statement that runs longer, and refuses a bad timeout", async () => {
+      const url = await fresh();
+      const pool = createPool(url, { max: 1, statementTimeoutMs: 300 });
+      try {
+        await assert.rejects(pool.query("SELECT pg_sleep(30)"), /canceling statement due to statement timeout|Query read timeout/);
+        assert.deepEqual((await pool.query("SELECT 1 AS one")).rows, [{ one: 1 }], "the pool works on afterwards");
+      } finally {
+        await pool.end();
+      }
+      assert.throws(() => createPool(url, { statementTimeoutMs: 0 }), /PostgreSQL pool option statementTimeoutMs must be a positive whole number, got 0/);
+    });
+
     it("an unreachable server fails naming host and port, never the password", async () => {
       const port = await freePort();
       const url = `postgres://vigil:s3cret-pa55@127.0.0.1:${port}/vigil`;

@@ -174,6 +174,48 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX audit_log_actor ON audit_log (actor);
     `,
   },
+  {
+    version: 2,
+    name: "replicas and the leader lease",
+    // Both tables keep times of the database's clock (ms since the epoch), never a replica's:
+    // src/replicas/postgres-replica-store.ts. The lease is one row that is never deleted and
+    // whose term never goes back, so a term is never handed out twice (it fences actions).
+    up: `
+      CREATE TABLE replicas (
+        name        TEXT   PRIMARY KEY,
+        url         TEXT   NOT NULL,
+        incarnation TEXT   NOT NULL,
+        started_at  BIGINT NOT NULL,
+        expires_at  BIGINT NOT NULL
+      );
+      CREATE INDEX replicas_expires_at ON replicas (expires_at);
+
+      CREATE TABLE leader_lease (
+        id                 INTEGER PRIMARY KEY CHECK (id = 1),
+        holder             TEXT,
+        holder_incarnation TEXT,
+        term               BIGINT NOT NULL CHECK (term >= 0),
+        expires_at         BIGINT NOT NULL
+      );
+      INSERT INTO leader_lease (id, holder, holder_incarnation, term, expires_at) VALUES (1, NULL, NULL, 0, 0);
+
+      CREATE FUNCTION leader_lease_keep_terms() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF TG_OP = 'UPDATE' THEN
+          IF NEW.term < OLD.term THEN
+            RAISE EXCEPTION 'leader_lease: the term may not go back (from % to %)', OLD.term, NEW.term;
+          END IF;
+          RETURN NEW;
+        END IF;
+        RAISE EXCEPTION 'leader_lease: % refused: the row is never removed, so that terms never go back', TG_OP;
+      END
+      $$;
+      CREATE TRIGGER leader_lease_keep_row BEFORE UPDATE OR DELETE ON leader_lease
+        FOR EACH ROW EXECUTE FUNCTION leader_lease_keep_terms();
+      CREATE TRIGGER leader_lease_no_truncate BEFORE TRUNCATE ON leader_lease
+        FOR EACH STATEMENT EXECUTE FUNCTION leader_lease_keep_terms();
+    `,
+  },
 ];
 
 /** The schema version this build of Vigil writes: the last migration's version. */

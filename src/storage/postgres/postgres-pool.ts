@@ -16,6 +16,14 @@ export interface PoolOptions {
   max?: number;
   /** Called when an idle pooled connection fails (the server restarted); the pool replaces it. */
   onIdleClientError?: (err: Error) => void;
+  /** How long opening a connection, or waiting for a free one, may take (default 10 s). */
+  connectTimeoutMs?: number;
+  /**
+   * The most one statement may take: the server cancels it (`statement_timeout`, which also
+   * bounds waiting for a row lock) and the client stops waiting for its answer (`query_timeout`,
+   * for a connection that went silent). Default: no limit.
+   */
+  statementTimeoutMs?: number;
 }
 
 function int8ToNumber(text: string): number {
@@ -51,10 +59,19 @@ export function describePostgresUrl(url: URL): string {
 }
 
 export function createPool(url: string, options: PoolOptions = {}): pg.Pool {
+  for (const key of ["max", "connectTimeoutMs", "statementTimeoutMs"] as const) {
+    const value = options[key];
+    if (value !== undefined && !(Number.isSafeInteger(value) && value > 0)) {
+      throw new Error(`PostgreSQL pool option ${key} must be a positive whole number, got ${value}`);
+    }
+  }
   const pool = new pg.Pool({
     connectionString: url,
     max: options.max ?? DEFAULT_POOL_SIZE,
-    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
+    ...(options.statementTimeoutMs === undefined
+      ? {}
+      : { statement_timeout: options.statementTimeoutMs, query_timeout: options.statementTimeoutMs }),
     application_name: "vigil",
     types,
   });
