@@ -13,6 +13,7 @@ import { incidentsCommand } from "./incidents-command.js";
 import { serverCommand } from "./server-command.js";
 import { registerSilenceCommand } from "./silence-command.js";
 import { registerTokenCommand } from "./token/token-command.js";
+import { clusterStatusCommand } from "./cluster-command.js";
 import { nodesCommand } from "./nodes-command.js";
 import { servicesCommand } from "./services-command.js";
 import { statusCommand } from "./status-command.js";
@@ -83,6 +84,17 @@ program
   .option("--token <token>", "API token (default: $VIGIL_TOKEN)")
   .action(async (flags) => {
     process.exitCode = await statusCommand(flags);
+  });
+
+const cluster = program.command("cluster").description("the server replicas of a cluster on PostgreSQL");
+cluster
+  .command("status")
+  .description("each replica's URL and role, the leader and its term, nodes per replica")
+  .option("--json", "print the API's JSON")
+  .option("--server <url>", "server URL, any replica (default: $VIGIL_SERVER or http://127.0.0.1:7070)")
+  .option("--token <token>", "API token (default: $VIGIL_TOKEN)")
+  .action(async (flags) => {
+    process.exitCode = await clusterStatusCommand(flags);
   });
 
 program

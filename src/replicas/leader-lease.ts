@@ -25,8 +25,8 @@ export const DEFAULT_LEADER_LEASE: LeaderLeaseOptions = { ttlMs: 4000, renewInte
 export type LeaseAttempt =
   /** This replica holds the lease with `term` (a new, higher term when it was just taken). */
   | { held: true; term: number }
-  /** Another replica holds it. */
-  | { held: false; holder: string; term: number }
+  /** Another replica holds it, for `expiresInMs` more by the database's clock (when known). */
+  | { held: false; holder: string; term: number; expiresInMs?: number }
   /** The database did not answer in time or refused: nothing is known. */
   | { failed: string };
 

@@ -195,7 +195,7 @@ export class PostgresReplicaStore {
     try {
       checkTtl(`tryLead(${replica.name})`, ttlMs);
       const rows = await this.run(`tryLead(${replica.name})`, () =>
-        this.query<{ holder: string; mine: boolean; term: number }>(
+        this.query<{ holder: string; mine: boolean; term: number; expires_in_ms: number }>(
           `WITH clock AS (SELECT ${DB_NOW_MS} AS now_ms)
            UPDATE leader_lease AS l SET
              term = CASE
@@ -207,13 +207,13 @@ export class PostgresReplicaStore {
              holder_incarnation = CASE WHEN l.holder_incarnation = $2 OR l.expires_at <= clock.now_ms THEN $2 ELSE l.holder_incarnation END
            FROM clock
            WHERE l.id = 1
-           RETURNING l.holder, l.holder_incarnation = $2 AS mine, l.term`,
+           RETURNING l.holder, l.holder_incarnation = $2 AS mine, l.term, l.expires_at - clock.now_ms AS expires_in_ms`,
           [replica.name, replica.incarnation, ttlMs],
         ),
       );
       const row = rows[0];
       if (!row) return { failed: "the leader_lease row is missing (it is created by migration 2 and never deleted)" };
-      return row.mine ? { held: true, term: row.term } : { held: false, holder: row.holder, term: row.term };
+      return row.mine ? { held: true, term: row.term } : { held: false, holder: row.holder, term: row.term, expiresInMs: row.expires_in_ms };
     } catch (err) {
       return { failed: (err as Error).message };
     }

@@ -35,6 +35,14 @@ export interface ReplicaMembershipOptions {
 
 type Listener<T> = (value: T) => void;
 
+/**
+ * How long after another replica's lease should have run out the next attempt is made. That
+ * end is reckoned from when the last attempt was sent, so it can fall a little before the
+ * database's; the margin covers the round trip, and an attempt still early learns the few ms
+ * left and comes again.
+ */
+const TAKEOVER_MARGIN_MS = 25;
+
 export class ReplicaMembership {
   readonly identity: ReplicaIdentity;
   private readonly lease: LeaderLease;
@@ -50,6 +58,10 @@ export class ReplicaMembership {
   /** When the last attempt that found this replica holding the lease was sent (this clock). */
   private lastHeldSentAt: number | null = null;
   private announcedTerm: number | null = null;
+  /** The lease holder and term as the last answered attempt found them. */
+  private holder: { name: string; term: number } | null = null;
+  /** When the lease another replica holds runs out (this clock), from the last answered attempt. */
+  private othersLeaseEndsAt: number | null = null;
   private replicas: ReplicaAddress[] = [];
   private failing: string | null = null;
   private readonly leadershipListeners = new Set<Listener<number | null>>();
@@ -102,6 +114,11 @@ export class ReplicaMembership {
     return this.lease.leaderTerm(this.clock.now());
   }
 
+  /** The lease holder (this replica or another) and its term as last read, or null before the first answer. */
+  leader(): { name: string; term: number } | null {
+    return this.holder;
+  }
+
   /** The live replicas (this one included once registered) as of the last successful renewal, by name. */
   liveReplicas(): readonly ReplicaAddress[] {
     return this.replicas;
@@ -132,6 +149,8 @@ export class ReplicaMembership {
       attempted = true;
       if ("failed" in outcome) throw new Error(outcome.failed);
       if (outcome.held) this.lastHeldSentAt = sentAt;
+      this.holder = outcome.held ? { name: this.identity.name, term: outcome.term } : { name: outcome.holder, term: outcome.term };
+      this.othersLeaseEndsAt = !outcome.held && outcome.expiresInMs !== undefined ? sentAt + outcome.expiresInMs : null;
       this.updateReplicas(await this.store.liveReplicas());
       this.reportRecovered();
     } catch (err) {
@@ -140,7 +159,11 @@ export class ReplicaMembership {
     }
     this.evaluate();
     if (this.stopped) return;
-    const delay = Math.max(0, began + this.lease.options.renewIntervalMs - this.clock.now());
+    // The next round comes one renew interval on, or as soon as another replica's lease runs
+    // out if that is sooner (a takeover then waits for the lease alone, not for the interval too).
+    let next = began + this.lease.options.renewIntervalMs;
+    if (this.othersLeaseEndsAt !== null) next = Math.min(next, this.othersLeaseEndsAt + TAKEOVER_MARGIN_MS);
+    const delay = Math.max(0, next - this.clock.now());
     this.nextTick = this.clock.setTimeout(() => {
       this.nextTick = null;
       this.running = this.tick();

@@ -93,6 +93,8 @@ export interface AgentHubOptions {
    * then no action is sent. Absent on a single server: actions carry no term.
    */
   leaderTerm?(): number | null;
+  /** On a replica of a cluster: the live replicas' base URLs, offered in every welcome (agents fail over to them). */
+  replicaUrls?(): string[];
 }
 
 interface PendingAction {
@@ -429,6 +431,7 @@ export class AgentHub {
       serverTime: this.o.clock.now(),
       ...(session.identity?.issuedCredential !== undefined && { credential: session.identity.issuedCredential }),
       ...(udpHeartbeats && { udpHeartbeats }),
+      ...(this.o.replicaUrls && { replicas: this.o.replicaUrls() }),
     });
     await this.o.handlers.hello(hello.node, hello);
   }

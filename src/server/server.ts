@@ -81,6 +81,8 @@ import { listenRefusal } from "./auth/auth-policy.js";
 import { listenForHeartbeats } from "./udp-heartbeat-listener.js";
 import type { FailedAuthLimits } from "./auth/failed-auth-limiter.js";
 import { registerWebRoutes } from "./http/web-routes.js";
+import { registerClusterRoute } from "./http/cluster-route.js";
+import { singleServerStatus, type ClusterStatus } from "./replicas/cluster-status.js";
 import { registerChaosRoutes } from "./http/chaos-routes.js";
 import { registerGamedayRoutes } from "./http/gameday-routes.js";
 import { ChaosController } from "../chaos/chaos-controller.js";
@@ -99,6 +101,17 @@ export interface ServerOptions {
   logger: Logger;
   /** Failed authentication attempts allowed per client address (default 10 a minute). */
   failedAuthLimits?: FailedAuthLimits;
+  /**
+   * Set when this server leads a cluster of replicas (src/server/replicas/replica-runner.ts):
+   * actions carry its term, and actions and notifications stop the moment it may no longer
+   * act as leader.
+   */
+  replica?: {
+    leaderTerm(): number | null;
+    /** The live replicas' base URLs, for agents' welcomes. */
+    replicaUrls(): string[];
+    cluster(): ClusterStatus | Promise<ClusterStatus>;
+  };
 }
 
 /** Request bodies larger than this are refused with 413 (routes with small bodies set less). */
@@ -216,7 +229,15 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
   await services.load();
 
   // ---- alerts: observations → lifecycle → routes → groups → mute stages → notification queue ----
-  const dispatcher = new NotificationDispatcher({ storage, clock, receivers: config.notify.receivers, journal, logger });
+  const leaderTerm = o.replica ? () => o.replica!.leaderTerm() : undefined;
+  const dispatcher = new NotificationDispatcher({
+    storage,
+    clock,
+    receivers: config.notify.receivers,
+    journal,
+    logger,
+    ...(leaderTerm && { mayDeliver: () => leaderTerm() !== null }),
+  });
   let externalURL = config.server.externalURL ?? "";
   const silences = new SilenceStage({ storage, journal, clock });
   await silences.load();
@@ -492,6 +513,8 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
     onReplay: (type) => metrics.agentMessagesReplayed.inc({ type }),
     ...(heartbeatListener && { udpHeartbeatPort: heartbeatListener.port }),
     onHeartbeatDatagram: (result) => metrics.heartbeatDatagram(result),
+    ...(leaderTerm && { leaderTerm }),
+    ...(o.replica && { replicaUrls: () => o.replica!.replicaUrls() }),
     helloRefusal: (identity, node) => helloRefusal(identity, node, identities),
     onRefused: (node, reason, remote) => {
       journal
@@ -711,6 +734,7 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
   registerAuditRoutes(http, { audit: storage.audit });
   registerDashboardRoutes(http, { storage, store, config, nodes, services, clock });
   registerLiveRoute(http, live);
+  registerClusterRoute(http, o.replica ? () => o.replica!.cluster() : () => singleServerStatus(hostname(), server.url, hub.connectedNodes().length));
   registerWebRoutes(http);
   try {
     await http.listen({ host, port });

@@ -32,7 +32,7 @@ function withTempDir(run: (dir: string) => void): void {
 test("the DESIGN.md example validates and carries every default, durations in ms", () => {
   const config = parseConfig(readFileSync(designExample, "utf8"), { file: designExample, env: {} });
   assert.deepEqual(config, {
-    server: { listen: "127.0.0.1:7070", agentAuth: "auto", data: "./vigil-data", evaluationInterval: 1000, forecastInterval: 15_000, auth: { mode: "auto", sessionTtl: 43_200_000 } },
+    server: { listen: "127.0.0.1:7070", agentAuth: "auto", data: "./vigil-data", replica: { lease: { ttl: 4000, renewInterval: 1000, retryTimeout: 2000 } }, evaluationInterval: 1000, forecastInterval: 15_000, auth: { mode: "auto", sessionTtl: 43_200_000 } },
     agent: { heartbeatInterval: 500, collectInterval: 1000, outboxMaxMessages: 100_000 },
     services: [
       {
@@ -202,7 +202,7 @@ test("the error message lists each problem as file:line:column: path: message", 
         error.message,
         [
           'vigil.yaml:3:23: server.evaluationInterval: expected a duration such as "1s", got "5x"',
-          'vigil.yaml:4:3: server: unknown key "extra" (expected one of: listen, tls, agentAuth, data, storage, evaluationInterval, forecastInterval, staleAfter, externalURL, auth)',
+          'vigil.yaml:4:3: server: unknown key "extra" (expected one of: listen, tls, agentAuth, data, storage, replica, evaluationInterval, forecastInterval, staleAfter, externalURL, auth)',
         ].join("\n"),
       );
       return true;
@@ -486,4 +486,15 @@ test("server.storage takes a PostgreSQL URL (from the environment too), is no pa
     () => parseConfig("server: { storage: ./vigil.db }", { file: "vigil.yaml", env: {} }),
     /server.storage: expected a PostgreSQL URL such as "postgres:\/\/vigil:\$\{VIGIL_DB_PASSWORD\}@db:5432\/vigil"/,
   );
+});
+
+test("server.replica: the lease must keep Patroni's rule, names and URLs are checked", () => {
+  const config = parseConfig("server:\n  replica: { name: r1, advertiseURL: \"http://10.0.0.5:7070\", lease: { ttl: 6s } }\n", { file: "vigil.yaml", env: {} });
+  assert.deepEqual(config.server.replica, { name: "r1", advertiseURL: "http://10.0.0.5:7070", lease: { ttl: 6000, renewInterval: 1000, retryTimeout: 2000 } });
+  assert.throws(
+    () => parseConfig("server:\n  replica:\n    lease: { ttl: 3s, renewInterval: 1s, retryTimeout: 2s }\n", { file: "vigil.yaml", env: {} }),
+    /server\.replica\.lease: renewInterval \+ retryTimeout must be less than ttl/,
+  );
+  assert.throws(() => parseConfig("server:\n  replica: { name: \"r 1\" }\n", { file: "vigil.yaml", env: {} }), /server\.replica\.name: expected 1–128 letters/);
+  assert.throws(() => parseConfig("server:\n  replica: { advertiseURL: \"ws://x:1\" }\n", { file: "vigil.yaml", env: {} }), /server\.replica\.advertiseURL: expected an http:\/\/ or https:\/\/ base URL/);
 });

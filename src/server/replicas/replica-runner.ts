@@ -1,0 +1,179 @@
+// One `vigil server` replica of a cluster on PostgreSQL (issue 11): the composition root of
+// replica mode. It registers in the database and contends for the leader lease
+// (src/replicas/replica-membership.ts); while another replica leads it stands by
+// (standby-server.ts: agents are sent to the leader, the API is passed on to it); when it wins
+// the lease it starts the whole control plane (server.ts) on the same address, under its term;
+// when it loses the lease it stops that control plane and stands by again.
+//
+// A new leader starts the way a restarted server does: incidents, alerts, the notification
+// queue and recovery runs are read back from PostgreSQL; agents re-send what the old leader
+// did not acknowledge. Until sharding lands, the leader holds every agent connection and its
+// series store (in its own data directory) holds the series it ingested.
+import { hostname } from "node:os";
+import type { VigilConfig } from "../../config/schema.js";
+import { openStorage } from "../../storage/open-storage.js";
+import type { Storage } from "../../storage/storage.js";
+import { openReplicaStore, type PostgresReplicaStore } from "../../replicas/postgres-replica-store.js";
+import { ReplicaMembership } from "../../replicas/replica-membership.js";
+import { plainListenRefusal } from "../../security/plain-transport.js";
+import { serverTlsOptions } from "../../security/tls-files.js";
+import { systemClock } from "../../util/clock.js";
+import type { Logger } from "../../util/logger.js";
+import { parseListen, startServer, type VigilServer } from "../server.js";
+import type { ClusterStatus } from "./cluster-status.js";
+import { startStandbyServer, type StandbyServer } from "./standby-server.js";
+
+export interface ReplicaOptions {
+  config: VigilConfig;
+  /** HOST:PORT. Defaults to config.server.listen. */
+  listen?: string;
+  dataDir?: string;
+  insecure?: boolean;
+  logger: Logger;
+  /** The PostgreSQL URL (server.storage or $VIGIL_DATABASE_URL). */
+  storageUrl: string;
+  /** Told when this replica cannot go on (it won the lease but could not start the control plane). */
+  onFatal(err: Error): void;
+}
+
+export interface Replica {
+  name: string;
+  url: string;
+  role(): "leader" | "standby";
+  /** The control plane while this replica leads. */
+  leader(): VigilServer | null;
+  cluster(): ClusterStatus;
+  /** Stops leading (the lease is released at once, so another takes over), leaves the cluster, closes. */
+  close(): Promise<void>;
+}
+
+export async function startReplica(o: ReplicaOptions): Promise<Replica> {
+  const { config, logger } = o;
+  const listen = o.listen ?? config.server.listen;
+  const { host } = parseListen(listen);
+  let { port } = parseListen(listen);
+  const plainRefusal = plainListenRefusal(listen, host, { tls: config.server.tls !== undefined, insecure: o.insecure === true });
+  if (plainRefusal !== null) throw new Error(plainRefusal);
+  const tls = config.server.tls ? serverTlsOptions(config.server.tls) : null;
+  const dataDir = o.dataDir ?? config.server.data;
+  const lease = config.server.replica.lease;
+
+  // Opening the storage migrates the schema, the replica tables included.
+  const storage: Storage = await openStorage(dataDir, { url: o.storageUrl });
+  const store: PostgresReplicaStore = openReplicaStore(o.storageUrl, { timeoutMs: lease.retryTimeout });
+
+  let standby: StandbyServer | null = null;
+  let leading: VigilServer | null = null;
+  let membership: ReplicaMembership | null = null;
+  const startStandby = async () => {
+    standby = await startStandbyServer({
+      host,
+      port,
+      tls,
+      storage,
+      clock: systemClock,
+      logger: logger.child({ component: "standby" }),
+      authMode: config.server.auth.mode,
+      sessionTtlMs: config.server.auth.sessionTtl,
+      leader: () => {
+        const l = membership?.leader() ?? null;
+        const url = l && membership!.liveReplicas().find((r) => r.name === l.name)?.url;
+        return l && url ? { name: l.name, url, term: l.term } : null;
+      },
+      cluster: () => cluster(),
+    });
+    port = standby.port;
+  };
+  try {
+    await startStandby();
+  } catch (err) {
+    await store.close();
+    await storage.close();
+    throw err;
+  }
+
+  const scheme = tls ? "https" : "http";
+  const advertisedHost = host === "0.0.0.0" || host === "::" ? hostname() : host.includes(":") ? `[${host}]` : host;
+  const name = config.server.replica.name ?? `${hostname()}:${port}`;
+  const url = config.server.replica.advertiseURL ?? `${scheme}://${advertisedHost}:${port}`;
+  membership = new ReplicaMembership({
+    store,
+    name,
+    url,
+    lease: { ttlMs: lease.ttl, renewIntervalMs: lease.renewInterval, retryTimeoutMs: lease.retryTimeout },
+    log: logger,
+  });
+  const m = membership;
+
+  function cluster(): ClusterStatus {
+    const holder = m.leader();
+    return {
+      mode: "replicas",
+      self: name,
+      leader: holder,
+      replicas: m.liveReplicas().map((r) => {
+        const isLeader = r.name === holder?.name;
+        // Standbys hold no agents (they redirect them); the leader's count is known only to itself.
+        const nodes = r.name === name ? (leading?.hub.connectedNodes().length ?? 0) : isLeader ? null : 0;
+        return { name: r.name, url: r.url, role: isLeader ? "leader" : "standby", nodes };
+      }),
+    };
+  }
+
+  // Role changes run one at a time, in the order the membership announced them.
+  let transitions: Promise<void> = Promise.resolve();
+  let closed = false;
+  const becomeLeader = async (term: number) => {
+    if (leading !== null || closed) return;
+    logger.info({ replica: name, term }, "won the leader lease: starting the control plane");
+    await standby?.close();
+    standby = null;
+    try {
+      leading = await startServer({
+        config,
+        listen: `${host.includes(":") ? `[${host}]` : host}:${port}`,
+        dataDir,
+        logger,
+        ...(o.insecure && { insecure: true }),
+        replica: { leaderTerm: () => m.leaderTerm(), replicaUrls: () => m.liveReplicas().map((r) => r.url), cluster },
+      });
+    } catch (err) {
+      o.onFatal(new Error(`replica ${name} won the leader lease (term ${term}) but could not start the control plane: ${(err as Error).message}`, { cause: err }));
+    }
+  };
+  const standBy = async () => {
+    if (leading !== null) {
+      logger.warn({ replica: name }, "lost the leader lease: stopping the control plane and standing by");
+      const server = leading;
+      leading = null;
+      await server.close();
+    }
+    if (standby === null && !closed) await startStandby();
+  };
+  m.onLeadershipChange((term) => {
+    transitions = transitions
+      .then(() => (term !== null ? becomeLeader(term) : standBy()))
+      .catch((err: Error) => o.onFatal(err));
+  });
+  m.start();
+  logger.info({ replica: name, url }, "replica registered; contending for the leader lease");
+
+  return {
+    name,
+    url,
+    role: () => (leading !== null ? "leader" : "standby"),
+    leader: () => leading,
+    cluster,
+    close: async () => {
+      closed = true;
+      await m.stop();
+      await transitions;
+      await leading?.close();
+      leading = null;
+      await standby?.close();
+      standby = null;
+      await store.close();
+      await storage.close();
+    },
+  };
+}
