@@ -8,7 +8,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { skipPostgres } from "../storage/postgres-server.js";
-import { HTTP_SERVICE, api, freePort, waitFor } from "./harness.js";
+import { HTTP_SERVICE, api, freePort, runCli, waitFor } from "./harness.js";
 import { startReplicaCluster, type ReplicaCluster } from "./replica-harness.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -138,4 +138,18 @@ test("SIGSTOP the leader past its lease: another takes over; after SIGCONT the o
   await new Promise((r) => setTimeout(r, 2000));
   const restarts = (await journal(leader.url, "kind=action.started")).filter((e) => e.service === "svc-3" && e.data?.action === "restart");
   assert.equal(restarts.length, 1, `svc-3 restarted once: ${JSON.stringify(restarts)}`);
+});
+
+test("vigil cluster status, asked through a standby, names every live replica, the leader and its term", { skip: skipPostgres && "no PostgreSQL" }, async () => {
+  const leader = await cluster.waitForLeader(10_000);
+  const status = await cluster.status();
+  const standby = status.replicas.find((r) => r.role === "standby")!;
+  const cli = runCli(["cluster", "status", "--server", standby.url]);
+  const code = await new Promise<number | null>((resolve) => cli.proc.once("exit", (c) => resolve(c)));
+  const out = cli.output();
+  assert.equal(code, 0, out);
+  assert.match(out, new RegExp(`Leader: ${leader.name}, term ${leader.term}\\. Answered by ${standby.name}\\.`));
+  for (const r of status.replicas) assert.match(out, new RegExp(`${r.name}.*${r.role}.*${r.url.replace(/[.]/g, "\\.")}`));
+  // The API of a standby answers for the cluster: the services, passed on to the leader.
+  assert.equal((await api(standby.url, "/api/v1/services")).services.length, SERVICES.length);
 });

@@ -52,8 +52,8 @@ const HELLO_TIMEOUT_MS = 10_000;
 const PROXY_TIMEOUT_MS = 30_000;
 /** Request headers not passed on: hop-by-hop ones, and those fetch sets itself. */
 const DROPPED_REQUEST_HEADERS = new Set(["host", "connection", "keep-alive", "transfer-encoding", "content-length", "upgrade", "te", "trailer", "proxy-authorization"]);
-/** Response headers not passed back (the body is re-framed here). */
-const DROPPED_RESPONSE_HEADERS = new Set(["connection", "keep-alive", "transfer-encoding", "content-length", "content-encoding"]);
+/** Response headers not passed back as they are: the body is re-framed here; cookies are passed one by one. */
+const DROPPED_RESPONSE_HEADERS = new Set(["connection", "keep-alive", "transfer-encoding", "content-length", "content-encoding", "set-cookie"]);
 
 export async function startStandbyServer(o: StandbyServerOptions): Promise<StandbyServer> {
   const http: FastifyInstance = Fastify({ logger: false, forceCloseConnections: true, ...(o.tls && { https: o.tls }) });
