@@ -103,6 +103,8 @@ test("kill -9 the leader: a new leader within 5 s, the pending page sent once, a
   assert.equal(firingPagesFor("svc-1").length, 1, `pages for svc-1: ${JSON.stringify(firingPagesFor("svc-1").map((p) => p.groupKey))}`);
   const restarts = (await journal(next.url, "kind=action.started")).filter((e) => e.service === "svc-2" && e.data?.action === "restart");
   assert.equal(restarts.length, 1, `restarts of svc-2: ${JSON.stringify(restarts)}`);
+  const nodesDown = (await journal(next.url, "kind=node.down")).map((e) => e.node);
+  assert.deepEqual(nodesDown, [], "no node declared down while the agents moved to the new leader");
   const status = await cluster.status();
   assert.deepEqual(status.replicas.map((r) => r.name).sort(), [...cluster.replicas.keys()].filter((n) => n !== old.name).sort(), "the killed replica left the live list");
 });
@@ -138,6 +140,7 @@ test("SIGSTOP the leader past its lease: another takes over; after SIGCONT the o
   await new Promise((r) => setTimeout(r, 2000));
   const restarts = (await journal(leader.url, "kind=action.started")).filter((e) => e.service === "svc-3" && e.data?.action === "restart");
   assert.equal(restarts.length, 1, `svc-3 restarted once: ${JSON.stringify(restarts)}`);
+  assert.deepEqual((await journal(leader.url, "kind=node.down")).map((e) => e.node), [], "no node declared down while the leader was frozen");
 });
 
 test("vigil cluster status, asked through a standby, names every live replica, the leader and its term", { skip: skipPostgres && "no PostgreSQL" }, async () => {
