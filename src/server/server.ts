@@ -83,6 +83,7 @@ import type { FailedAuthLimits } from "./auth/failed-auth-limiter.js";
 import { registerWebRoutes } from "./http/web-routes.js";
 import { registerClusterRoute } from "./http/cluster-route.js";
 import { singleServerStatus, type ClusterStatus } from "./replicas/cluster-status.js";
+import { registerReplicaMetrics } from "./replicas/replica-metrics.js";
 import { registerChaosRoutes } from "./http/chaos-routes.js";
 import { registerGamedayRoutes } from "./http/gameday-routes.js";
 import { ChaosController } from "../chaos/chaos-controller.js";
@@ -108,6 +109,8 @@ export interface ServerOptions {
    */
   replica?: {
     leaderTerm(): number | null;
+    /** The lease's term as last read (for /metrics while no longer leading). */
+    leaseTerm(): number;
     /** The live replicas' base URLs, for agents' welcomes. */
     replicaUrls(): string[];
     cluster(): ClusterStatus | Promise<ClusterStatus>;
@@ -193,6 +196,13 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
     live.publish({ topic: "journal", kind: e.kind, id: e.id, ts: e.ts, ...(e.node !== undefined && { node: e.node }), ...(e.service !== undefined && { service: e.service }), ...(e.incidentId !== undefined && { incidentId: e.incidentId }) }),
   );
   const metrics = new ServerMetrics();
+  if (o.replica) {
+    const replica = o.replica;
+    registerReplicaMetrics(metrics.registry, () => {
+      const term = replica.leaderTerm();
+      return { leading: term !== null, term: term ?? replica.leaseTerm() };
+    });
+  }
   const store = CompressedSeriesStore.open({
     path: join(dataDir, "tsdb.db"),
     clock,

@@ -153,6 +153,9 @@ test("vigil cluster status, asked through a standby, names every live replica, t
   assert.equal(code, 0, out);
   assert.match(out, new RegExp(`Leader: ${leader.name}, term ${leader.term}\\. Answered by ${standby.name}\\.`));
   for (const r of status.replicas) assert.match(out, new RegExp(`${r.name}.*${r.role}.*${r.url.replace(/[.]/g, "\\.")}`));
+  // Each replica's /metrics says whether it leads, and under which term.
+  assert.match(await (await fetch(`${leader.url}/metrics`)).text(), new RegExp(`^vigil_replica_leader 1$[\\s\\S]*^vigil_replica_leader_term ${leader.term}$`, "m"));
+  assert.match(await (await fetch(`${standby.url}/metrics`)).text(), /^vigil_replica_leader 0$/m);
   // The API of a standby answers for the cluster: the services, passed on to the leader.
   assert.equal((await api(standby.url, "/api/v1/services")).services.length, SERVICES.length);
 });

@@ -81,6 +81,9 @@ test("a standby redirects agents to the leader and passes the API on to it", asy
   // Its own routes.
   assert.deepEqual(await (await fetch(`${base}/healthz`)).json(), { status: "ok", role: "standby", leader: "r1" });
   assert.deepEqual(await (await fetch(`${base}/api/v1/cluster`)).json(), { mode: "replicas", self: "r2", leader: { name: "r1", term: 4 }, replicas: [] });
+  const metrics = await (await fetch(`${base}/metrics`)).text();
+  assert.match(metrics, /^vigil_replica_leader 0$/m);
+  assert.match(metrics, /^vigil_replica_leader_term 4$/m, "the term it last read");
   assert.equal(seen.length, 2, "answered by the standby, not passed on");
 
   // No leader: agents come back later, the API says why.

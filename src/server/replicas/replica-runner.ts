@@ -135,7 +135,7 @@ export async function startReplica(o: ReplicaOptions): Promise<Replica> {
         dataDir,
         logger,
         ...(o.insecure && { insecure: true }),
-        replica: { leaderTerm: () => m.leaderTerm(), replicaUrls: () => m.liveReplicas().map((r) => r.url), cluster },
+        replica: { leaderTerm: () => m.leaderTerm(), leaseTerm: () => m.leader()?.term ?? 0, replicaUrls: () => m.liveReplicas().map((r) => r.url), cluster },
       });
     } catch (err) {
       o.onFatal(new Error(`replica ${name} won the leader lease (term ${term}) but could not start the control plane: ${(err as Error).message}`, { cause: err }));

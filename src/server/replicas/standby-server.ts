@@ -3,11 +3,12 @@
 // on to the leader and its answer streamed back (so any replica's URL works for the CLI
 // and the dashboard), /api/v1/cluster is answered here, and /healthz says "standby". With
 // no leader (the lease vacant), agents are asked to come back later (close 1013) and the
-// API answers 503 naming why.
+// API answers 503 naming why. /metrics is its own (vigil_replica_leader 0, the term it last read).
 import { Readable } from "node:stream";
 import type { TlsOptions } from "node:tls";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import websocket from "@fastify/websocket";
+import { Registry } from "prom-client";
 import type { WebSocket } from "ws";
 import { AGENT_WS_PATH, PROTOCOL_VERSION, type RedirectMessage } from "../../protocol/messages.js";
 import type { Storage } from "../../storage/storage.js";
@@ -19,6 +20,7 @@ import type { AuthMode } from "../auth/auth-policy.js";
 import { registerClusterRoute } from "../http/cluster-route.js";
 import { installErrorHandler } from "../http/error-handler.js";
 import type { ClusterStatus } from "./cluster-status.js";
+import { registerReplicaMetrics } from "./replica-metrics.js";
 
 export interface LeaderAddress {
   name: string;
@@ -67,6 +69,10 @@ export async function startStandbyServer(o: StandbyServerOptions): Promise<Stand
   http.get(AGENT_WS_PATH, { websocket: true, ...access("agent") }, (socket) => redirectAgent(socket, o));
   http.get("/healthz", access("public"), async () => ({ status: "ok", role: "standby", leader: o.leader()?.name ?? null }));
   registerClusterRoute(http, () => o.cluster());
+  // Its own metrics, not the leader's: a scrape of each replica sees each replica.
+  const metrics = new Registry();
+  registerReplicaMetrics(metrics, () => ({ leading: false, term: o.leader()?.term ?? 0 }));
+  http.get("/metrics", access("viewer"), async (_req, reply) => reply.header("content-type", metrics.contentType).send(await metrics.metrics()));
   // The leader checks credentials itself: a public route here, so that the request reaches it as it came.
   http.all("/*", access("public"), (req, reply) => passToLeader(req, reply, o));
 
