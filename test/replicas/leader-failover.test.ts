@@ -4,23 +4,16 @@
 // check; then the new leader is killed with SIGKILL and the other takes over with a higher term
 // still. Takeover times are printed (target ≤ 5 s); the bound asserted is generous, since other
 // work shares this machine. Skipped loudly without PostgreSQL, unless VIGIL_REQUIRE_POSTGRES=1.
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { applyMigrations } from "../../src/storage/postgres/migrations.js";
 import { createPool } from "../../src/storage/postgres/postgres-pool.js";
-import { skipPostgres, startTestPostgres, type TestPostgres } from "../storage/postgres-server.js";
+import { skipPostgres, usePostgres } from "../storage/postgres-server.js";
 
-let server: TestPostgres | undefined;
-before(async () => {
-  if (skipPostgres) return;
-  server = await startTestPostgres();
-});
-after(async () => {
-  await server?.stop();
-});
+const postgres = usePostgres();
 
 const CHILD = fileURLToPath(new URL("./membership-process.js", import.meta.url));
 /** Generous: the target is 5 s (ttl 4 s + one renew interval); the machine is shared. */
@@ -71,8 +64,7 @@ async function waitFor(what: string, check: () => boolean, withinMs = 20_000): P
 
 describe("leader failover between processes", { skip: skipPostgres && "no PostgreSQL (see the notice above)" }, () => {
   it("a stopped leader is replaced and, resumed, never answers as leader; a killed one is replaced with a higher term", async (t) => {
-    if (!server) throw new Error("the test PostgreSQL did not start");
-    const url = await server.freshDatabaseUrl();
+    const url = await postgres.freshDatabaseUrl();
     const admin = createPool(url, { max: 1 });
     await applyMigrations(admin);
     await admin.end();

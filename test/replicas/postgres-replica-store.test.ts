@@ -5,22 +5,15 @@
 // and a statement stuck behind a row lock that fails within the timeout. Skipped loudly
 // without PostgreSQL, unless VIGIL_REQUIRE_POSTGRES=1.
 import type { LeaseAttempt } from "../../src/replicas/leader-lease.js";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import pg from "pg";
 import { applyMigrations } from "../../src/storage/postgres/migrations.js";
 import { createPool } from "../../src/storage/postgres/postgres-pool.js";
 import { newReplicaIdentity, openReplicaStore, type PostgresReplicaStore, type ReplicaIdentity } from "../../src/replicas/postgres-replica-store.js";
-import { skipPostgres, startTestPostgres, type TestPostgres } from "../storage/postgres-server.js";
+import { skipPostgres, usePostgres } from "../storage/postgres-server.js";
 
-let server: TestPostgres | undefined;
-before(async () => {
-  if (skipPostgres) return;
-  server = await startTestPostgres();
-});
-after(async () => {
-  await server?.stop();
-});
+const postgres = usePostgres();
 
 /** An attempt without the time left on another's lease (it depends on when the statement ran). */
 function holderOf(attempt: LeaseAttempt): LeaseAttempt {
@@ -34,8 +27,7 @@ const LONG_TTL = 60_000;
 
 /** A fresh, migrated schema and a raw pool on it (for what no replica would do), ended by the caller. */
 async function freshDatabase(): Promise<{ url: string; admin: pg.Pool }> {
-  if (!server) throw new Error("the test PostgreSQL did not start");
-  const url = await server.freshDatabaseUrl();
+  const url = await postgres.freshDatabaseUrl();
   const admin = createPool(url, { max: 2 });
   await applyMigrations(admin);
   return { url, admin };

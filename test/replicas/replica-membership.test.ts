@@ -4,7 +4,7 @@
 // stops leading before the database would let another take over, and a duplicate name that
 // neither registers nor leads. Waits are polls with generous limits; no timing is asserted
 // tightly. Skipped loudly without PostgreSQL, unless VIGIL_REQUIRE_POSTGRES=1.
-import { after, afterEach, before, describe, it } from "node:test";
+import { afterEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type pg from "pg";
 import { applyMigrations } from "../../src/storage/postgres/migrations.js";
@@ -13,16 +13,9 @@ import { newReplicaIdentity, openReplicaStore, type PostgresReplicaStore } from 
 import { ReplicaMembership } from "../../src/replicas/replica-membership.js";
 import type { LeaderLeaseOptions } from "../../src/replicas/leader-lease.js";
 import { monotonicClock, systemClock, type Clock } from "../../src/util/clock.js";
-import { skipPostgres, startTestPostgres, type TestPostgres } from "../storage/postgres-server.js";
+import { skipPostgres, usePostgres } from "../storage/postgres-server.js";
 
-let server: TestPostgres | undefined;
-before(async () => {
-  if (skipPostgres) return;
-  server = await startTestPostgres();
-});
-after(async () => {
-  await server?.stop();
-});
+const postgres = usePostgres();
 
 /** Quicker than the defaults, same shape: renewInterval + retryTimeout < ttl with room to spare. */
 const QUICK: LeaderLeaseOptions = { ttlMs: 4000, renewIntervalMs: 300, retryTimeoutMs: 700 };
@@ -34,8 +27,7 @@ afterEach(async () => {
 });
 
 async function freshDatabase(): Promise<{ url: string; admin: pg.Pool }> {
-  if (!server) throw new Error("the test PostgreSQL did not start");
-  const url = await server.freshDatabaseUrl();
+  const url = await postgres.freshDatabaseUrl();
   const admin = createPool(url, { max: 3 });
   cleanups.push(() => admin.end());
   await applyMigrations(admin);

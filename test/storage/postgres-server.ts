@@ -10,6 +10,7 @@ import { spawnSync } from "node:child_process";
 import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { after, before } from "node:test";
 import pg from "pg";
 import { freePort } from "../fixtures/ports.js";
 
@@ -140,4 +141,24 @@ function schemasOn(url: string, stopServer: () => Promise<void>, dropSchemas: bo
       }
     },
   };
+}
+
+/**
+ * The test PostgreSQL for one test file: started before its tests (unless skipPostgres) and
+ * stopped after them. freshDatabaseUrl() fails plainly when it did not start.
+ */
+export function usePostgres(): { freshDatabaseUrl(): Promise<string>; url(): string } {
+  let server: TestPostgres | undefined;
+  before(async () => {
+    if (skipPostgres) return;
+    server = await startTestPostgres();
+  });
+  after(async () => {
+    await server?.stop();
+  });
+  const started = () => {
+    if (!server) throw new Error("the test PostgreSQL did not start");
+    return server;
+  };
+  return { freshDatabaseUrl: () => started().freshDatabaseUrl(), url: () => started().url };
 }

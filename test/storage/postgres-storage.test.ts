@@ -3,7 +3,7 @@
 // migrations recorded once under the advisory lock when replicas open together, a newer
 // schema refused, int8 read as numbers, and connection errors that name host and port but
 // never the password. Skipped loudly without PostgreSQL, unless VIGIL_REQUIRE_POSTGRES=1.
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import pg from "pg";
 import { openPostgresStorage } from "../../src/storage/postgres/postgres-storage.js";
@@ -11,21 +11,13 @@ import { applyMigrations, latestSchemaVersion, migrations } from "../../src/stor
 import { createPool } from "../../src/storage/postgres/postgres-pool.js";
 import { openStorage } from "../../src/storage/open-storage.js";
 import { freePort } from "../fixtures/ports.js";
-import { skipPostgres, startTestPostgres, type TestPostgres } from "./postgres-server.js";
+import { skipPostgres, usePostgres } from "./postgres-server.js";
 import { storageSuite } from "./storage-suite.js";
 
-let server: TestPostgres | undefined;
-before(async () => {
-  if (skipPostgres) return;
-  server = await startTestPostgres();
-});
-after(async () => {
-  await server?.stop();
-});
+const postgres = usePostgres();
 
 function fresh(): Promise<string> {
-  if (!server) throw new Error("the test PostgreSQL did not start");
-  return server.freshDatabaseUrl();
+  return postgres.freshDatabaseUrl();
 }
 
 /** Runs `body` with a raw pool on `url`, ended afterwards. */
@@ -145,7 +137,7 @@ describe("PostgreSQL storage", { skip: skipPostgres && "no PostgreSQL (see the n
         assert.equal(err.message, "cannot open PostgreSQL storage: not a valid URL: expected postgres://USER:PASSWORD@HOST:PORT/DATABASE");
         return true;
       });
-      const u = new URL(server!.url);
+      const u = new URL(postgres.url());
       u.pathname = "/no_such_database";
       u.password = "hunter22";
       await assert.rejects(openPostgresStorage(u.href), (err: Error) => {
