@@ -6,13 +6,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, appendFileSync, exist
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
-import { Writable } from "node:stream";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { pino } from "pino";
 import { Outbox, OUTBOX_FILE, shouldCompact } from "../../src/agent/outbox.js";
 import { PROTOCOL_VERSION, type UnsequencedMessage } from "../../src/protocol/messages.js";
 import { ManualClock } from "../../src/util/clock.js";
 import { silentLogger, type Logger } from "../../src/util/logger.js";
+import { capturingLogger } from "../fixtures/capturing-logger.js";
 
 function tempDir(t: { after: (fn: () => void) => void }): string {
   const dir = mkdtempSync(join(tmpdir(), "vigil-outbox-"));
@@ -20,26 +19,6 @@ function tempDir(t: { after: (fn: () => void) => void }): string {
   return dir;
 }
 
-/** A logger that keeps every line, to assert on warnings a user would read. */
-function capturingLogger(): { logger: Logger; lines: () => Array<{ level: number; msg: string; [k: string]: unknown }> } {
-  const chunks: string[] = [];
-  const stream = new Writable({
-    write(chunk, _enc, done) {
-      chunks.push(chunk.toString());
-      done();
-    },
-  });
-  const logger = pino({ level: "debug" }, stream);
-  return {
-    logger,
-    lines: () =>
-      chunks
-        .join("")
-        .split("\n")
-        .filter((l) => l.trim() !== "")
-        .map((l) => JSON.parse(l)),
-  };
-}
 
 const samples = (value: number): UnsequencedMessage => ({
   type: "samples",

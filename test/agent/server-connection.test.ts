@@ -7,13 +7,12 @@ import { createServer, type Server } from "node:http";
 import { createServer as createTcpServer, type Socket } from "node:net";
 import { createHash } from "node:crypto";
 import type { AddressInfo } from "node:net";
-import { Writable } from "node:stream";
 import { WebSocketServer, type WebSocket } from "ws";
-import { pino } from "pino";
 import { ServerConnection } from "../../src/agent/server-connection.js";
 import { AGENT_WS_PATH, PROTOCOL_VERSION, type Hello, type ServerMessage } from "../../src/protocol/messages.js";
 import { ManualClock, systemClock, type Clock } from "../../src/util/clock.js";
 import { silentLogger, type Logger } from "../../src/util/logger.js";
+import { capturingLogger } from "../fixtures/capturing-logger.js";
 
 interface TestServer {
   port: number;
@@ -58,24 +57,6 @@ async function waitFor(what: string, condition: () => boolean, timeoutMs = 10_00
   }
 }
 
-function capturingLogger(): { logger: Logger; messages: () => string[] } {
-  const chunks: string[] = [];
-  const stream = new Writable({
-    write(chunk, _enc, done) {
-      chunks.push(chunk.toString());
-      done();
-    },
-  });
-  return {
-    logger: pino({ level: "debug" }, stream),
-    messages: () =>
-      chunks
-        .join("")
-        .split("\n")
-        .filter((l) => l.trim() !== "")
-        .map((l) => JSON.parse(l).msg as string),
-  };
-}
 
 const hello = (): Hello => ({
   type: "hello",

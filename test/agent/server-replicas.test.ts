@@ -9,13 +9,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Writable } from "node:stream";
-import { pino } from "pino";
 import { WebSocketServer, type WebSocket } from "ws";
 import { Agent } from "../../src/agent/agent.js";
 import { agentWebSocketUrl } from "../../src/agent/server-address.js";
 import { AGENT_WS_PATH, PROTOCOL_VERSION } from "../../src/protocol/messages.js";
 import type { Logger } from "../../src/util/logger.js";
+import { capturingLogger } from "../fixtures/capturing-logger.js";
 
 interface Received {
   type: string;
@@ -82,24 +81,6 @@ async function deadUrl(): Promise<string> {
   return `http://127.0.0.1:${port}`;
 }
 
-function capturingLogger(): { logger: Logger; lines: () => Array<{ level: number; msg: string; [k: string]: unknown }> } {
-  const chunks: string[] = [];
-  const stream = new Writable({
-    write(chunk, _enc, done) {
-      chunks.push(chunk.toString());
-      done();
-    },
-  });
-  return {
-    logger: pino({ level: "debug" }, stream),
-    lines: () =>
-      chunks
-        .join("")
-        .split("\n")
-        .filter((l) => l.trim() !== "")
-        .map((l) => JSON.parse(l)),
-  };
-}
 
 async function until(what: string, check: () => boolean, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
