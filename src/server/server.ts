@@ -10,6 +10,7 @@ import type { VigilConfig } from "../config/schema.js";
 import { playbookFor } from "../config/defaults.js";
 import { AGENT_MAX_FRAME_BYTES, type ActionKind, type AgentService, type Sample } from "../protocol/messages.js";
 import { openStorage } from "../storage/open-storage.js";
+import { fencedStorage } from "../storage/fenced-storage.js";
 import { Journal } from "../storage/journal.js";
 import type { IncidentRecord, Storage } from "../storage/storage.js";
 import { CompressedSeriesStore } from "../tsdb/compressed-store.js";
@@ -179,10 +180,12 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
 
   // ---- state that survives restarts ----
   const dataDir = o.dataDir ?? config.server.data;
-  const storage = await openStorage(dataDir, {
+  const opened = await openStorage(dataDir, {
     ...(config.server.storage !== undefined && { url: config.server.storage }),
     onIdleClientError: (err) => logger.warn({ err: err.message }, "storage: an idle PostgreSQL connection failed; the pool replaces it"),
   });
+  // A leader's writes to the shared records stop the moment it may no longer act.
+  const storage = o.replica ? fencedStorage(opened, () => o.replica!.leaderTerm() !== null) : opened;
   // Never by accident: an API reachable from other machines has authentication on.
   const refusal = listenRefusal({ listen, host, mode: config.server.auth.mode, hasTokens: await storage.tokens.hasTokens(), dataDir });
   if (refusal !== null) {

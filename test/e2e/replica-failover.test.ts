@@ -159,3 +159,16 @@ test("vigil cluster status, asked through a standby, names every live replica, t
   // The API of a standby answers for the cluster: the services, passed on to the leader.
   assert.equal((await api(standby.url, "/api/v1/services")).services.length, SERVICES.length);
 });
+
+test("SIGTERM the leader: it closes its control plane, releases the lease, and another leads", { skip: skipPostgres && "no PostgreSQL" }, async (t) => {
+  const old = await cluster.waitForLeader(10_000);
+  const stoppedAt = performance.now();
+  await cluster.replicas.get(old.name)!.stop("SIGTERM");
+  const next = await cluster.waitForLeader(15_000, old.name).catch((err: Error) => {
+    throw new Error(`${err.message}\n${diagnostics()}`);
+  });
+  t.diagnostic(`${old.name} stopped → ${next.name} leads (term ${next.term}) ${Math.round(performance.now() - stoppedAt)} ms after SIGTERM`);
+  assert.ok(next.term > old.term);
+  assert.doesNotMatch(cluster.replicas.get(old.name)!.output(), /not written|did not close cleanly/, "its last writes happened while it still led");
+  await waitFor(async () => (await api(next.url, "/api/v1/services")).services.every((s: Json) => s.health === "healthy"), 60_000, "every service healthy under the new leader");
+});

@@ -43,7 +43,7 @@ export interface Replica {
   /** The control plane while this replica leads. */
   leader(): VigilServer | null;
   cluster(): ClusterStatus;
-  /** Stops leading (the lease is released at once, so another takes over), leaves the cluster, closes. */
+  /** Closes the control plane while still leading, then releases the lease (another takes over at once), leaves the cluster, closes. */
   close(): Promise<void>;
 }
 
@@ -146,7 +146,8 @@ export async function startReplica(o: ReplicaOptions): Promise<Replica> {
       logger.warn({ replica: name }, "lost the leader lease: stopping the control plane and standing by");
       const server = leading;
       leading = null;
-      await server.close();
+      // Its last writes fail (the shared records are fenced): logged, and the standby starts anyway.
+      await server.close().catch((err: Error) => logger.warn({ err: err.message }, "the control plane did not close cleanly after losing the lease"));
     }
     if (standby === null && !closed) await startStandby();
   };
@@ -166,10 +167,14 @@ export async function startReplica(o: ReplicaOptions): Promise<Replica> {
     cluster,
     close: async () => {
       closed = true;
+      await transitions;
+      // The control plane closes while this replica still leads (its last checkpoint and
+      // acknowledgements are written), then the lease is released for the next leader.
+      const server = leading;
+      leading = null;
+      await server?.close();
       await m.stop();
       await transitions;
-      await leading?.close();
-      leading = null;
       await standby?.close();
       standby = null;
       await store.close();
