@@ -247,6 +247,12 @@ export const welcomeSchema = z.object({
       key: z.string().regex(/^[0-9a-f]{32}$/, "expected 16 bytes in hex"),
     })
     .optional(),
+  /**
+   * The layouts of binary samples frames (src/protocol/samples-frame.ts) the server takes:
+   * the agent sends its samples messages as such a frame when it knows one of them, else as
+   * JSON `samples` messages (absent: an older server, JSON only).
+   */
+  samplesFrames: z.array(z.number().int().positive()).optional(),
 });
 
 /**

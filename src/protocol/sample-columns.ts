@@ -1,7 +1,7 @@
 // Samples as columns over a table of series: how the server handles a samples message once
 // it is decoded, whichever wire form it came in (binary frame or JSON). A collection of K
 // series is one table of K series and three columns, not K objects with K label objects.
-import type { Sample } from "./messages.js";
+import type { PROTOCOL_VERSION, Sample, SamplesMessage } from "./messages.js";
 
 /** A series: metric name and label set. */
 export interface SeriesKey {
@@ -15,6 +15,19 @@ export interface SampleColumns {
   readonly seriesOf: Uint32Array;
   readonly ts: Float64Array;
   readonly values: Float64Array;
+}
+
+/** A samples message with its samples as columns: a decoded binary frame, or a JSON message converted. */
+export interface SamplesColumnsMessage {
+  type: "samples";
+  v: typeof PROTOCOL_VERSION;
+  seq: number;
+  columns: SampleColumns;
+}
+
+/** The JSON `samples` message as columns. */
+export function samplesColumnsMessage(m: SamplesMessage): SamplesColumnsMessage {
+  return { type: "samples", v: m.v, seq: m.seq, columns: columnsOfSamples(m.samples) };
 }
 
 /** Sample objects as columns; each sample is its own series entry (a Sample is a SeriesKey). */

@@ -24,19 +24,11 @@
 // part is malformed: as for JSON, where one invalid sample makes the whole message invalid.
 import { ByteReader, ByteWriter, FrameError } from "./byte-cursor.js";
 import { PROTOCOL_VERSION, type Sample } from "./messages.js";
-import type { SampleColumns, SeriesKey } from "./sample-columns.js";
+import type { SamplesColumnsMessage, SeriesKey } from "./sample-columns.js";
 
 export const SAMPLES_FRAME_LAYOUT = 1;
 const MAGIC_0 = 0x56; // V
 const MAGIC_1 = 0x53; // S
-
-/** A decoded samples frame: the outbox message it carries, samples as columns. */
-export interface SamplesFrameMessage {
-  type: "samples";
-  v: typeof PROTOCOL_VERSION;
-  seq: number;
-  columns: SampleColumns;
-}
 
 /** The series table of a frame: series as name and labels, sharing each distinct string once. */
 export function encodeSeriesTable(series: readonly SeriesKey[]): Buffer {
@@ -136,7 +128,7 @@ export class SeriesTableCache {
   }
 }
 
-export type DecodedSamplesFrame = { ok: true; message: SamplesFrameMessage } | { ok: false; error: string };
+export type DecodedSamplesFrame = { ok: true; message: SamplesColumnsMessage } | { ok: false; error: string };
 
 /** Decodes and validates a binary samples frame; the error names the part, the sample and the byte. */
 export function decodeSamplesFrame(frame: Buffer, tables?: SeriesTableCache): DecodedSamplesFrame {
@@ -148,7 +140,7 @@ export function decodeSamplesFrame(frame: Buffer, tables?: SeriesTableCache): De
   }
 }
 
-function decode(frame: Buffer, tables: SeriesTableCache | undefined): SamplesFrameMessage {
+function decode(frame: Buffer, tables: SeriesTableCache | undefined): SamplesColumnsMessage {
   const r = new ByteReader(frame);
   if (r.u8("magic") !== MAGIC_0 || r.u8("magic") !== MAGIC_1) throw new FrameError(`magic at byte 0: expected "VS" (a samples frame), got 0x${frame.subarray(0, 2).toString("hex")}`);
   const layout = r.u8("layout");
