@@ -22,7 +22,7 @@ import { SimulatedCollection } from "./simulated-collection.js";
 const TICK_MS = 10;
 /** Samples frames handed to one socket and not yet written, at most. */
 const FRAMES_IN_SOCKET = 4;
-const ENCODINGS = ["json"] as const;
+const ENCODINGS = ["json", "binary"] as const;
 
 interface FakeAgent {
   node: string;
@@ -119,7 +119,7 @@ function samplesPump(socket: WebSocket, node: string): SamplesPump | null {
     window,
     inSocket: FRAMES_IN_SOCKET,
     samplesPerMessage: seriesPerAgent,
-    frame: (seq) => collection.jsonFrame(seq),
+    frame: (seq) => (encoding === "binary" ? collection.binaryFrame(seq) : collection.jsonFrame(seq)),
     send: (frame, written) => {
       if (socket.readyState !== WebSocket.OPEN) return written(new Error("connection closed"));
       socket.send(frame, written);

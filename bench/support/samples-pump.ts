@@ -31,6 +31,7 @@ export class SamplesPump {
   private unwritten = 0;
   private running = false;
   private windowFullSince: number | null = null;
+  private fillScheduled = false;
 
   constructor(private readonly o: SamplesPumpOptions) {}
 
@@ -61,6 +62,20 @@ export class SamplesPump {
     return this.counters.windowFullMs + (this.windowFullSince === null ? 0 : performance.now() - this.windowFullSince);
   }
 
+  /**
+   * fill() after the event loop's next turn: a write's callback can come on the same tick
+   * (a small frame fits the socket buffer), and filling from it directly would keep the loop
+   * from reading acks and other sockets.
+   */
+  private fillSoon(): void {
+    if (this.fillScheduled) return;
+    this.fillScheduled = true;
+    setImmediate(() => {
+      this.fillScheduled = false;
+      this.fill();
+    });
+  }
+
   private fill(): void {
     while (this.running && this.unwritten < this.o.inSocket) {
       if (this.nextSeq - 1 - this.counters.ackedSeq >= this.o.window) {
@@ -74,7 +89,7 @@ export class SamplesPump {
       this.o.send(this.o.frame(seq), (err) => {
         this.unwritten--;
         if (err) this.running = false;
-        else this.fill();
+        else this.fillSoon();
       });
     }
   }

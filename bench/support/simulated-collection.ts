@@ -3,6 +3,7 @@
 // more), valued like them — counters that grow, gauges with two decimals that wander — at one
 // timestamp per collection, and that collection written as an agent samples message.
 import { PROTOCOL_VERSION } from "../../src/protocol/messages.js";
+import { SamplesFrameWriter, encodeSeriesTable } from "../../src/protocol/samples-frame.js";
 
 interface SeriesShape {
   name: string;
@@ -29,6 +30,11 @@ export class SimulatedCollection {
   private lastTs = 0;
   /** Per series the JSON text of a sample up to its ts: `{"name":…,"labels":{…},"ts":`. */
   private readonly jsonPrefixes: string[];
+  /** The binary frames' series table, the same bytes every collection (as the agent's are). */
+  private readonly seriesTable: Buffer;
+  private readonly seriesOf: Uint32Array;
+  private readonly tsColumn: Float64Array;
+  private readonly frames = new SamplesFrameWriter();
 
   constructor(
     readonly node: string,
@@ -45,6 +51,9 @@ export class SimulatedCollection {
       this.values[i] = shape.counter ? Math.floor(random() * 1e6) : Math.round(random() * 10_000) / 100;
     }
     this.jsonPrefixes = this.series.map((s) => `{"name":${JSON.stringify(s.name)},"labels":${JSON.stringify(s.labels)},"ts":`);
+    this.seriesTable = encodeSeriesTable(this.series);
+    this.seriesOf = Uint32Array.from({ length: count }, (_, i) => i);
+    this.tsColumn = new Float64Array(count);
   }
 
   get size(): number {
@@ -71,5 +80,12 @@ export class SimulatedCollection {
     const parts: string[] = new Array(values.length);
     for (let i = 0; i < values.length; i++) parts[i] = `${this.jsonPrefixes[i]}${ts},"value":${values[i]}}`;
     return `{"type":"samples","v":${PROTOCOL_VERSION},"seq":${seq},"samples":[${parts.join(",")}]}`;
+  }
+
+  /** The next collection as the binary samples frame of `seq` (what agents send to a server that offers it). */
+  binaryFrame(seq: number): Buffer {
+    const { ts, values } = this.next();
+    this.tsColumn.fill(ts);
+    return this.frames.frame(seq, this.seriesTable, this.seriesOf, this.tsColumn, values);
   }
 }
