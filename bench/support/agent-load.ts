@@ -31,6 +31,8 @@ interface FakeAgent {
   route: HeartbeatRoute;
   datagrams: { session: number; key: SipKey; port: number; seq: number } | null;
   samples: SamplesPump | null;
+  /** The seq the last welcome named. */
+  ackedSeq: number;
 }
 
 const { values } = parseArgs({
@@ -88,6 +90,8 @@ const udp = createSocket("udp4");
 const serverHost = new URL(url).hostname;
 const agents: FakeAgent[] = [];
 let heartbeatIntervalMs = 500;
+/** Every agent has connected (or failed to): samples streams run from then on. */
+let rampDone = false;
 
 // One probe listener stands in for every agent's: a completed handshake, as from a live node.
 const probeListener = createServer((socket) => {
@@ -136,7 +140,7 @@ function connect(index: number): Promise<void> {
   return new Promise((resolve) => {
     stats.connecting++;
     const socket = new WebSocket(url!, { perMessageDeflate: false });
-    const agent: FakeAgent = { node, socket, welcomed: false, route: new HeartbeatRoute(), datagrams: null, samples: samplesPump(socket, node) };
+    const agent: FakeAgent = { node, socket, welcomed: false, route: new HeartbeatRoute(), datagrams: null, samples: samplesPump(socket, node), ackedSeq: 0 };
     let settled = false;
     let opened = false;
     const settle = () => {
@@ -173,7 +177,9 @@ function connect(index: number): Promise<void> {
         const offer = m.udpHeartbeats;
         agent.datagrams = offer ? { session: offer.session, key: sipKey(Buffer.from(offer.key, "hex")), port: offer.port, seq: 0 } : null;
         agent.route.welcomed(offer !== undefined);
-        agent.samples?.welcomed(m.ackedSeq);
+        // Samples start once every agent is connected (a server busy with samples would slow the ramp).
+        agent.ackedSeq = m.ackedSeq;
+        if (rampDone) agent.samples?.welcomed(m.ackedSeq);
         settle();
       } else if (m.type === "ack") {
         agent.samples?.acked(m.seq);
@@ -238,5 +244,7 @@ await Promise.all(
     while (next < total) await connect(next++);
   }),
 );
+rampDone = true;
+for (const agent of agents) if (agent.welcomed) agent.samples?.welcomed(agent.ackedSeq);
 console.log(JSON.stringify({ ...stats, ...samplesStatus(), heartbeatIntervalMs, rampDone: true }));
 process.on("SIGTERM", () => process.exit(0));
