@@ -1,5 +1,6 @@
 // The agent <-> server protocol: JSON messages over one websocket (path /api/v1/agent/ws),
-// each validated here on receipt. Messages that must not be lost carry an outbox `seq`:
+// each validated here on receipt; samples messages may instead come as binary frames
+// (samples-frame.ts) once the welcome offers them. Messages that must not be lost carry an outbox `seq`:
 // the agent keeps them on disk until the server acknowledges them with `ack`, which the
 // server sends only once they are durable (README, "The acknowledgement contract").
 import { z } from "zod";
