@@ -45,7 +45,7 @@ export function columnsOfSamples(samples: readonly Sample[]): SampleColumns {
   return { series: samples, seriesOf, ts, values };
 }
 
-/** The samples of the columns as objects (tests, and code that wants one sample at a time). */
+/** The samples of the columns as objects, one per sample (what the protocol tests compare). */
 export function samplesOfColumns(columns: SampleColumns): Sample[] {
   const out: Sample[] = new Array(columns.ts.length);
   for (let i = 0; i < out.length; i++) {
