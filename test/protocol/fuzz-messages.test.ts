@@ -29,6 +29,7 @@ const validServerMessages = [
     settings: { heartbeatInterval: 500, collectInterval: 1000 },
     serverTime: 1,
     udpHeartbeats: { port: 7070, session: 3, key: "cd".repeat(16) },
+    samplesFrames: [1],
   },
   { type: "heartbeat-path", v: PROTOCOL_VERSION, via: "udp" },
   { type: "action", v: PROTOCOL_VERSION, actionId: "a", action: "restart", service: "db", reason: "" },
