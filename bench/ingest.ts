@@ -24,7 +24,7 @@ type Encoding = (typeof ENCODINGS)[number];
 const SECTIONS = ["ingest"] as const;
 type Section = (typeof SECTIONS)[number];
 
-const USAGE = `usage: npm run bench -- ingest [--only ingest] [--agents N] [--series-per-agent K] [--window W] [--encoding ${ENCODINGS.join("|")}] [--seconds S] [--warmup S] [--server-node-args "ARGS"]
+const USAGE = `usage: npm run bench -- ingest [--only ingest] [--agents N] [--series-per-agent K] [--window W] [--encoding ${ENCODINGS.join("|")}] [--seconds S] [--warmup S] [--server-node-args="ARGS"]
   --only LIST            sections to run (default: all; so far only ingest)
   --agents N             simulated agents, each one websocket (default 50)
   --series-per-agent K   series per agent; each message is one collection of all K (default 500)
@@ -32,8 +32,9 @@ const USAGE = `usage: npm run bench -- ingest [--only ingest] [--agents N] [--se
   --encoding E           the samples messages' wire form: ${ENCODINGS.join(" or ")} (default ${ENCODINGS.at(-1)})
   --seconds S            the measuring window (default 30)
   --warmup S             after all agents are connected, before measuring (default 10)
-  --server-node-args "ARGS"
-                         node options for the server, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"`;
+  --server-node-args="ARGS"
+                         node options for the server, e.g. --server-node-args="--cpu-prof --cpu-prof-dir=/tmp/prof"
+                         (with "=": a value starting with -- is otherwise taken for a flag)`;
 
 interface Settings {
   sections: Section[];
