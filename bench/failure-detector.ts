@@ -4,7 +4,7 @@
 // generator heartbeating against one `vigil server` (as UDP datagrams by default, or over the
 // websockets with --heartbeats websocket), its CPU share of one core and its RSS.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -26,6 +26,7 @@ import {
 } from "../test/e2e/harness.js";
 import { createLab, netnsUnavailableReason, type Lab } from "../test/e2e/netns.js";
 import { Flags, UsageError, runBench } from "./support/flags.js";
+import { cpuTimeMs, openFdLimit, rssBytes } from "./support/proc-stats.js";
 
 const NODES = ["node-1", "node-2", "node-3"];
 const LAB_PORT = 7070;
@@ -355,26 +356,6 @@ interface LoadStatus {
   lastError: string;
   heartbeatIntervalMs: number;
   rampDone?: boolean;
-}
-
-const CLOCK_TICKS = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;
-
-/** utime + stime of a process, in ms. */
-function cpuTimeMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  // Fields after the command name (which may contain spaces) start after the last ")".
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
-}
-
-function rssBytes(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-  return m ? Number(m[1]) * 1024 : NaN;
-}
-
-function openFdLimit(pid: number): string {
-  const m = /Max open files\s+(\d+|unlimited)\s+(\d+|unlimited)/.exec(readFileSync(`/proc/${pid}/limits`, "utf8"));
-  return m ? `${m[1]} soft / ${m[2]} hard` : "unknown";
 }
 
 async function heartbeatCounter(url: string): Promise<number> {

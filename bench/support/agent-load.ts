@@ -15,9 +15,14 @@ import { tcpConnect } from "../../src/util/tcp-connect.js";
 import { encodeHeartbeatDatagram } from "../../src/protocol/heartbeat-datagram.js";
 import { HeartbeatRoute } from "../../src/agent/heartbeat-route.js";
 import { sipKey, type SipKey } from "../../src/protocol/siphash.js";
+import { SamplesPump } from "./samples-pump.js";
+import { SimulatedCollection } from "./simulated-collection.js";
 
 /** Heartbeats go out from a ticker that serves one slice of the agents per tick. */
 const TICK_MS = 10;
+/** Samples frames handed to one socket and not yet written, at most. */
+const FRAMES_IN_SOCKET = 4;
+const ENCODINGS = ["json", "binary"] as const;
 
 interface FakeAgent {
   node: string;
@@ -25,6 +30,9 @@ interface FakeAgent {
   welcomed: boolean;
   route: HeartbeatRoute;
   datagrams: { session: number; key: SipKey; port: number; seq: number } | null;
+  samples: SamplesPump | null;
+  /** The seq the last welcome named. */
+  ackedSeq: number;
 }
 
 const { values } = parseArgs({
@@ -33,22 +41,57 @@ const { values } = parseArgs({
     agents: { type: "string" },
     concurrency: { type: "string", default: "200" },
     prefix: { type: "string", default: "load" },
+    "series-per-agent": { type: "string", default: "0" },
+    window: { type: "string", default: "256" },
+    encoding: { type: "string", default: "json" },
   },
   strict: true,
 });
 const url = values.url;
 const total = Number(values.agents);
 const concurrency = Number(values.concurrency);
-if (!url || !Number.isInteger(total) || total < 1 || !Number.isInteger(concurrency) || concurrency < 1) {
-  console.error("usage: agent-load --url ws://HOST:PORT/api/v1/agent/ws --agents N [--concurrency C] [--prefix NAME]");
+const seriesPerAgent = Number(values["series-per-agent"]);
+const window = Number(values.window);
+const encoding = values.encoding as (typeof ENCODINGS)[number];
+if (
+  !url ||
+  !Number.isInteger(total) ||
+  total < 1 ||
+  !Number.isInteger(concurrency) ||
+  concurrency < 1 ||
+  !Number.isInteger(seriesPerAgent) ||
+  seriesPerAgent < 0 ||
+  !Number.isInteger(window) ||
+  window < 1 ||
+  !ENCODINGS.includes(encoding)
+) {
+  console.error(
+    `usage: agent-load --url ws://HOST:PORT/api/v1/agent/ws --agents N [--concurrency C] [--prefix NAME] [--series-per-agent K --window W --encoding ${ENCODINGS.join("|")}]`,
+  );
   process.exit(2);
 }
 
-const stats = { connecting: 0, open: 0, welcomed: 0, failed: 0, closed: 0, heartbeatsSent: 0, datagramsSent: 0, onUdp: 0, probesAnswered: 0, lastError: "" };
+const stats = {
+  connecting: 0,
+  open: 0,
+  welcomed: 0,
+  failed: 0,
+  closed: 0,
+  heartbeatsSent: 0,
+  datagramsSent: 0,
+  onUdp: 0,
+  probesAnswered: 0,
+  lastError: "",
+  /** `error` messages from the server (a refused frame), and the last one's text. */
+  serverErrors: 0,
+  lastServerError: "",
+};
 const udp = createSocket("udp4");
 const serverHost = new URL(url).hostname;
 const agents: FakeAgent[] = [];
 let heartbeatIntervalMs = 500;
+/** Every agent has connected (or failed to): samples streams run from then on. */
+let rampDone = false;
 
 // One probe listener stands in for every agent's: a completed handshake, as from a live node.
 const probeListener = createServer((socket) => {
@@ -57,6 +100,36 @@ const probeListener = createServer((socket) => {
 });
 await new Promise<void>((resolve) => probeListener.listen(0, "127.0.0.1", () => resolve()));
 const probePort = (probeListener.address() as { port: number }).port;
+
+/** Every agent's samples stream, counted together for the status line. */
+function samplesStatus(): { messagesSent: number; samplesSent: number; messagesAcked: number; windowFullMs: number } {
+  const sum = { messagesSent: 0, samplesSent: 0, messagesAcked: 0, windowFullMs: 0 };
+  for (const agent of agents) {
+    if (!agent.samples) continue;
+    const c = agent.samples.counters;
+    sum.messagesSent += c.messagesSent;
+    sum.samplesSent += c.samplesSent;
+    sum.messagesAcked += c.ackedSeq;
+    sum.windowFullMs += agent.samples.windowFullMs();
+  }
+  return sum;
+}
+
+/** The samples stream of one agent: its collection, in the chosen wire form, through a pump. */
+function samplesPump(socket: WebSocket, node: string): SamplesPump | null {
+  if (seriesPerAgent === 0) return null;
+  const collection = new SimulatedCollection(node, seriesPerAgent);
+  return new SamplesPump({
+    window,
+    inSocket: FRAMES_IN_SOCKET,
+    samplesPerMessage: seriesPerAgent,
+    frame: (seq) => (encoding === "binary" ? collection.binaryFrame(seq) : collection.jsonFrame(seq)),
+    send: (frame, written) => {
+      if (socket.readyState !== WebSocket.OPEN) return written(new Error("connection closed"));
+      socket.send(frame, written);
+    },
+  });
+}
 
 function send(agent: FakeAgent, message: AgentMessage): void {
   if (agent.socket.readyState === WebSocket.OPEN) agent.socket.send(JSON.stringify(message));
@@ -67,7 +140,7 @@ function connect(index: number): Promise<void> {
   return new Promise((resolve) => {
     stats.connecting++;
     const socket = new WebSocket(url!, { perMessageDeflate: false });
-    const agent: FakeAgent = { node, socket, welcomed: false, route: new HeartbeatRoute(), datagrams: null };
+    const agent: FakeAgent = { node, socket, welcomed: false, route: new HeartbeatRoute(), datagrams: null, samples: samplesPump(socket, node), ackedSeq: 0 };
     let settled = false;
     let opened = false;
     const settle = () => {
@@ -104,7 +177,15 @@ function connect(index: number): Promise<void> {
         const offer = m.udpHeartbeats;
         agent.datagrams = offer ? { session: offer.session, key: sipKey(Buffer.from(offer.key, "hex")), port: offer.port, seq: 0 } : null;
         agent.route.welcomed(offer !== undefined);
+        // Samples start once every agent is connected (a server busy with samples would slow the ramp).
+        agent.ackedSeq = m.ackedSeq;
+        if (rampDone) agent.samples?.welcomed(m.ackedSeq);
         settle();
+      } else if (m.type === "ack") {
+        agent.samples?.acked(m.seq);
+      } else if (m.type === "error") {
+        stats.serverErrors++;
+        stats.lastServerError = m.error;
       } else if (m.type === "heartbeat-path") {
         if (m.via === "udp" && agent.route.state !== "udp") stats.onUdp++;
         if (m.via === "websocket" && agent.route.state === "udp") stats.onUdp--;
@@ -123,6 +204,7 @@ function connect(index: number): Promise<void> {
       if (opened) stats.closed++;
       if (!settled) stats.failed++;
       agent.welcomed = false;
+      agent.samples?.stop();
       settle();
     });
   });
@@ -153,7 +235,7 @@ setInterval(() => {
   }
 }, TICK_MS);
 
-setInterval(() => console.log(JSON.stringify({ ...stats, heartbeatIntervalMs })), 1000);
+setInterval(() => console.log(JSON.stringify({ ...stats, ...samplesStatus(), heartbeatIntervalMs })), 1000);
 
 // Connect with bounded concurrency, so the server's accept queue is not the limit measured.
 let next = 0;
@@ -162,5 +244,7 @@ await Promise.all(
     while (next < total) await connect(next++);
   }),
 );
-console.log(JSON.stringify({ ...stats, heartbeatIntervalMs, rampDone: true }));
+rampDone = true;
+for (const agent of agents) if (agent.welcomed) agent.samples?.welcomed(agent.ackedSeq);
+console.log(JSON.stringify({ ...stats, ...samplesStatus(), heartbeatIntervalMs, rampDone: true }));
 process.on("SIGTERM", () => process.exit(0));

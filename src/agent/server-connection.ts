@@ -3,6 +3,9 @@
 // replicas it moves on through their URLs and follows redirects to a node's owner; where to
 // go next and after how long is ServerList's decision (server-list.ts), this file only acts
 // on it. What must not be lost is the outbox's job (resent after welcome), not this one.
+// Messages go out as JSON text, except samples messages once the connection's welcome offers
+// binary samples frames (src/protocol/samples-frame.ts): then as such a frame, which costs the
+// server a fraction of the JSON's decoding. A server without the offer (an older one) gets JSON.
 //
 // Latency: ws turns on TCP_NODELAY for every socket it opens (WebSocket#setSocket calls
 // socket.setNoDelay()), so small frames go out without Nagle's delay; per-message deflate
@@ -18,6 +21,7 @@ import {
   type RedirectMessage,
   type ServerMessage,
 } from "../protocol/messages.js";
+import { SAMPLES_FRAME_LAYOUT, encodeSamplesFrame } from "../protocol/samples-frame.js";
 import type { Clock, TimerHandle } from "../util/clock.js";
 import type { Logger } from "../util/logger.js";
 import type { ServerAddress } from "./server-address.js";
@@ -76,6 +80,8 @@ export class ServerConnection {
   private reconnectTimer: TimerHandle | null = null;
   private lastFrameAt = 0;
   private lastRefusal: string | null = null;
+  /** This connection's welcome offered the binary samples frame layout this agent writes. */
+  private samplesFrames = false;
 
   constructor(private readonly options: ServerConnectionOptions) {
     this.servers = new ServerList(options.urls, { insecure: options.insecure === true, random: options.random ?? Math.random });
@@ -106,14 +112,16 @@ export class ServerConnection {
   }
 
   /**
-   * Sends one message; false when the connection is not open or the message cannot be
-   * serialized. True means handed to the socket, not delivered: delivery is what acks are for.
+   * Sends one message (samples as a binary frame when the server offered it); false when the
+   * connection is not open or the message cannot be serialized. True means handed to the
+   * socket, not delivered: delivery is what acks are for.
    */
   send(message: AgentMessage): boolean {
     const socket = this.socket;
     if (!socket || socket.readyState !== WebSocket.OPEN) return false;
     try {
-      socket.send(JSON.stringify(message));
+      if (message.type === "samples" && this.samplesFrames) socket.send(encodeSamplesFrame(message.seq, message.samples), { binary: true });
+      else socket.send(JSON.stringify(message));
       return true;
     } catch (err) {
       this.logger.error({ err, type: (message as { type?: unknown }).type }, "cannot send message to server");
@@ -159,6 +167,7 @@ export class ServerConnection {
       return;
     }
     this.socket = socket;
+    this.samplesFrames = false;
     this.lastFrameAt = clock.now();
     let opened = false;
     /** onClose pairs with onOpen: only a connection the agent was told about is reported closed. */
@@ -213,6 +222,8 @@ export class ServerConnection {
       if (message.type === "welcome") {
         this.lastRefusal = null;
         this.learnReplicas(message.replicas, logger);
+        // Before the agent sees the welcome: it re-sends its backlog from there.
+        this.samplesFrames = message.samplesFrames?.includes(SAMPLES_FRAME_LAYOUT) === true;
       }
       this.callback("onMessage", () => this.options.onMessage(message));
     });

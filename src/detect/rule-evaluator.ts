@@ -7,6 +7,7 @@
 // series: staleness, and `for` durations that elapse between samples).
 import type { RuleConfig } from "../config/schema.js";
 import type { Sample } from "../protocol/messages.js";
+import { columnsOfSamples, type SampleColumns } from "../protocol/sample-columns.js";
 import type { Clock } from "../util/clock.js";
 import { matchesLabels, seriesKey } from "../tsdb/labels.js";
 import type { LatestSample, SeriesStore } from "../tsdb/series-store.js";
@@ -76,13 +77,20 @@ export class RuleEvaluator {
    * observation. Errors of `observe` are rethrown together, as evaluate() does.
    */
   evaluateSamples(samples: readonly Sample[], receivedAt: number): void {
+    this.evaluateColumns(columnsOfSamples(samples), receivedAt);
+  }
+
+  /** evaluateSamples() for samples as columns (an agent's decoded samples message). */
+  evaluateColumns(columns: SampleColumns, receivedAt: number): void {
     const notBefore = this.clock.now() - this.staleAfterMs;
     const newest = new Map<string, Sample>();
-    for (const sample of samples) {
-      if (!this.rulesByMetric.has(sample.name) || sample.ts < notBefore) continue;
-      const key = seriesKey(sample.name, sample.labels);
+    const { series: table, seriesOf, ts, values } = columns;
+    for (let i = 0; i < ts.length; i++) {
+      const series = table[seriesOf[i]!]!;
+      if (!this.rulesByMetric.has(series.name) || ts[i]! < notBefore) continue;
+      const key = seriesKey(series.name, series.labels);
       const seen = newest.get(key);
-      if (seen === undefined || sample.ts >= seen.ts) newest.set(key, sample);
+      if (seen === undefined || ts[i]! >= seen.ts) newest.set(key, { name: series.name, labels: series.labels as Record<string, string>, ts: ts[i]!, value: values[i]! });
     }
     const observations: RuleObservation[] = [];
     for (const [key, sample] of newest) {

@@ -1,5 +1,6 @@
 // The agent <-> server protocol: JSON messages over one websocket (path /api/v1/agent/ws),
-// each validated here on receipt. Messages that must not be lost carry an outbox `seq`:
+// each validated here on receipt; samples messages may instead come as binary frames
+// (samples-frame.ts) once the welcome offers them. Messages that must not be lost carry an outbox `seq`:
 // the agent keeps them on disk until the server acknowledges them with `ack`, which the
 // server sends only once they are durable (README, "The acknowledgement contract").
 import { z } from "zod";
@@ -254,6 +255,12 @@ export const welcomeSchema = z.object({
    * when that one dies. Absent (a single server): the agent's list stays as it is.
    */
   replicas: z.array(z.string().min(1).max(2048)).max(256).optional(),
+  /**
+   * The layouts of binary samples frames (src/protocol/samples-frame.ts) the server takes:
+   * the agent sends its samples messages as such a frame when it knows one of them, else as
+   * JSON `samples` messages (absent: an older server, JSON only).
+   */
+  samplesFrames: z.array(z.number().int().positive()).optional(),
 });
 
 /**

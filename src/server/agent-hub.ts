@@ -1,5 +1,7 @@
 // The server's side of the agent protocol: one websocket per agent. Validates every
-// frame, processes outbox messages in order and once per (node, seq), acknowledges them
+// frame — JSON text frames, and binary samples frames (src/protocol/samples-frame.ts),
+// whose series table is cached per connection — processes outbox messages in order and
+// once per (node, seq), acknowledges them
 // only once they are durable (their samples checkpointed by the series store: acks are
 // cumulative, so a message without samples waits for the samples before it), and carries
 // actions to agents and their results back.
@@ -19,12 +21,13 @@ import {
   type IndirectProbeResult,
   type OutboxMessage,
   type ProbeMessage,
-  type SamplesMessage,
   type ServerMessage,
   type ChaosStartMessage,
   type ChaosStopMessage,
   type Welcome,
 } from "../protocol/messages.js";
+import { filterColumns, samplesColumnsMessage, type SampleColumns, type SamplesColumnsMessage } from "../protocol/sample-columns.js";
+import { SAMPLES_FRAME_LAYOUT, SeriesTableCache, decodeSamplesFrame } from "../protocol/samples-frame.js";
 import type { NodeRegistry } from "../detect/node-registry.js";
 import type { AgentIdentity } from "../security/agent-authenticator.js";
 import { DurableAckTracker } from "../tsdb/durable-acks.js";
@@ -50,10 +53,11 @@ export interface AgentHandlers {
   /** Synchronous when the heartbeat changes nothing (no promise per heartbeat). */
   heartbeat(node: string): void | Promise<void>;
   /**
-   * Appends the message's samples. `replay`: a re-sent message processed before (see
-   * outbox-dedup.ts); the store already has some or all of its samples, which is expected.
+   * Appends the message's samples (as columns, whichever form the message came in; those
+   * labelled with another node already left out). `replay`: a re-sent message processed
+   * before (see outbox-dedup.ts); the store already has some or all of its samples, which is expected.
    */
-  samples(node: string, m: SamplesMessage, replay: boolean): Promise<void>;
+  samples(node: string, m: SamplesColumnsMessage, replay: boolean): Promise<void>;
   probe(node: string, m: ProbeMessage): Promise<void>;
   event(node: string, m: EventMessage): Promise<void>;
   disconnected(node: string): Promise<void>;
@@ -71,6 +75,8 @@ export interface AgentHubOptions {
   /** How long to wait for an action's result before calling it failed. */
   actionTimeoutMs?: number;
   onMessage?(type: string, valid: boolean): void;
+  /** A valid samples message arrived in this form: a binary frame, or JSON (an older agent). */
+  onSamplesForm?(form: "binary" | "json"): void;
   /**
    * Why this connection may not speak for the node its hello names (another node's
    * credential or certificate, a revoked node), or null; asked once per hello.
@@ -123,7 +129,12 @@ interface AgentSession {
   foreignSamples: number;
   /** This connection's heartbeat datagram session (see udp-heartbeat-sessions.ts), once welcomed. */
   heartbeatSession: number | null;
+  /** The series table of this connection's last binary samples frame, decoded. */
+  seriesTables: SeriesTableCache;
 }
+
+/** An outbox message as the hub processes it: samples as columns. */
+type HubOutboxMessage = Exclude<OutboxMessage, { type: "samples" }> | SamplesColumnsMessage;
 
 interface PendingProbe {
   via: string;
@@ -205,13 +216,14 @@ export class AgentHub {
       helloTimer: null,
       foreignSamples: 0,
       heartbeatSession: null,
+      seriesTables: new SeriesTableCache(),
     };
     session.helloTimer = this.o.clock.setTimeout(() => {
       if (session.node !== null || this.closing) return;
       this.refuse(session, null, `no hello within ${HELLO_TIMEOUT_MS}ms`, CLOSE_HELLO_TIMEOUT);
     }, HELLO_TIMEOUT_MS);
     this.remoteAddresses.set(session, remoteAddress ?? null);
-    socket.on("message", (data) => this.onFrame(session, frameBytes(data)));
+    socket.on("message", (data, isBinary) => (isBinary ? this.onBinaryFrame(session, frameBytes(data)) : this.onFrame(session, frameBytes(data))));
     socket.on("close", () => this.onClose(session));
     socket.on("error", (err) => this.o.logger.warn({ err, node: session.node }, "agent socket error"));
   }
@@ -320,6 +332,7 @@ export class AgentHub {
     }
     const message = parsed.message;
     this.o.onMessage?.(message.type, true);
+    if (message.type === "samples") this.o.onSamplesForm?.("json");
     if (message.type === "hello") {
       session.queue = session.queue.then(() => this.onHello(session, message)).catch((err) => this.failed(session, err));
       return;
@@ -342,6 +355,29 @@ export class AgentHub {
       }
       return;
     }
+    const outboxMessage = message.type === "samples" ? samplesColumnsMessage(message) : message;
+    session.queue = session.queue.then(() => this.onOutboxMessage(session, node, outboxMessage)).catch((err) => this.failed(session, err));
+  }
+
+  /** A binary frame: a samples message in the binary form, refused whole (with the reason) when malformed. */
+  private onBinaryFrame(session: AgentSession, frame: Buffer): void {
+    if (this.closing || session.replaced) return;
+    const node = session.node;
+    if (node === null) {
+      this.o.onMessage?.("invalid", false);
+      this.send(session, { type: "error", v: PROTOCOL_VERSION, error: "expected hello before a binary samples frame" });
+      return;
+    }
+    const decoded = decodeSamplesFrame(frame, session.seriesTables);
+    if (!decoded.ok) {
+      this.o.onMessage?.("invalid", false);
+      this.o.logger.warn({ node, error: decoded.error }, "invalid agent message");
+      this.send(session, { type: "error", v: PROTOCOL_VERSION, error: decoded.error });
+      return;
+    }
+    this.o.onMessage?.("samples", true);
+    this.o.onSamplesForm?.("binary");
+    const message = decoded.message;
     session.queue = session.queue.then(() => this.onOutboxMessage(session, node, message)).catch((err) => this.failed(session, err));
   }
 
@@ -429,6 +465,7 @@ export class AgentHub {
       services: this.o.servicesFor(hello.node),
       settings: this.o.settings,
       serverTime: this.o.clock.now(),
+      samplesFrames: [SAMPLES_FRAME_LAYOUT],
       ...(session.identity?.issuedCredential !== undefined && { credential: session.identity.issuedCredential }),
       ...(udpHeartbeats && { udpHeartbeats }),
       ...(this.o.replicaUrls && { replicas: this.o.replicaUrls() }),
@@ -453,7 +490,7 @@ export class AgentHub {
     session.heartbeatSession = null;
   }
 
-  private async onOutboxMessage(session: AgentSession, node: string, m: OutboxMessage): Promise<void> {
+  private async onOutboxMessage(session: AgentSession, node: string, m: HubOutboxMessage): Promise<void> {
     const record = this.o.nodes.get(node);
     switch (outboxDisposition(m.seq, record)) {
       case "acknowledged":
@@ -498,7 +535,7 @@ export class AgentHub {
       .catch((err) => this.o.logger.error({ err, node, seq }, "recording an acknowledged seq failed"));
   }
 
-  private async dispatch(node: string, m: OutboxMessage): Promise<void> {
+  private async dispatch(node: string, m: HubOutboxMessage): Promise<void> {
     switch (m.type) {
       case "samples":
         return this.o.handlers.samples(node, this.ownSamples(node, m), false);
@@ -512,15 +549,14 @@ export class AgentHub {
   }
 
   /** An agent speaks only for its own node: samples labelled with another node are dropped. */
-  private ownSamples(node: string, m: SamplesMessage): SamplesMessage {
-    const own = samplesOfNode(node, m);
-    if (own !== m) {
-      const session = this.sessions.get(node);
-      if (session && session.foreignSamples++ === 0) {
-        this.o.logger.warn({ node, dropped: m.samples.length - own.samples.length }, "agent sent samples labelled with another node; dropped them");
-      }
+  private ownSamples(node: string, m: SamplesColumnsMessage): SamplesColumnsMessage {
+    const own = samplesOfNode(node, m.columns);
+    if (own === m.columns) return m;
+    const session = this.sessions.get(node);
+    if (session && session.foreignSamples++ === 0) {
+      this.o.logger.warn({ node, dropped: m.columns.ts.length - own.ts.length }, "agent sent samples labelled with another node; dropped them");
     }
-    return own;
+    return { ...m, columns: own };
   }
 
   private refuse(session: AgentSession, node: string | null, reason: string, code: number): void {
@@ -579,11 +615,9 @@ export function probeAddressOf(announced: string | undefined, remoteAddress: str
   return remote.includes(":") ? `[${remote}]:${m[3]}` : `${remote}:${m[3]}`;
 }
 
-/** The message itself when every sample is labelled with `node` (or no node); else a copy without the others. */
-export function samplesOfNode(node: string, m: SamplesMessage): SamplesMessage {
-  const foreign = (s: SamplesMessage["samples"][number]) => s.labels.node !== undefined && s.labels.node !== node;
-  if (!m.samples.some(foreign)) return m;
-  return { ...m, samples: m.samples.filter((s) => !foreign(s)) };
+/** The columns themselves when every series is labelled with `node` (or no node); else a copy without the others' samples. */
+export function samplesOfNode(node: string, columns: SampleColumns): SampleColumns {
+  return filterColumns(columns, (series) => series.labels.node === undefined || series.labels.node === node);
 }
 
 /** A websocket message's bytes (ws hands over a Buffer unless binaryType was changed). */

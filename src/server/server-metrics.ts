@@ -31,6 +31,12 @@ export class ServerMetrics {
       this.countedDatagrams = 0;
     },
   });
+  readonly agentSamplesMessages = new Counter({
+    name: "vigil_agent_samples_messages_total",
+    help: 'Valid samples messages from agents, by wire form: form="binary" (samples frames), form="json" (agents older than the binary form)',
+    labelNames: ["form"],
+    registers: [this.registry],
+  });
   readonly agentMessagesReplayed = new Counter({
     name: "vigil_agent_messages_replayed_total",
     help: "Agent messages re-sent after a server crash or a reconnect that were processed before: not acted on again, only their samples re-appended",

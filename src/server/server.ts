@@ -9,6 +9,7 @@ import websocket from "@fastify/websocket";
 import type { VigilConfig } from "../config/schema.js";
 import { playbookFor } from "../config/defaults.js";
 import { AGENT_MAX_FRAME_BYTES, type ActionKind, type AgentService, type Sample } from "../protocol/messages.js";
+import { columnsOfSamples, type SampleColumns } from "../protocol/sample-columns.js";
 import { openStorage } from "../storage/open-storage.js";
 import { fencedStorage } from "../storage/fenced-storage.js";
 import { Journal } from "../storage/journal.js";
@@ -523,6 +524,7 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
     settings: { heartbeatInterval: config.agent.heartbeatInterval, collectInterval: config.agent.collectInterval },
     servicesFor: (node) => servicesFor(config, placementView, node),
     onMessage: (type) => metrics.agentMessage(type),
+    onSamplesForm: (form) => metrics.agentSamplesMessages.inc({ form }),
     onReplay: (type) => metrics.agentMessagesReplayed.inc({ type }),
     ...(heartbeatListener && { udpHeartbeatPort: heartbeatListener.port }),
     onHeartbeatDatagram: (result) => metrics.heartbeatDatagram(result),
@@ -548,11 +550,11 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
       },
       async samples(_node, m, replay) {
         if (!replay) {
-          ingest(m.samples);
+          ingestColumns(m.columns);
           return;
         }
         // Re-sent after a server crash: stored again where the crash lost them, not re-evaluated.
-        const result = store.append(m.samples, { replay });
+        const result = store.appendColumns(m.columns, { replay });
         metrics.samplesIngested.inc(result.accepted);
         metrics.samplesReplayed.inc({ result: "stored" }, result.accepted);
         metrics.samplesReplayed.inc({ result: "already-stored" }, result.rejected);
@@ -621,14 +623,19 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
   ];
   const forecasts = new ForecastRuleEvaluator({ rules: rulesOfKind(config.rules, "forecast"), store, clock, staleAfterMs, observe: observeRule });
 
-  /** Samples from agents, scrapes and remote-write senders: stored, then the threshold rules on their series decide now, not at the next tick. */
+  /** Samples from scrapes and remote-write senders: as ingestColumns. */
   function ingest(samples: Sample[]): AppendResult {
+    return ingestColumns(columnsOfSamples(samples));
+  }
+
+  /** Samples from agents, scrapes and remote-write senders: stored, then the threshold rules on their series decide now, not at the next tick. */
+  function ingestColumns(columns: SampleColumns): AppendResult {
     const receivedAt = clock.now();
-    const result = store.append(samples);
+    const result = store.appendColumns(columns);
     metrics.samplesIngested.inc(result.accepted);
     metrics.samplesRejected.inc(result.rejected);
     try {
-      thresholdRules.evaluateSamples(samples, receivedAt);
+      thresholdRules.evaluateColumns(columns, receivedAt);
     } catch (err) {
       logger.error({ err }, "rule evaluation on arrival failed");
     }

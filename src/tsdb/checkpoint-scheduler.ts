@@ -4,6 +4,24 @@
 import { setImmediate as nextTurn } from "node:timers/promises";
 import type { Clock, TimerHandle } from "../util/clock.js";
 
+/** The least share of the time a running checkpoint gets when the event loop is busy (see sliceBudgetMs). */
+export const CHECKPOINT_BUSY_SHARE = 0.25;
+/** No slice is given more than this, however long it waited. */
+export const MAX_SLICE_MS = 50;
+
+/**
+ * How long the next slice may run: `baseMs`, or longer when it waited `waitedMs` for its turn.
+ * On a server busy with ingest each turn of the event loop reads and stores tens of ms of
+ * samples, and a checkpoint of fixed 5 ms slices would take 20 times its work in wall time —
+ * acks wait for checkpoints, and what a kill -9 can lose grows with them. A slice that waited
+ * W ms may run S = W · share / (1 − share), so that S / (S + W) = share: the checkpoint gets at
+ * least that share of the time while it runs, and on an idle loop (W ≈ 0) slices stay at
+ * `baseMs`. Capped at MAX_SLICE_MS.
+ */
+export function sliceBudgetMs(baseMs: number, waitedMs: number): number {
+  return Math.min(Math.max(baseMs, MAX_SLICE_MS), Math.max(baseMs, (waitedMs * CHECKPOINT_BUSY_SHARE) / (1 - CHECKPOINT_BUSY_SHARE)));
+}
+
 export interface CheckpointRun {
   /**
    * Writes in one transaction until `overBudget()` turns true (always making some progress);
@@ -30,7 +48,7 @@ export interface CheckpointFigures {
 export interface CheckpointSchedulerOptions {
   clock: Clock;
   intervalMs: number;
-  /** Target length of one synchronous slice. */
+  /** Target length of one synchronous slice on an idle event loop (see sliceBudgetMs()). */
   sliceBudgetMs: number;
   /** The append generation right now. */
   generation(): number;
@@ -91,7 +109,8 @@ export class CheckpointScheduler {
     const started = performance.now();
     const generation = this.o.generation();
     let sliceStart = started;
-    const overBudget = () => performance.now() - sliceStart > this.o.sliceBudgetMs;
+    let budgetMs = this.o.sliceBudgetMs;
+    const overBudget = () => performance.now() - sliceStart > budgetMs;
     let slices = 0;
     let maxSliceMs = 0;
     const work = this.o.begin();
@@ -102,8 +121,10 @@ export class CheckpointScheduler {
         slices++;
         maxSliceMs = Math.max(maxSliceMs, sliceMs);
         if (done) break;
+        const sliceEnd = performance.now();
         await nextTurn();
         sliceStart = performance.now();
+        budgetMs = sliceBudgetMs(this.o.sliceBudgetMs, sliceStart - sliceEnd);
       }
     } catch (err) {
       work.abandon();

@@ -4,6 +4,7 @@
 // and checkpoints every few seconds that make appends durable (appendGeneration →
 // durableGeneration) so the server acknowledges only what a kill -9 cannot take back.
 import type { Sample } from "../protocol/messages.js";
+import { columnsOfSamples, type SampleColumns } from "../protocol/sample-columns.js";
 import { systemClock, type Clock } from "../util/clock.js";
 import { silentLogger, type Logger } from "../util/logger.js";
 import { isValidTimestamp } from "./chunk/chunk-format.js";
@@ -191,27 +192,40 @@ export class CompressedSeriesStore implements DurableSeriesStore {
    * rejections are counted as replayRejected instead.
    */
   append(samples: Sample[], options?: AppendOptions): AppendResult {
+    return this.appendColumns(columnsOfSamples(samples), options);
+  }
+
+  /**
+   * append() for samples as columns over a table of series (an agent's decoded samples
+   * message): each series of the table is looked up once per call, not once per sample.
+   */
+  appendColumns(columns: SampleColumns, options?: AppendOptions): AppendResult {
     if (this.closed) throw new Error("the series store is closed");
     this.generation++;
     const now = this.clock.now();
     const horizon = now - this.retentionMs[RAW_LEVEL]!;
     const futureLimit = now + this.futureToleranceMs;
+    const { series: table, seriesOf, ts: tsColumn, values } = columns;
+    const resolved: Array<SeriesState | undefined> = new Array(table.length);
     let accepted = 0;
     let rejected = 0;
-    for (let i = 0; i < samples.length; i++) {
-      const sample = samples[i]!;
-      const ts = sample.ts;
+    for (let i = 0; i < tsColumn.length; i++) {
+      const ts = tsColumn[i]!;
       if (!(ts >= horizon && ts <= futureLimit) || !isValidTimestamp(ts)) {
         rejected++;
         continue;
       }
-      let series = this.index.get(sample.name, sample.labels);
-      if (series === undefined) series = this.createSeries(sample.name, sample.labels);
-      else if (ts <= series.lastTs) {
+      const s = seriesOf[i]!;
+      let series = resolved[s];
+      if (series === undefined) {
+        const key = table[s]!;
+        series = resolved[s] = this.index.get(key.name, key.labels) ?? this.createSeries(key.name, key.labels);
+      }
+      if (ts <= series.lastTs) {
         rejected++;
         continue;
       }
-      this.appendToSeries(series, ts, sample.value);
+      this.appendToSeries(series, ts, values[i]!);
       accepted++;
     }
     if (options?.replay) this.replayRejectedTotal += rejected;

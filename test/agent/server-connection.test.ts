@@ -1,6 +1,6 @@
 // ServerConnection against a real ws server on 127.0.0.1: hello on open, message delivery,
-// invalid frames ignored, reconnection after a dropped socket, a restarted server and a
-// silent link, and stop() ending it all.
+// invalid frames ignored, samples as binary frames only where the welcome offers them,
+// reconnection after a dropped socket, a restarted server and a silent link, and stop() ending it all.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
@@ -9,7 +9,9 @@ import { createHash } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { WebSocketServer, type WebSocket } from "ws";
 import { ServerConnection } from "../../src/agent/server-connection.js";
-import { AGENT_WS_PATH, PROTOCOL_VERSION, type Hello, type ServerMessage } from "../../src/protocol/messages.js";
+import { AGENT_WS_PATH, PROTOCOL_VERSION, type Hello, type SamplesMessage, type ServerMessage } from "../../src/protocol/messages.js";
+import { SAMPLES_FRAME_LAYOUT, decodeSamplesFrame } from "../../src/protocol/samples-frame.js";
+import { samplesOfColumns } from "../../src/protocol/sample-columns.js";
 import { ManualClock, systemClock, type Clock } from "../../src/util/clock.js";
 import { silentLogger, type Logger } from "../../src/util/logger.js";
 import { capturingLogger } from "../fixtures/capturing-logger.js";
@@ -18,6 +20,8 @@ interface TestServer {
   port: number;
   /** Every parsed JSON message received, across connections. */
   received: Array<{ type: string; [k: string]: unknown }>;
+  /** Every binary frame received, decoded as a samples frame (with the connection's index). */
+  frames: Array<{ connection: number; decoded: ReturnType<typeof decodeSamplesFrame> }>;
   connections: WebSocket[];
   close(): Promise<void>;
 }
@@ -28,6 +32,7 @@ async function startServer(port = 0, onConnection?: (ws: WebSocket) => void): Pr
   const server: TestServer = {
     port: 0,
     received: [],
+    frames: [],
     connections: [],
     async close() {
       for (const client of wss.clients) client.terminate();
@@ -37,8 +42,11 @@ async function startServer(port = 0, onConnection?: (ws: WebSocket) => void): Pr
     },
   };
   wss.on("connection", (ws) => {
-    server.connections.push(ws);
-    ws.on("message", (data) => server.received.push(JSON.parse(data.toString())));
+    const connection = server.connections.push(ws) - 1;
+    ws.on("message", (data, isBinary) => {
+      if (isBinary) server.frames.push({ connection, decoded: decodeSamplesFrame(data as Buffer) });
+      else server.received.push(JSON.parse(data.toString()));
+    });
     onConnection?.(ws);
   });
   await new Promise<void>((resolve, reject) => {
@@ -140,6 +148,38 @@ test("sends hello on open, delivers server messages and ignores invalid frames",
   assert.equal(h.connection.send({ type: "heartbeat", v: PROTOCOL_VERSION, ts: 2 }), true);
   await waitFor("heartbeat at the server", () => server.received.some((m) => m.type === "heartbeat"));
   assert.equal(server.connections.length, 1);
+});
+
+test("samples go out as binary frames once the connection's welcome offers them; JSON to a server without the offer", async (t) => {
+  // The first connection's welcome has no offer (an older server); the second's has one.
+  const server = await startServer(0, (ws) => {
+    const offer = server.connections.length === 2 ? { samplesFrames: [SAMPLES_FRAME_LAYOUT, 99] } : {};
+    ws.send(JSON.stringify({ ...welcome, ...offer }));
+  });
+  t.after(() => server.close());
+  const h = connect(t, `ws://127.0.0.1:${server.port}${AGENT_WS_PATH}`);
+  const samples = (seq: number): SamplesMessage => ({ type: "samples", v: PROTOCOL_VERSION, seq, samples: [{ name: "m", labels: { node: "node-a" }, ts: 1000 + seq, value: seq / 3 }] });
+  h.connection.start();
+  await waitFor("the first welcome", () => h.messages.length === 1);
+  assert.equal(h.connection.send(samples(1)), true);
+  await waitFor("seq 1 at the server", () => server.received.some((m) => m.type === "samples"));
+  assert.deepEqual(server.received.find((m) => m.type === "samples"), samples(1), "JSON to a server that did not offer frames");
+  assert.equal(server.frames.length, 0);
+
+  server.connections[0]!.close(1001, "going away");
+  await waitFor("the second welcome", () => h.messages.length === 2);
+  assert.equal(h.connection.send(samples(2)), true);
+  assert.equal(h.connection.send({ type: "heartbeat", v: PROTOCOL_VERSION, ts: 5 }), true);
+  await waitFor("the frame", () => server.frames.length === 1);
+  const [frame] = server.frames;
+  assert.equal(frame!.connection, 1);
+  assert.ok(frame!.decoded.ok, "a valid samples frame");
+  if (frame!.decoded.ok) {
+    assert.equal(frame!.decoded.message.seq, 2);
+    assert.deepEqual(samplesOfColumns(frame!.decoded.message.columns), samples(2).samples);
+  }
+  await waitFor("the heartbeat", () => server.received.some((m) => m.type === "heartbeat"));
+  assert.equal(server.received.filter((m) => m.type === "samples").length, 1, "other messages stay JSON; samples are not sent twice");
 });
 
 test("reconnects and says hello again after the server closes the socket", async (t) => {

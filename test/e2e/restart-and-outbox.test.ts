@@ -1,6 +1,6 @@
 // Durability with real processes: the server is stopped and started again on the same
 // data dir; incidents, alerts and the journal are still there, and the agent's outbox
-// delivers everything it collected while the server was away.
+// delivers everything it collected while the server was away (as binary samples frames).
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import {
@@ -101,4 +101,11 @@ test("after a server restart, incidents, alerts and journal are kept and the out
   const status = await api(server.url, "/api/v1/status");
   assert.equal(status.series.rejected, 0);
   assert.equal(status.nodes.alive, 1);
+
+  // The agent sent its samples, the re-sent backlog included, as binary samples frames (the
+  // restarted server's welcome offered them), none as JSON.
+  const metrics = await (await fetch(`${server.url}/metrics`)).text();
+  const form = (name: string) => Number(new RegExp(`^vigil_agent_samples_messages_total\\{form="${name}"\\} (\\d+)$`, "m").exec(metrics)?.[1] ?? 0);
+  assert.ok(form("binary") >= 15, `${form("binary")} binary samples frames since the restart`);
+  assert.equal(form("json"), 0);
 });

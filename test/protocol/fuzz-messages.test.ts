@@ -30,6 +30,7 @@ const validServerMessages = [
     serverTime: 1,
     udpHeartbeats: { port: 7070, session: 3, key: "cd".repeat(16) },
     replicas: ["https://r1.example:7070", "https://r2.example:7070"],
+    samplesFrames: [1],
   },
   { type: "redirect", v: PROTOCOL_VERSION, url: "https://r2.example:7070", owner: "r2", reason: "node-a belongs to r2" },
   { type: "heartbeat-path", v: PROTOCOL_VERSION, via: "udp" },

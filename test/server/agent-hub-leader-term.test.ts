@@ -4,22 +4,27 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { PROTOCOL_VERSION, type ActionMessage } from "../../src/protocol/messages.js";
 import { waitFor } from "../e2e/harness.js";
-import { hubOverWebsocket, roundTrip } from "./hub-over-websocket.js";
+import { connectAgent, hubFiles, startHub } from "./hub-fixture.js";
 
 test("actions carry the leader term; once the lease is lost no action is sent", async (t) => {
+  const files = hubFiles("vigil-hub-term-");
   let term: number | null = 7;
-  const { hub, clock, connect } = await hubOverWebsocket(t, { leaderTerm: () => term });
-  const { socket, received } = await connect("node-a");
+  const server = await startHub(files.paths(), { leaderTerm: () => term });
+  t.after(async () => {
+    await server.stop();
+    files.remove();
+  });
+  const agent = await connectAgent(server.url);
 
-  const outcome = hub.sendAction("node-a", "db", "restart", "test");
-  const action = (await waitFor(() => received.find((m) => m.type === "action"), 5000, "the action")) as ActionMessage;
+  const outcome = server.hub.sendAction("node-a", "db", "restart", "test");
+  const action = (await waitFor(() => agent.received.find((m) => m.type === "action"), 5000, "the action")) as ActionMessage;
   assert.equal(action.term, 7);
-  socket.send(JSON.stringify({ type: "action.result", v: PROTOCOL_VERSION, seq: 1, actionId: action.actionId, service: "db", action: "restart", ok: true, ts: clock.now() }));
+  agent.send({ type: "action.result", v: PROTOCOL_VERSION, seq: 1, actionId: action.actionId, service: "db", action: "restart", ok: true, ts: server.clock.now(), data: {} });
   assert.equal((await outcome).ok, true);
 
   term = null;
-  const refused = await hub.sendAction("node-a", "db", "restart", "test");
+  const refused = await server.hub.sendAction("node-a", "db", "restart", "test");
   assert.deepEqual(refused, { ok: false, error: "this replica no longer holds the leader lease: action not sent" });
-  await roundTrip(socket);
-  assert.equal(received.filter((m) => m.type === "action").length, 1, "no second action reached the agent");
+  await agent.roundTrip();
+  assert.equal(agent.received.filter((m) => m.type === "action").length, 1, "no second action reached the agent");
 });

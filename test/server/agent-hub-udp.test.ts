@@ -9,25 +9,33 @@ import { encodeHeartbeatDatagram } from "../../src/protocol/heartbeat-datagram.j
 import { PROTOCOL_VERSION } from "../../src/protocol/messages.js";
 import { sipKey } from "../../src/protocol/siphash.js";
 import { waitFor } from "../e2e/harness.js";
-import { hubOverWebsocket, roundTrip } from "./hub-over-websocket.js";
+import { connectAgent, hubFiles, startHub } from "./hub-fixture.js";
 
 const HEARTBEAT_MS = 500;
 
 test("heartbeats count from one path at a time, UDP once confirmed, the websocket again when datagrams stop", async (t) => {
   const datagramResults: string[] = [];
-  const { hub, clock, heartbeats, connect } = await hubOverWebsocket(t, {
+  const files = hubFiles("vigil-hub-udp-");
+  const server = await startHub(files.paths(), {
     heartbeatInterval: HEARTBEAT_MS,
     udpHeartbeatPort: 17070,
     onHeartbeatDatagram: (result) => datagramResults.push(result),
   });
-  const { socket, received, welcome } = await connect("node-a");
+  t.after(async () => {
+    await server.stop();
+    files.remove();
+  });
+  const { hub, clock } = server;
+  const heartbeats = server.calls.heartbeats;
+  const agent = await connectAgent(server.url);
+  const { received, welcome } = agent;
   assert.equal(welcome.udpHeartbeats?.port, 17070);
   const { session, key } = welcome.udpHeartbeats!;
   const datagram = (seq: number) => encodeHeartbeatDatagram(session, sipKey(Buffer.from(key, "hex")), seq);
   const websocketHeartbeat = async () => {
     const before = heartbeats.length;
-    socket.send(JSON.stringify({ type: "heartbeat", v: PROTOCOL_VERSION, ts: clock.now() }));
-    await roundTrip(socket);
+    agent.sendText(JSON.stringify({ type: "heartbeat", v: PROTOCOL_VERSION, ts: clock.now() }));
+    await agent.roundTrip();
     return heartbeats.length - before;
   };
   const paths = () => received.filter((m) => m.type === "heartbeat-path").map((m) => (m as { via: string }).via);
@@ -52,7 +60,7 @@ test("heartbeats count from one path at a time, UDP once confirmed, the websocke
   hub.receiveHeartbeatDatagram(datagram(10));
   assert.equal(datagramResults.at(-1), "websocket-path");
 
-  socket.close();
+  await agent.close();
   await waitFor(() => hub.connectedNodes().length === 0, 5000, "the connection to close");
   hub.receiveHeartbeatDatagram(datagram(11));
   assert.equal(datagramResults.at(-1), "unknown-session");

@@ -4,6 +4,7 @@ import { CompressedSeriesStore, type CompressedStoreOptions } from "../../src/ts
 import { QueryLimitError, type Labels, type LabelPredicate } from "../../src/tsdb/series-store.js";
 import { compileMatcher, parseMatcher } from "../../src/alert/matchers.js";
 import type { Sample } from "../../src/protocol/messages.js";
+import type { SeriesKey } from "../../src/protocol/sample-columns.js";
 import { ManualClock } from "../../src/util/clock.js";
 import { seededRandom } from "./seeded-random.js";
 
@@ -63,6 +64,29 @@ test("series identity ignores label order; labels given to append are copied", a
   labels.node = "changed";
   assert.deepEqual(store.find("m"), [{ name: "m", labels: { node: "a", cpu: "0" } }]);
   assert.equal(store.stats().samples, 2);
+  await store.close();
+});
+
+test("appendColumns: samples over a table of series, each series looked up once per call, same rules as append", async () => {
+  const { store } = openStore();
+  store.append([cpu("a", T0 + 1000, 0.1)]);
+  const table: SeriesKey[] = [
+    { name: "node_cpu_usage_ratio", labels: { node: "a" } },
+    { name: "node_cpu_usage_ratio", labels: { node: "b" } },
+    { name: "unused", labels: {} },
+  ];
+  const result = store.appendColumns({
+    series: table,
+    seriesOf: new Uint32Array([0, 1, 0, 1, 0]),
+    ts: new Float64Array([T0 + 500, T0 + 2000, T0 + 2000, T0 + 2000, T0 + 3000]),
+    values: new Float64Array([9, 0.2, 0.3, 9, 0.4]),
+  });
+  // a's T0+500 is before its last sample and b's second T0+2000 a duplicate: rejected as by append().
+  assert.deepEqual(result, { accepted: 3, rejected: 2 });
+  assert.deepEqual(pointsOf(store, "node_cpu_usage_ratio", { node: "a" }), [[T0 + 1000, 0.1], [T0 + 2000, 0.3], [T0 + 3000, 0.4]]);
+  assert.deepEqual(pointsOf(store, "node_cpu_usage_ratio", { node: "b" }), [[T0 + 2000, 0.2]]);
+  assert.deepEqual(store.find("unused"), [], "a series of the table without samples is not created");
+  assert.deepEqual([store.stats().series, store.stats().rejected], [2, 2]);
   await store.close();
 });
 
