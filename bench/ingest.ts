@@ -3,8 +3,9 @@
 // load-generator process (bench/support/agent-load.ts) whose simulated agents send samples
 // messages like the agent's outbox does (seq-numbered, at most --window unacknowledged,
 // acks at the server's checkpoints); the figure is the server's own count of stored samples
-// (vigil_samples_ingested_total) over a window, with the server's CPU and RSS. The issue's
-// second section, leader failover time, is not written yet: --only takes the sections that exist.
+// (vigil_samples_ingested_total) over a window, with the server's CPU and RSS. Section
+// `failover`: three replicas on a real PostgreSQL (bench/support/leader-failover.ts); each
+// trial kills the leader with SIGKILL and times it until another replica serves as leader.
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
@@ -15,17 +16,20 @@ import type { CheckpointFigures } from "../src/tsdb/checkpoint-scheduler.js";
 import { freePort, runCli, tempDir, waitFor, writeConfig, type VigilProcess } from "../test/e2e/harness.js";
 import { Flags, UsageError, runBench } from "./support/flags.js";
 import { cpuTimeMs, rssBytes } from "./support/proc-stats.js";
+import { measureLeaderFailover } from "./support/leader-failover.js";
 
 const LOAD_GENERATOR = join(dirname(fileURLToPath(import.meta.url)), "support", "agent-load.js");
 /** The design goal from the issue, printed beside the measurement and never in place of it. */
 const TARGET_SAMPLES_PER_SECOND = 500_000;
 const ENCODINGS = ["json", "binary"] as const;
 type Encoding = (typeof ENCODINGS)[number];
-const SECTIONS = ["ingest"] as const;
+const SECTIONS = ["ingest", "failover"] as const;
+/** The issue's target for a new leader after the old one died, with the default lease (ttl 4 s, renew 1 s). */
+const TARGET_FAILOVER_MS = 5000;
 type Section = (typeof SECTIONS)[number];
 
-const USAGE = `usage: npm run bench -- ingest [--only ingest] [--agents N] [--series-per-agent K] [--window W] [--encoding ${ENCODINGS.join("|")}] [--seconds S] [--warmup S] [--server-node-args="ARGS"]
-  --only LIST            sections to run (default: all; so far only ingest)
+const USAGE = `usage: npm run bench -- ingest [--only ingest] [--agents N] [--series-per-agent K] [--window W] [--encoding ${ENCODINGS.join("|")}] [--seconds S] [--warmup S] [--server-node-args="ARGS"] [--trials N]
+  --only LIST            sections to run, comma-separated: ingest, failover (default: both)
   --agents N             simulated agents, each one websocket (default 50)
   --series-per-agent K   series per agent; each message is one collection of all K (default 500)
   --window W             unacknowledged messages per agent, at most (default 1000)
@@ -34,7 +38,8 @@ const USAGE = `usage: npm run bench -- ingest [--only ingest] [--agents N] [--se
   --warmup S             after all agents are connected, before measuring (default 10)
   --server-node-args="ARGS"
                          node options for the server, e.g. --server-node-args="--cpu-prof --cpu-prof-dir=/tmp/prof"
-                         (with "=": a value starting with -- is otherwise taken for a flag)`;
+                         (with "=": a value starting with -- is otherwise taken for a flag)
+  --trials N             failover: leader kills (default 10); needs PostgreSQL (initdb and pg_ctl, as the tests find them)`;
 
 interface Settings {
   sections: Section[];
@@ -45,6 +50,7 @@ interface Settings {
   seconds: number;
   warmupSeconds: number;
   serverNodeArgs: string[];
+  trials: number;
 }
 
 function parseSettings(argv: string[]): Settings {
@@ -57,6 +63,7 @@ function parseSettings(argv: string[]): Settings {
     seconds: "string",
     warmup: "string",
     "server-node-args": "string",
+    trials: "string",
   });
   const only = flags.string("only");
   const sections = only === undefined ? [...SECTIONS] : (only.split(",") as Section[]);
@@ -73,6 +80,7 @@ function parseSettings(argv: string[]): Settings {
     seconds: flags.wholeNumber("seconds", 30),
     warmupSeconds: flags.wholeNumber("warmup", 10, 0),
     serverNodeArgs: serverNodeArgs ? serverNodeArgs.split(/\s+/).filter(Boolean) : [],
+    trials: flags.wholeNumber("trials", 10),
   };
 }
 
@@ -242,6 +250,15 @@ async function main(settings: Settings): Promise<number> {
       const result = await runIngest(settings, join(dir.path, "ingest"));
       summary.push(result.line);
       ok &&= result.ok;
+    }
+    if (settings.sections.includes("failover")) {
+      console.log("");
+      console.log(`failover: three vigil server replicas on a throwaway PostgreSQL, default lease (ttl 4 s, renew 1 s, retry 2 s); ${settings.trials} trials of kill -9 of the leader:`);
+      const trials = await measureLeaderFailover(settings.trials, (line) => console.log(`  ${line}`));
+      const ms = trials.map((t) => t.ms).sort((a, b) => a - b);
+      const p50 = ms[Math.floor((ms.length - 1) / 2)]!;
+      const max = ms[ms.length - 1]!;
+      summary.push(`failover (${ms.length} kills of the leader): a new leader serving after p50 ${fmt(p50)} ms, max ${fmt(max)} ms (target ≤ ${fmt(TARGET_FAILOVER_MS)} ms)`);
     }
   } finally {
     dir.remove();
