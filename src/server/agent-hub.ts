@@ -47,6 +47,8 @@ export const UDP_SILENCE_INTERVALS = 4;
 /** Close codes the agent logs with their reason. */
 export const CLOSE_HELLO_TIMEOUT = 4408;
 export const CLOSE_REFUSED = 4403;
+/** A replica that no longer leads sends its agents on (1012, "service restart": come back, elsewhere). */
+export const CLOSE_NOT_LEADER = 1012;
 
 export interface AgentHandlers {
   hello(node: string, hello: Hello): Promise<void>;
@@ -318,7 +320,7 @@ export class AgentHub {
   }
 
   private onFrame(session: AgentSession, frame: Buffer): void {
-    if (this.closing || session.replaced) return;
+    if (this.closing || session.replaced || this.deposed(session)) return;
     if (session.node !== null && isHeartbeatFrame(frame)) {
       this.onWebsocketHeartbeat(session, session.node);
       return;
@@ -361,7 +363,7 @@ export class AgentHub {
 
   /** A binary frame: a samples message in the binary form, refused whole (with the reason) when malformed. */
   private onBinaryFrame(session: AgentSession, frame: Buffer): void {
-    if (this.closing || session.replaced) return;
+    if (this.closing || session.replaced || this.deposed(session)) return;
     const node = session.node;
     if (node === null) {
       this.o.onMessage?.("invalid", false);
@@ -588,6 +590,16 @@ export class AgentHub {
     session.queue = session.queue
       .then(() => this.o.handlers.disconnected(node))
       .catch((err) => this.o.logger.error({ err, node }, "handling agent disconnect failed"));
+  }
+
+  /**
+   * True on a replica that may no longer act as leader: the connection is closed and the frame
+   * left unprocessed, so the agent re-sends it (unacknowledged) to the replica that leads now.
+   */
+  private deposed(session: AgentSession): boolean {
+    if (this.o.leaderTerm === undefined || this.o.leaderTerm() !== null) return false;
+    if (session.socket.readyState === session.socket.OPEN) session.socket.close(CLOSE_NOT_LEADER, "this replica no longer holds the leader lease");
+    return true;
   }
 
   private failed(session: AgentSession, err: unknown): void {

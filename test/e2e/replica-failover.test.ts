@@ -93,16 +93,25 @@ test("kill -9 the leader: a new leader within 5 s, the pending page sent once, a
   assert.ok(next.term > old.term, `term ${next.term} after ${old.term}`);
   assert.ok(failoverMs <= 5000, `a new leader after ${Math.round(failoverMs)} ms (lease ttl 4 s + renew 1 s)`);
 
-  for (const name of ["svc-1", "svc-2"]) {
-    await waitFor(async () => (await service(next.url, name))?.health === "healthy", 60_000, `${name} healthy again`).catch((err: Error) => {
-      throw new Error(`${err.message}\n${diagnostics()}`);
+  for (const [name, pid] of [["svc-1", first.pid], ["svc-2", second.pid]] as const) {
+    await waitFor(
+      async () => {
+        const now = await service(next.url, name);
+        return now?.health === "healthy" && now.pid !== pid;
+      },
+      60_000,
+      `${name} healthy again, in a new process`,
+    ).catch(async (err: Error) => {
+      const events = (await journal(next.url, "since=0")).filter((e) => e.service === name).map((e) => `${e.ts} ${e.kind} ${JSON.stringify(e.data).slice(0, 200)}`);
+      throw new Error(`${err.message}\n${events.join("\n")}\n${diagnostics()}`);
     });
   }
   // Let any duplicate show itself: another group interval.
   await new Promise((r) => setTimeout(r, 4000));
   assert.equal(firingPagesFor("svc-1").length, 1, `pages for svc-1: ${JSON.stringify(firingPagesFor("svc-1").map((p) => p.groupKey))}`);
   const restarts = (await journal(next.url, "kind=action.started")).filter((e) => e.service === "svc-2" && e.data?.action === "restart");
-  assert.equal(restarts.length, 1, `restarts of svc-2: ${JSON.stringify(restarts)}`);
+  const svc2 = (await journal(next.url, "since=0")).filter((e) => e.service === "svc-2").map((e) => `${e.ts} ${e.kind} ${JSON.stringify(e.data).slice(0, 200)}`);
+  assert.equal(restarts.length, 1, `restarts of svc-2: ${JSON.stringify(restarts)}\n${svc2.join("\n")}`);
   const nodesDown = (await journal(next.url, "kind=node.down")).map((e) => e.node);
   assert.deepEqual(nodesDown, [], "no node declared down while the agents moved to the new leader");
   const status = await cluster.status();
@@ -112,6 +121,7 @@ test("kill -9 the leader: a new leader within 5 s, the pending page sent once, a
 test("SIGSTOP the leader past its lease: another takes over; after SIGCONT the old one stands by and acts no more", { skip: skipPostgres && "no PostgreSQL" }, async () => {
   const old = await cluster.waitForLeader(10_000);
   const stopped = cluster.replicas.get(old.name)!;
+  let victimPid = 0;
   stopped.proc.kill("SIGSTOP");
   try {
     const next = await cluster.waitForLeader(15_000, old.name).catch((err: Error) => {
@@ -120,6 +130,7 @@ test("SIGSTOP the leader past its lease: another takes over; after SIGCONT the o
     assert.ok(next.term > old.term, `term ${next.term} after ${old.term}`);
     // A service dies while the old leader is frozen: its agent may still be connected to it.
     const victim = await service(next.url, "svc-3");
+    victimPid = victim.pid;
     process.kill(victim.pid, "SIGKILL");
     await new Promise((r) => setTimeout(r, 1000));
   } finally {
@@ -134,7 +145,14 @@ test("SIGSTOP the leader past its lease: another takes over; after SIGCONT the o
   });
   assert.match(stopped.output(), /lost the leader lease/);
   const leader = await cluster.waitForLeader(10_000, old.name);
-  await waitFor(async () => (await service(leader.url, "svc-3"))?.health === "healthy", 60_000, "svc-3 healthy again").catch((err: Error) => {
+  await waitFor(
+    async () => {
+      const now = await service(leader.url, "svc-3");
+      return now?.health === "healthy" && now.pid !== victimPid;
+    },
+    60_000,
+    "svc-3 healthy again, in a new process",
+  ).catch((err: Error) => {
     throw new Error(`${err.message}\n${diagnostics()}`);
   });
   await new Promise((r) => setTimeout(r, 2000));

@@ -1,12 +1,14 @@
 // On a replica, the hub puts the leader term on every action (agents fence lower terms),
-// and sends none once the replica may no longer act as leader. Real websocket client.
+// and once the replica may no longer act as leader it sends no action and processes no
+// agent message: the agent is sent on, to re-send it to the leader. Real websocket client.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { PROTOCOL_VERSION, type ActionMessage } from "../../src/protocol/messages.js";
+import { CLOSE_NOT_LEADER } from "../../src/server/agent-hub.js";
 import { waitFor } from "../e2e/harness.js";
 import { connectAgent, hubFiles, startHub } from "./hub-fixture.js";
 
-test("actions carry the leader term; once the lease is lost no action is sent", async (t) => {
+test("actions carry the leader term; once the lease is lost no action is sent and no message processed", async (t) => {
   const files = hubFiles("vigil-hub-term-");
   let term: number | null = 7;
   const server = await startHub(files.paths(), { leaderTerm: () => term });
@@ -27,4 +29,10 @@ test("actions carry the leader term; once the lease is lost no action is sent", 
   assert.deepEqual(refused, { ok: false, error: "this replica no longer holds the leader lease: action not sent" });
   await agent.roundTrip();
   assert.equal(agent.received.filter((m) => m.type === "action").length, 1, "no second action reached the agent");
+
+  // An agent message to a deposed leader: not processed, and the agent is sent on.
+  const closed = new Promise<number>((resolve) => agent.socket.once("close", (code) => resolve(code)));
+  agent.send({ type: "event", v: PROTOCOL_VERSION, seq: 2, kind: "process.exited", service: "db", ts: server.clock.now(), data: {} });
+  assert.equal(await closed, CLOSE_NOT_LEADER);
+  assert.deepEqual(server.calls.events, [], "the event was left for the next leader");
 });

@@ -120,6 +120,7 @@ export interface FakeAgent {
   welcome: Welcome;
   /** Every server message received, in order. */
   received: ServerMessage[];
+  socket: WebSocket;
   /** Sends the message as JSON. */
   send(m: OutboxMessage): void;
   /** Sends a text frame as it is (a heartbeat, a malformed message). */
@@ -159,6 +160,7 @@ export async function connectAgent(url: string, outboxId = "outbox-1"): Promise<
     welcomedWith: welcomeMessage.ackedSeq,
     welcome: welcomeMessage,
     received,
+    socket,
     send: (m) => socket.send(JSON.stringify(m)),
     sendText: (text) => socket.send(text),
     roundTrip: () =>
