@@ -194,6 +194,11 @@ export interface Storage {
   appendEvent(event: NewJournalEvent): Promise<JournalEvent>;
   listEvents(query?: EventQuery): Promise<JournalEvent[]>;
 
+  /**
+   * Stores the node's record. Within one outbox (the same outboxId) the stored ackedSeq and
+   * processedSeq only move forward: a writer that knew less (a replica with older positions)
+   * cannot send an agent's outbox back; a new outboxId starts them again.
+   */
   upsertNode(node: NodeRecord): Promise<void>;
   listNodes(): Promise<NodeRecord[]>;
 

@@ -140,6 +140,13 @@ export function storageSuite(name: string, factory: StorageFactory, options: Sui
         const nodeADown: NodeRecord = { ...nodeA, state: "down", since: 90, ackedSeq: 57, processedSeq: 60 };
         await storage.upsertNode(nodeADown);
         assert.deepEqual(await storage.listNodes(), [nodeADown, nodeB]);
+        // A writer that knew less (a replica with older positions) moves nothing back within one outbox …
+        await storage.upsertNode({ ...nodeADown, state: "alive", since: 95, ackedSeq: 40, processedSeq: 41 });
+        assert.deepEqual(await storage.listNodes(), [{ ...nodeADown, state: "alive", since: 95 }, nodeB]);
+        // … while a new outbox (a new agent data directory) starts its positions again.
+        const renewed: NodeRecord = { ...nodeADown, outboxId: "outbox-9c01", ackedSeq: 0, processedSeq: 0 };
+        await storage.upsertNode(renewed);
+        assert.deepEqual(await storage.listNodes(), [renewed, nodeB]);
 
         const api: ServiceRecord = {
           name: "api",

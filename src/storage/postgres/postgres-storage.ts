@@ -132,8 +132,9 @@ export class PostgresStorage implements Storage {
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
          ON CONFLICT (name) DO UPDATE SET
            state = excluded.state, since = excluded.since, last_heartbeat = excluded.last_heartbeat,
-           agent_version = excluded.agent_version, outbox_id = excluded.outbox_id, acked_seq = excluded.acked_seq,
-           processed_seq = excluded.processed_seq`,
+           agent_version = excluded.agent_version, outbox_id = excluded.outbox_id,
+           acked_seq = CASE WHEN nodes.outbox_id IS NOT DISTINCT FROM excluded.outbox_id THEN GREATEST(nodes.acked_seq, excluded.acked_seq) ELSE excluded.acked_seq END,
+           processed_seq = CASE WHEN nodes.outbox_id IS NOT DISTINCT FROM excluded.outbox_id THEN GREATEST(nodes.processed_seq, excluded.processed_seq) ELSE excluded.processed_seq END`,
         [node.name, node.state, node.since, node.lastHeartbeat, node.agentVersion, node.outboxId, node.ackedSeq, node.processedSeq],
       );
     });

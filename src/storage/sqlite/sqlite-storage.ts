@@ -191,8 +191,9 @@ export class SqliteStorage implements Storage {
        VALUES (@name, @state, @since, @lastHeartbeat, @agentVersion, @outboxId, @ackedSeq, @processedSeq)
        ON CONFLICT (name) DO UPDATE SET
          state = excluded.state, since = excluded.since, last_heartbeat = excluded.last_heartbeat,
-         agent_version = excluded.agent_version, outbox_id = excluded.outbox_id, acked_seq = excluded.acked_seq,
-         processed_seq = excluded.processed_seq`,
+         agent_version = excluded.agent_version, outbox_id = excluded.outbox_id,
+         acked_seq = CASE WHEN nodes.outbox_id IS excluded.outbox_id THEN max(nodes.acked_seq, excluded.acked_seq) ELSE excluded.acked_seq END,
+         processed_seq = CASE WHEN nodes.outbox_id IS excluded.outbox_id THEN max(nodes.processed_seq, excluded.processed_seq) ELSE excluded.processed_seq END`,
     );
     this.selectNodes = db.prepare("SELECT * FROM nodes ORDER BY name");
     this.upsertServiceStmt = db.prepare(
