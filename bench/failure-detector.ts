@@ -25,6 +25,7 @@ import {
   type WebhookReceiver,
 } from "../test/e2e/harness.js";
 import { createLab, netnsUnavailableReason, type Lab } from "../test/e2e/netns.js";
+import { startBenchServer } from "./support/bench-server.js";
 import { Flags, UsageError, runBench } from "./support/flags.js";
 import { cpuTimeMs, openFdLimit, rssBytes } from "./support/proc-stats.js";
 
@@ -367,19 +368,7 @@ async function heartbeatCounter(url: string): Promise<number> {
 /** Runs the load; returns its summary line and whether every agent connected. */
 async function runLoad(settings: Settings, dir: string): Promise<{ line: string; complete: boolean }> {
   mkdirSync(dir, { recursive: true });
-  const port = await freePort();
-  const configFile = writeConfig(dir, settings.heartbeats === "websocket" ? "failureDetector: { udpHeartbeats: { enabled: false } }\n" : "");
-  const server = runCli(["server", "--config", configFile, "--data", join(dir, "server"), "--listen", `127.0.0.1:${port}`], {}, [], settings.serverNodeArgs);
-  const url = `http://127.0.0.1:${port}`;
-  await waitFor(
-    async () => {
-      if (server.proc.exitCode !== null) throw new Error(`vigil server exited: ${server.output()}`);
-      return (await fetch(`${url}/healthz`)).ok;
-    },
-    20_000,
-    "the server to listen",
-  );
-  const serverPid = server.proc.pid!;
+  const { server, port, url, pid: serverPid } = await startBenchServer(dir, settings.heartbeats === "websocket" ? "failureDetector: { udpHeartbeats: { enabled: false } }\n" : "", settings.serverNodeArgs);
   let generator: ChildProcess | undefined;
   try {
     let status: LoadStatus | null = null;

@@ -13,7 +13,8 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { AGENT_WS_PATH } from "../src/protocol/messages.js";
 import type { CheckpointFigures } from "../src/tsdb/checkpoint-scheduler.js";
-import { freePort, runCli, tempDir, waitFor, writeConfig, type VigilProcess } from "../test/e2e/harness.js";
+import { tempDir, waitFor, type VigilProcess } from "../test/e2e/harness.js";
+import { startBenchServer } from "./support/bench-server.js";
 import { Flags, UsageError, runBench } from "./support/flags.js";
 import { cpuTimeMs, rssBytes } from "./support/proc-stats.js";
 import { measureLeaderFailover } from "./support/leader-failover.js";
@@ -124,21 +125,9 @@ async function serverCounts(url: string): Promise<ServerCounts> {
 
 async function runIngest(settings: Settings, dir: string): Promise<{ line: string; ok: boolean }> {
   mkdirSync(dir, { recursive: true });
-  const port = await freePort();
   // Default settings (checkpoints every 5 s: acks come that often); heartbeats over the
   // websocket keep the generator to one socket per agent.
-  const configFile = writeConfig(dir, "failureDetector: { udpHeartbeats: { enabled: false } }\n");
-  const server = runCli(["server", "--config", configFile, "--data", join(dir, "server"), "--listen", `127.0.0.1:${port}`], {}, [], settings.serverNodeArgs);
-  const url = `http://127.0.0.1:${port}`;
-  await waitFor(
-    async () => {
-      if (server.proc.exitCode !== null) throw new Error(`vigil server exited: ${server.output()}`);
-      return (await fetch(`${url}/healthz`)).ok;
-    },
-    20_000,
-    "the server to listen",
-  );
-  const serverPid = server.proc.pid!;
+  const { server, port, url, pid: serverPid } = await startBenchServer(dir, "failureDetector: { udpHeartbeats: { enabled: false } }\n", settings.serverNodeArgs);
   let generator: ChildProcess | undefined;
   try {
     let status: LoadStatus | null = null;
