@@ -106,8 +106,8 @@ export interface ServerOptions {
   failedAuthLimits?: FailedAuthLimits;
   /**
    * Set when this server leads a cluster of replicas (src/server/replicas/replica-runner.ts):
-   * actions carry its term, and actions and notifications stop the moment it may no longer
-   * act as leader.
+   * actions carry its term; actions, notifications, writes to the shared records and agent
+   * messages stop the moment it may no longer act as leader.
    */
   replica?: {
     leaderTerm(): number | null;
@@ -181,12 +181,14 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
 
   // ---- state that survives restarts ----
   const dataDir = o.dataDir ?? config.server.data;
+  /** On a replica: its term while it may act as leader, else null. */
+  const leaderTerm = o.replica ? () => o.replica!.leaderTerm() : undefined;
   const opened = await openStorage(dataDir, {
     ...(config.server.storage !== undefined && { url: config.server.storage }),
     onIdleClientError: (err) => logger.warn({ err: err.message }, "storage: an idle PostgreSQL connection failed; the pool replaces it"),
   });
   // A leader's writes to the shared records stop the moment it may no longer act.
-  const storage = o.replica ? fencedStorage(opened, () => o.replica!.leaderTerm() !== null) : opened;
+  const storage = leaderTerm ? fencedStorage(opened, () => leaderTerm() !== null) : opened;
   // Never by accident: an API reachable from other machines has authentication on.
   const refusal = listenRefusal({ listen, host, mode: config.server.auth.mode, hasTokens: await storage.tokens.hasTokens(), dataDir });
   if (refusal !== null) {
@@ -243,7 +245,6 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
   await services.load();
 
   // ---- alerts: observations → lifecycle → routes → groups → mute stages → notification queue ----
-  const leaderTerm = o.replica ? () => o.replica!.leaderTerm() : undefined;
   const dispatcher = new NotificationDispatcher({
     storage,
     clock,
