@@ -4,6 +4,7 @@ import { Agent } from "../agent/agent.js";
 import { readCredential, writeCredential } from "../agent/credential-file.js";
 import type { VigilConfig } from "../config/schema.js";
 import { defaultNodeName, startServer, type VigilServer } from "../server/server.js";
+import { storageUrl } from "../storage/open-storage.js";
 import { configSecrets } from "../config/secrets.js";
 import { agentTlsOptions } from "../security/tls-files.js";
 import { createLogger } from "../util/logger.js";
@@ -42,6 +43,14 @@ export async function upCommand(flags: CommonFlags & { node?: string; insecure?:
   const { config, file } = loadCommandConfig(flags, { zeroConfig: true });
   const { listen, dataDir } = serverSettings(flags, config);
   const node = flags.node ?? process.env.VIGIL_NODE ?? soleConfiguredNode(config) ?? defaultNodeName();
+  if (storageUrl(config.server.storage !== undefined ? { url: config.server.storage } : {}) !== null) {
+    // A server on PostgreSQL is a replica that must hold the leader lease before it acts
+    // (server-command.ts); `vigil up` is the one-machine start and contends for nothing.
+    throw new Error(
+      "vigil up runs one server on SQLite in its data directory, but a PostgreSQL storage is configured (server.storage or $VIGIL_DATABASE_URL): " +
+        "start `vigil server` on each replica and `vigil agent --server URL1,URL2,...` on each node instead, or unset it",
+    );
+  }
   const logger = createLogger({ secrets: configSecrets(config) });
   const server = await startServer({ config, listen, dataDir, localNode: node, logger, ...(flags.insecure && { insecure: true }) });
   const agentDir = join(dataDir, "agent");
