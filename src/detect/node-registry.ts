@@ -67,12 +67,16 @@ export class NodeRegistry {
 
   /**
    * Registers an agent's hello. A new outboxId (a new agent data dir) restarts the
-   * de-duplication sequence (processed and acknowledged). Returns the node's record.
+   * de-duplication sequence (processed and acknowledged); the same one goes on from the
+   * furthest positions known here or stored (by another replica). Returns the node's record.
    */
   async hello(name: string, outboxId: string, agentVersion: string): Promise<NodeRecord> {
     const now = this.clock.now();
     const tracked = this.nodes.get(name);
-    const node: NodeRecord = tracked ? current(tracked) : {
+    // Another server replica may have held this node since this one last saw it: its stored
+    // outbox positions are where de-duplication goes on (positions only move forward).
+    const stored = await this.storage.getNode(name);
+    const node: NodeRecord = tracked ? current(tracked) : stored ?? {
       name,
       state: "unknown",
       since: now,
@@ -82,6 +86,11 @@ export class NodeRegistry {
       ackedSeq: 0,
       processedSeq: 0,
     };
+    if (tracked && stored?.outboxId === outboxId) {
+      if (node.outboxId !== outboxId) Object.assign(node, { outboxId, ackedSeq: 0, processedSeq: 0 });
+      node.ackedSeq = Math.max(node.ackedSeq, stored.ackedSeq);
+      node.processedSeq = Math.max(node.processedSeq, stored.processedSeq);
+    }
     if (node.outboxId !== outboxId) {
       node.outboxId = outboxId;
       node.ackedSeq = 0;

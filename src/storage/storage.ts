@@ -201,6 +201,8 @@ export interface Storage {
    */
   upsertNode(node: NodeRecord): Promise<void>;
   listNodes(): Promise<NodeRecord[]>;
+  /** The node's stored record, or null (read at an agent's hello: another replica may have moved it on). */
+  getNode(name: string): Promise<NodeRecord | null>;
 
   upsertService(service: ServiceRecord): Promise<void>;
   listServices(): Promise<ServiceRecord[]>;

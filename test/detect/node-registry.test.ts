@@ -111,6 +111,38 @@ test("processed and acked are kept apart, both only move forward, survive a rest
   }
 });
 
+test("replicas sharing the database: a hello goes on from the positions another replica stored, never from older ones", async () => {
+  const path = freshPath();
+  const clock = new ManualClock(1_000_000);
+  const a = await openRegistry(path, clock);
+  const fresh = await openRegistry(path, clock); // started before node-a was ever seen
+  try {
+    await a.nodes.hello("node-a", "outbox-1", "0.1.0");
+    for (const seq of [1, 2, 3]) await a.nodes.processed("node-a", seq);
+    await a.nodes.acked("node-a", 3);
+    const b = await openRegistry(path, clock); // loads node-a at 3/3
+    try {
+      // node-a stays with replica a a while longer, then moves to replica b.
+      for (const seq of [4, 5, 6, 7, 8]) await a.nodes.processed("node-a", seq);
+      await a.nodes.acked("node-a", 6);
+      assert.deepEqual(pick(b.nodes.get("node-a")!), { processedSeq: 3, ackedSeq: 3 }, "b's own view is old");
+      const atB = await b.nodes.hello("node-a", "outbox-1", "0.1.0");
+      assert.deepEqual(pick(atB), { processedSeq: 8, ackedSeq: 6 }, "b goes on from what a stored: 4..8 are not processed twice");
+      assert.deepEqual(pick((await storedNode(b.storage, "node-a"))!), { processedSeq: 8, ackedSeq: 6 }, "b's hello wrote nothing older back");
+      // A replica that had never seen the node takes the stored record as it is.
+      const atFresh = await fresh.nodes.hello("node-a", "outbox-1", "0.1.0");
+      assert.deepEqual(pick(atFresh), { processedSeq: 8, ackedSeq: 6 });
+      // A new outbox (a new agent data directory) starts again wherever it arrives.
+      assert.deepEqual(pick(await b.nodes.hello("node-a", "outbox-2", "0.1.0")), { processedSeq: 0, ackedSeq: 0 });
+    } finally {
+      await b.storage.close();
+    }
+  } finally {
+    await a.storage.close();
+    await fresh.storage.close();
+  }
+});
+
 function pick(n: { processedSeq: number; ackedSeq: number }): { processedSeq: number; ackedSeq: number } {
   return { processedSeq: n.processedSeq, ackedSeq: n.ackedSeq };
 }

@@ -137,6 +137,8 @@ export function storageSuite(name: string, factory: StorageFactory, options: Sui
         await storage.upsertNode(nodeB);
         await storage.upsertNode(nodeA);
         assert.deepEqual(await storage.listNodes(), [nodeA, nodeB]);
+        assert.deepEqual(await storage.getNode("node-a"), nodeA);
+        assert.equal(await storage.getNode("node-z"), null);
         const nodeADown: NodeRecord = { ...nodeA, state: "down", since: 90, ackedSeq: 57, processedSeq: 60 };
         await storage.upsertNode(nodeADown);
         assert.deepEqual(await storage.listNodes(), [nodeADown, nodeB]);

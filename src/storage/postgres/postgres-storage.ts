@@ -144,6 +144,13 @@ export class PostgresStorage implements Storage {
     return this.db.attempt("listNodes", async (q) => (await q<NodeRow>("SELECT * FROM nodes ORDER BY name COLLATE \"C\"")).map(nodeFromRow));
   }
 
+  getNode(name: string): Promise<NodeRecord | null> {
+    return this.db.attempt(`getNode(${printable(name)})`, async (q) => {
+      const [row] = await q<NodeRow>("SELECT * FROM nodes WHERE name = $1", [name]);
+      return row === undefined ? null : nodeFromRow(row);
+    });
+  }
+
   upsertService(service: ServiceRecord): Promise<void> {
     return this.db.attempt(`upsertService(${printable(service?.name)})`, async (q) => {
       await q(

@@ -150,6 +150,7 @@ export class SqliteStorage implements Storage {
   private readonly eventQueries = new Map<string, Stmt<EventRow>>();
   private readonly upsertNodeStmt: Stmt;
   private readonly selectNodes: ParamlessStmt<NodeRow>;
+  private readonly selectNode: Stmt<NodeRow>;
   private readonly upsertServiceStmt: Stmt;
   private readonly selectServices: ParamlessStmt<ServiceRow>;
   private readonly upsertAlertStmt: Stmt;
@@ -196,6 +197,7 @@ export class SqliteStorage implements Storage {
          processed_seq = CASE WHEN nodes.outbox_id IS excluded.outbox_id THEN max(nodes.processed_seq, excluded.processed_seq) ELSE excluded.processed_seq END`,
     );
     this.selectNodes = db.prepare("SELECT * FROM nodes ORDER BY name");
+    this.selectNode = db.prepare("SELECT * FROM nodes WHERE name = @name");
     this.upsertServiceStmt = db.prepare(
       `INSERT INTO services (name, node, health, since, detail, pid, running, updated_at)
        VALUES (@name, @node, @health, @since, @detail, @pid, @running, @updatedAt)
@@ -367,6 +369,13 @@ export class SqliteStorage implements Storage {
 
   listNodes(): Promise<NodeRecord[]> {
     return this.attempt("listNodes", () => this.selectNodes.all().map(nodeFromRow));
+  }
+
+  getNode(name: string): Promise<NodeRecord | null> {
+    return this.attempt(`getNode(${printable(name)})`, () => {
+      const row = this.selectNode.get({ name });
+      return row === undefined ? null : nodeFromRow(row);
+    });
   }
 
   upsertService(service: ServiceRecord): Promise<void> {
