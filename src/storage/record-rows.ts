@@ -9,8 +9,10 @@ import type {
   JournalEvent,
   NodeRecord,
   NodeState,
+  NotificationLogEntry,
   NotificationRecord,
   NotificationState,
+  PlacementRecord,
   ServiceHealth,
   ServiceRecord,
   SilenceRecord,
@@ -95,6 +97,12 @@ export interface NotificationLogRow {
   firing: string[];
   resolved: string[];
   sent_at: number;
+}
+export interface PlacementRow {
+  service: string;
+  node: string;
+  fenced: string[];
+  updated_at: number;
 }
 export interface SilenceRow {
   id: number;
@@ -209,4 +217,12 @@ export function silenceFromRow(row: SilenceRow): SilenceRecord {
     createdAt: row.created_at,
     ...(row.expired_at !== null && { expiredAt: row.expired_at }),
   };
+}
+
+export function notificationLogFromRow(row: NotificationLogRow): NotificationLogEntry {
+  return { receiver: row.receiver, groupKey: row.group_key, firing: row.firing, resolved: row.resolved, sentAt: row.sent_at };
+}
+
+export function placementFromRow(row: PlacementRow): PlacementRecord {
+  return { service: row.service, node: row.node, fenced: row.fenced, updatedAt: row.updated_at };
 }

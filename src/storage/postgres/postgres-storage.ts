@@ -22,7 +22,26 @@ import type {
   SilenceRecord,
   Storage,
 } from "../storage.js";
-import { alertFromRow, eventFromRow, incidentFromRow, nodeFromRow, notificationFromRow, silenceFromRow, serviceFromRow, type AlertRow, type EventRow, type IncidentRow, type NodeRow, type NotificationLogRow, type NotificationRow, type ServiceRow, type SilenceRow } from "../record-rows.js";
+import {
+  alertFromRow,
+  eventFromRow,
+  incidentFromRow,
+  nodeFromRow,
+  notificationFromRow,
+  notificationLogFromRow,
+  placementFromRow,
+  silenceFromRow,
+  serviceFromRow,
+  type AlertRow,
+  type EventRow,
+  type IncidentRow,
+  type NodeRow,
+  type NotificationLogRow,
+  type NotificationRow,
+  type PlacementRow,
+  type ServiceRow,
+  type SilenceRow,
+} from "../record-rows.js";
 import { checkEventData, checkFingerprintLists, checkLimit, checkOrder, printable } from "../record-checks.js";
 import { SecretScrubber } from "../../util/secrets.js";
 import { applyMigrations } from "./migrations.js";
@@ -35,12 +54,6 @@ const DEFAULT_EVENT_LIMIT = 1000;
 const DEFAULT_INCIDENT_LIMIT = 100;
 const DEFAULT_NOTIFICATION_LIMIT = 100;
 
-interface PlacementRow {
-  service: string;
-  node: string;
-  fenced: string[];
-  updated_at: number;
-}
 
 /**
  * Connects to the database at `url` (postgres://USER:PASSWORD@HOST:PORT/DATABASE) and brings
@@ -309,7 +322,7 @@ export class PostgresStorage implements Storage {
   getNotificationLog(receiver: string, groupKey: string): Promise<NotificationLogEntry | null> {
     return this.db.attempt(`getNotificationLog(${printable(receiver)}, ${printable(groupKey)})`, async (q) => {
       const [row] = await q<NotificationLogRow>("SELECT * FROM notification_log WHERE receiver = $1 AND group_key = $2", [receiver, groupKey]);
-      return row ? { receiver: row.receiver, groupKey: row.group_key, firing: row.firing, resolved: row.resolved, sentAt: row.sent_at } : null;
+      return row ? notificationLogFromRow(row) : null;
     });
   }
 
@@ -364,12 +377,7 @@ export class PostgresStorage implements Storage {
 
   listPlacements(): Promise<PlacementRecord[]> {
     return this.db.attempt("listPlacements", async (q) =>
-      (await q<PlacementRow>('SELECT * FROM placements ORDER BY service COLLATE "C"')).map((r) => ({
-        service: r.service,
-        node: r.node,
-        fenced: r.fenced,
-        updatedAt: r.updated_at,
-      })),
+      (await q<PlacementRow>('SELECT * FROM placements ORDER BY service COLLATE "C"')).map(placementFromRow),
     );
   }
 

@@ -24,7 +24,26 @@ import type {
   Storage,
 } from "../storage.js";
 import { checkEventData, checkFingerprintLists, checkLimit, checkOrder, printable } from "../record-checks.js";
-import { alertFromRow, eventFromRow, incidentFromRow, nodeFromRow, notificationFromRow, serviceFromRow, silenceFromRow, type NodeRow, type NotificationRow } from "../record-rows.js";
+import {
+  alertFromRow,
+  eventFromRow,
+  incidentFromRow,
+  nodeFromRow,
+  notificationFromRow,
+  notificationLogFromRow,
+  placementFromRow,
+  serviceFromRow,
+  silenceFromRow,
+  type AlertRow as SharedAlertRow,
+  type EventRow as SharedEventRow,
+  type IncidentRow as SharedIncidentRow,
+  type NodeRow,
+  type NotificationLogRow as SharedNotificationLogRow,
+  type NotificationRow,
+  type PlacementRow as SharedPlacementRow,
+  type ServiceRow as SharedServiceRow,
+  type SilenceRow as SharedSilenceRow,
+} from "../record-rows.js";
 import { applyMigrations } from "./migrations.js";
 import { SqliteAuditStore } from "./sqlite-audit-store.js";
 import { SqliteTokenStore } from "./sqlite-token-store.js";
@@ -35,83 +54,18 @@ const DEFAULT_NOTIFICATION_LIMIT = 100;
 /** How long a statement waits for another connection's write lock before failing with SQLITE_BUSY. */
 const BUSY_TIMEOUT_MS = 5000;
 
-interface EventRow {
-  id: number;
-  ts: number;
-  kind: string;
-  incident_id: number | null;
-  node: string | null;
-  service: string | null;
-  data: string;
-}
-interface ServiceRow {
-  name: string;
-  node: string;
-  health: string;
-  since: number;
-  detail: string;
-  pid: number | null;
-  running: number;
-  updated_at: number;
-}
-interface AlertRow {
-  fingerprint: string;
-  labels: string;
-  annotations: string;
-  state: string;
-  active_at: number;
-  fired_at: number | null;
-  resolved_at: number | null;
-  value: number | null;
-  updated_at: number;
-  keep_firing_until: number | null;
-}
-interface PlacementRow {
-  service: string;
-  node: string;
-  fenced: string;
-  updated_at: number;
-}
-interface IncidentRow {
-  id: number;
-  key: string;
-  kind: string;
-  target: string;
-  node: string | null;
-  state: string;
-  title: string;
-  first_signal_at: number;
-  detected_at: number;
-  recovered_at: number | null;
-  resolved_at: number | null;
-  escalated_at: number | null;
-  root_cause: string | null;
-  root_key: string | null;
-  cause: string | null;
-  confidence: number | null;
-  localized_at: number | null;
-  members: string;
-  updated_at: number;
-}
-
-interface NotificationLogRow {
-  receiver: string;
-  group_key: string;
-  firing: string;
-  resolved: string;
-  sent_at: number;
-}
-
-interface SilenceRow {
-  id: number;
-  matchers: string;
-  starts_at: number;
-  ends_at: number;
-  created_by: string;
-  comment: string;
-  created_at: number;
-  expired_at: number | null;
-}
+/**
+ * A shared row (record-rows.ts) as SQLite stores it: the `Json` columns as JSON text, the
+ * `Flags` columns as 0/1.
+ */
+type Stored<Row, Json extends keyof Row, Flags extends keyof Row = never> = Omit<Row, Json | Flags> & { [K in Json]: string } & { [K in Flags]: number };
+type EventRow = Stored<SharedEventRow, "data">;
+type ServiceRow = Stored<SharedServiceRow, never, "running">;
+type AlertRow = Stored<SharedAlertRow, "labels" | "annotations">;
+type PlacementRow = Stored<SharedPlacementRow, "fenced">;
+type IncidentRow = Stored<SharedIncidentRow, "members">;
+type NotificationLogRow = Stored<SharedNotificationLogRow, "firing" | "resolved">;
+type SilenceRow = Stored<SharedSilenceRow, "matchers">;
 
 type Params = Record<string, string | number | null>;
 type Stmt<Row = unknown> = Database.Statement<[Params], Row>;
@@ -523,7 +477,7 @@ export class SqliteStorage implements Storage {
   getNotificationLog(receiver: string, groupKey: string): Promise<NotificationLogEntry | null> {
     return this.attempt(`getNotificationLog(${printable(receiver)}, ${printable(groupKey)})`, () => {
       const row = this.selectNotificationLog.get({ receiver, groupKey });
-      return row ? notificationLogFromRow(row) : null;
+      return row ? notificationLogOf(row) : null;
     });
   }
 
@@ -566,7 +520,7 @@ export class SqliteStorage implements Storage {
 
   listPlacements(): Promise<PlacementRecord[]> {
     return this.attempt("listPlacements", () =>
-      this.selectPlacements.all().map((r) => ({ service: r.service, node: r.node, fenced: JSON.parse(r.fenced) as string[], updatedAt: r.updated_at })),
+      this.selectPlacements.all().map(placementOf),
     );
   }
 
@@ -614,16 +568,6 @@ function copyIncidentFields(incident: NewIncident): NewIncident {
   };
 }
 
-function notificationLogFromRow(row: NotificationLogRow): NotificationLogEntry {
-  return {
-    receiver: row.receiver,
-    groupKey: row.group_key,
-    firing: JSON.parse(row.firing) as string[],
-    resolved: JSON.parse(row.resolved) as string[],
-    sentAt: row.sent_at,
-  };
-}
-
 function silenceRowFields(silence: NewSilence): Omit<SilenceRow, "id"> {
   return {
     matchers: JSON.stringify(silence.matchers),
@@ -660,6 +604,14 @@ function serviceOf(row: ServiceRow): ServiceRecord {
 
 function alertOf(row: AlertRow): AlertRecord {
   return alertFromRow({ ...row, labels: JSON.parse(row.labels) as Record<string, string>, annotations: JSON.parse(row.annotations) as Record<string, string> });
+}
+
+function notificationLogOf(row: NotificationLogRow): NotificationLogEntry {
+  return notificationLogFromRow({ ...row, firing: JSON.parse(row.firing) as string[], resolved: JSON.parse(row.resolved) as string[] });
+}
+
+function placementOf(row: PlacementRow): PlacementRecord {
+  return placementFromRow({ ...row, fenced: JSON.parse(row.fenced) as string[] });
 }
 
 function incidentOf(row: IncidentRow): IncidentRecord {
