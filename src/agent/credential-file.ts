@@ -1,7 +1,8 @@
 // The agent's credential on disk: <agent data>/credential, mode 0600, written atomically
 // (temporary file, fsync, rename) so that a crash leaves either the old or the new one.
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { writeFileAtomically } from "../util/atomic-file.js";
 
 export const CREDENTIAL_FILE = "credential";
 
@@ -16,15 +17,5 @@ export function readCredential(dataDir: string): string | null {
 }
 
 export function writeCredential(dataDir: string, credential: string): void {
-  mkdirSync(dataDir, { recursive: true });
-  const path = join(dataDir, CREDENTIAL_FILE);
-  const tmp = `${path}.tmp`;
-  const fd = openSync(tmp, "w", 0o600);
-  try {
-    writeSync(fd, `${credential}\n`);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
+  writeFileAtomically(join(dataDir, CREDENTIAL_FILE), `${credential}\n`);
 }

@@ -4,8 +4,9 @@
 // refuses actions of a lower term: a leader that was paused or cut off past its lease, and
 // has since been replaced, cannot act when it wakes up. Actions without a term (a single
 // server, no leadership) are admitted and change nothing.
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { writeFileAtomically } from "../util/atomic-file.js";
 
 export const LEADER_TERM_FILE = "leader-term";
 
@@ -51,15 +52,5 @@ function readTerm(dataDir: string): number {
 }
 
 function writeTerm(dataDir: string, term: number): void {
-  mkdirSync(dataDir, { recursive: true });
-  const path = join(dataDir, LEADER_TERM_FILE);
-  const tmp = `${path}.tmp`;
-  const fd = openSync(tmp, "w", 0o600);
-  try {
-    writeSync(fd, `${term}\n`);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
+  writeFileAtomically(join(dataDir, LEADER_TERM_FILE), `${term}\n`);
 }
