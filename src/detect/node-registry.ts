@@ -2,6 +2,8 @@
 // highest seq processed, and the highest acknowledged because durable) used to de-duplicate
 // by (node, seq), and liveness from the failure detector (φ accrual, probes,
 // suspicion, partition guard). Every detector output is returned for the shell to act on.
+// On a replica of a sharded cluster the detector tracks only the nodes this replica owns
+// (`owns`); the others' states come from the replicas that own them (applyRemote).
 import type { Clock } from "../util/clock.js";
 import type { NodeRecord, NodeState, Storage } from "../storage/storage.js";
 import { FailureDetector, type FailureDetectorOutput } from "./failure/failure-detector.js";
@@ -33,16 +35,61 @@ export class NodeRegistry {
     private readonly clock: Clock,
     options: Partial<FailureDetectorOptions> = {},
     isPeerEligible?: (node: string) => boolean,
+    /** Whether this replica owns the node (default: every node, a single server). */
+    private readonly owns: (node: string) => boolean = () => true,
   ) {
     this.detector = new FailureDetector(options, isPeerEligible ? { isPeerEligible } : {});
   }
 
-  /** Restores known nodes; those alive before a restart are given a fresh start to reconnect. */
+  /** Restores known nodes; those alive before a restart (and owned here) are given a fresh start to reconnect. */
   async load(): Promise<void> {
+    for (const node of await this.storage.listNodes()) this.nodes.set(node.name, { record: node, lastHeartbeat: Number.NaN });
+    this.rebalance();
+  }
+
+  /**
+   * After the replicas changed: nodes this replica now owns and believes alive get a fresh
+   * start (the grace to re-home here before normal detection judges them), and nodes it no
+   * longer owns are no longer judged here. Returns the nodes adopted and released.
+   */
+  rebalance(): { adopted: string[]; released: string[] } {
     const now = this.clock.now();
-    for (const node of await this.storage.listNodes()) {
-      this.nodes.set(node.name, { record: node, lastHeartbeat: Number.NaN });
-      if (node.state === "alive" || node.state === "suspect") this.detector.heartbeat(node.name, now);
+    const adopted: string[] = [];
+    const released: string[] = [];
+    for (const { record } of this.nodes.values()) {
+      const owned = this.owns(record.name);
+      const tracked = this.detector.tracks(record.name);
+      if (owned && !tracked && (record.state === "alive" || record.state === "suspect")) {
+        this.detector.heartbeat(record.name, now);
+        adopted.push(record.name);
+      } else if (!owned && tracked) {
+        this.detector.forget(record.name, now);
+        released.push(record.name);
+      }
+    }
+    return { adopted, released };
+  }
+
+  /** A node whose agent another replica holds said hello there: known here, its liveness not judged here. */
+  async remoteHello(name: string, agentVersion: string): Promise<void> {
+    let tracked = this.nodes.get(name);
+    if (!tracked) {
+      const stored = await this.storage.getNode(name);
+      const record: NodeRecord = stored ?? { name, state: "unknown", since: this.clock.now(), lastHeartbeat: null, agentVersion: null, outboxId: null, ackedSeq: 0, processedSeq: 0 };
+      tracked = { record, lastHeartbeat: Number.NaN };
+      this.nodes.set(name, tracked);
+    }
+    tracked.record.agentVersion = agentVersion;
+  }
+
+  /** Verdicts the owner replica's detector made (it stored them): the records here follow. */
+  applyRemote(verdicts: FailureDetectorOutput["verdicts"]): void {
+    for (const v of verdicts) {
+      const tracked = this.nodes.get(v.node);
+      if (!tracked) continue;
+      tracked.record.state = nodeStateOf(v.state);
+      tracked.record.since = v.since;
+      tracked.record.lastHeartbeat = v.lastSeen;
     }
   }
 

@@ -18,7 +18,7 @@
 // "unknown": the statement may still have taken effect (the server cancels it at the same
 // timeout, counted from when the statement reached it), which is safe: LeaderLease does not
 // act on it, and the next attempt reads the lease as it stands.
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import type pg from "pg";
 import type { LeaseAttempt } from "./leader-lease.js";
 import { createPool, describePostgresUrl, parsePostgresUrl } from "../storage/postgres/postgres-pool.js";
@@ -171,6 +171,15 @@ export class PostgresReplicaStore {
     await this.run(`leave(${replica.name})`, () =>
       this.query("DELETE FROM replicas WHERE name = $1 AND incarnation = $2", [replica.name, replica.incarnation]),
     );
+  }
+
+  /** The deployment's cluster key (src/replicas/cluster-key.ts), made by whichever replica asks first. */
+  async clusterKey(): Promise<string> {
+    return this.run("clusterKey", async () => {
+      await this.query("INSERT INTO cluster_key (key) VALUES ($1) ON CONFLICT DO NOTHING", [randomBytes(32).toString("hex")]);
+      const [row] = await this.query<{ key: string }>("SELECT key FROM cluster_key");
+      return row!.key;
+    });
   }
 
   /** The replicas whose registration has not expired by the database's clock, by name. */

@@ -21,6 +21,7 @@ import {
   type IndirectProbeResult,
   type OutboxMessage,
   type ProbeMessage,
+  type RedirectMessage,
   type ServerMessage,
   type ChaosStartMessage,
   type ChaosStopMessage,
@@ -103,7 +104,25 @@ export interface AgentHubOptions {
   leaderTerm?(): number | null;
   /** On a replica of a cluster: the live replicas' base URLs, offered in every welcome (agents fail over to them). */
   replicaUrls?(): string[];
+  /**
+   * On a replica of a sharded cluster, asked before a hello is welcomed: a redirect when
+   * another replica owns the node (the agent goes there), or the services to welcome it
+   * with (when the leader tells them; absent: servicesFor()). Throwing refuses the hello for
+   * now (close 1013: the agent tries again).
+   */
+  admit?(hello: Hello): Promise<Admission>;
+  /**
+   * Close a connection whose message failed to process, so that nothing after it is
+   * processed and the agent re-sends from its last acknowledgement (an edge whose link to
+   * the leader failed). Default: the failure is logged and the next message processed.
+   */
+  closeOnFailure?: boolean;
 }
+
+export type Admission = { redirect: RedirectMessage } | { services?: AgentService[] };
+
+/** "Try again later": a hello that cannot be admitted now (an edge without its leader). */
+export const CLOSE_TRY_AGAIN_LATER = 1013;
 
 interface PendingAction {
   node: string;
@@ -133,6 +152,8 @@ interface AgentSession {
   heartbeatSession: number | null;
   /** The series table of this connection's last binary samples frame, decoded. */
   seriesTables: SeriesTableCache;
+  /** A message failed and closeOnFailure is set: nothing more of this connection is processed. */
+  failed: boolean;
 }
 
 /** An outbox message as the hub processes it: samples as columns. */
@@ -170,6 +191,23 @@ export class AgentHub {
 
   connectedNodes(): string[] {
     return [...this.sessions.keys()];
+  }
+
+  isConnected(node: string): boolean {
+    return this.sessions.has(node);
+  }
+
+  /**
+   * Sends the node's agent to the replica that owns it now (a `redirect`, then close); its
+   * close goes the usual way (disconnected). False when it is not connected.
+   */
+  moveAway(node: string, redirect: RedirectMessage): boolean {
+    const session = this.sessions.get(node);
+    if (!session) return false;
+    session.replaced = true;
+    this.send(session, redirect);
+    session.socket.close(1000, "the node moved to another replica");
+    return true;
   }
 
   /** Closes the node's connection (a revoked agent), saying why; false when it is not connected. */
@@ -219,6 +257,7 @@ export class AgentHub {
       foreignSamples: 0,
       heartbeatSession: null,
       seriesTables: new SeriesTableCache(),
+      failed: false,
     };
     session.helloTimer = this.o.clock.setTimeout(() => {
       if (session.node !== null || this.closing) return;
@@ -241,9 +280,10 @@ export class AgentHub {
     service: string,
     action: ActionKind,
     reason: string,
-    options: { command?: string; actionId?: string } = {},
+    options: { command?: string; actionId?: string; term?: number } = {},
   ): Promise<ActionOutcome> {
-    const term = this.o.leaderTerm?.();
+    // An edge carries the leader's action with the leader's term.
+    const term = options.term ?? this.o.leaderTerm?.();
     if (term === null) return Promise.resolve({ ok: false, error: "this replica no longer holds the leader lease: action not sent" });
     const session = this.sessions.get(node);
     if (!session) return Promise.resolve({ ok: false, error: `node ${node} is not connected` });
@@ -442,6 +482,26 @@ export class AgentHub {
     }
     session.helloTimer?.cancel();
     session.helloTimer = null;
+    let admission: Admission = {};
+    if (this.o.admit) {
+      try {
+        admission = await this.o.admit(hello);
+      } catch (err) {
+        this.o.logger.warn({ node: hello.node, err: (err as Error).message }, "agent hello not admitted now; the agent comes back");
+        session.replaced = true;
+        this.send(session, { type: "error", v: PROTOCOL_VERSION, error: `not admitted now: ${(err as Error).message}` });
+        session.socket.close(CLOSE_TRY_AGAIN_LATER, Buffer.from((err as Error).message).subarray(0, 123).toString());
+        return;
+      }
+    }
+    // The agent went away while its hello was being admitted.
+    if (session.socket.readyState !== session.socket.OPEN) return;
+    if ("redirect" in admission) {
+      session.replaced = true;
+      this.send(session, admission.redirect);
+      session.socket.close(1000, "redirected to the node's owner replica");
+      return;
+    }
     const previous = this.sessions.get(hello.node);
     if (previous && previous !== session) previous.socket.close(4000, "replaced by a newer connection");
     const earlier = this.lastSession.get(hello.node);
@@ -464,7 +524,7 @@ export class AgentHub {
       v: PROTOCOL_VERSION,
       node: hello.node,
       ackedSeq: record.ackedSeq,
-      services: this.o.servicesFor(hello.node),
+      services: admission.services ?? this.o.servicesFor(hello.node),
       settings: this.o.settings,
       serverTime: this.o.clock.now(),
       samplesFrames: [SAMPLES_FRAME_LAYOUT],
@@ -493,6 +553,7 @@ export class AgentHub {
   }
 
   private async onOutboxMessage(session: AgentSession, node: string, m: HubOutboxMessage): Promise<void> {
+    if (session.failed) return;
     const record = this.o.nodes.get(node);
     switch (outboxDisposition(m.seq, record)) {
       case "acknowledged":
@@ -605,6 +666,10 @@ export class AgentHub {
   private failed(session: AgentSession, err: unknown): void {
     this.o.logger.error({ err, node: session.node }, "processing agent message failed");
     this.send(session, { type: "error", v: PROTOCOL_VERSION, error: `server failed to process the message: ${(err as Error).message}` });
+    if (this.o.closeOnFailure && !session.failed) {
+      session.failed = true;
+      session.socket.close(CLOSE_TRY_AGAIN_LATER, "a message could not be processed now: re-send from the last acknowledgement");
+    }
   }
 
   private send(session: AgentSession, message: ServerMessage): void {

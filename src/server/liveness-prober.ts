@@ -6,13 +6,13 @@ import type { FailureDetectorOutput } from "../detect/failure/failure-detector.j
 import type { ProbeRequest } from "../detect/failure/node-liveness.js";
 import type { Logger } from "../util/logger.js";
 import { tcpConnect } from "../util/tcp-connect.js";
-import type { AgentHub } from "./agent-hub.js";
+import type { AgentChannels } from "./replicas/cluster-agents.js";
 
 export class LivenessProber {
   constructor(
     private readonly o: {
       nodes: NodeRegistry;
-      hub: AgentHub;
+      hub: Pick<AgentChannels, "probeAddressOf" | "indirectProbe">;
       probeTimeoutMs: number;
       logger: Logger;
       onOutput(out: FailureDetectorOutput): Promise<void>;

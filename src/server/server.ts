@@ -8,13 +8,14 @@ import Fastify, { type FastifyInstance } from "fastify";
 import websocket from "@fastify/websocket";
 import type { VigilConfig } from "../config/schema.js";
 import { playbookFor } from "../config/defaults.js";
-import { AGENT_MAX_FRAME_BYTES, type ActionKind, type AgentService, type Sample } from "../protocol/messages.js";
+import { AGENT_MAX_FRAME_BYTES, type ActionKind, type AgentService, type EventMessage, type ProbeMessage, type Sample } from "../protocol/messages.js";
 import { columnsOfSamples, type SampleColumns } from "../protocol/sample-columns.js";
 import { openStorage } from "../storage/open-storage.js";
 import { fencedStorage } from "../storage/fenced-storage.js";
 import { Journal } from "../storage/journal.js";
 import type { IncidentRecord, Storage } from "../storage/storage.js";
-import { CompressedSeriesStore } from "../tsdb/compressed-store.js";
+import type { CompressedSeriesStore } from "../tsdb/compressed-store.js";
+import { openSeriesStore } from "../tsdb/open-series-store.js";
 import type { AppendResult } from "../tsdb/series-store.js";
 import { ScrapeManager } from "../scrape/scrape-manager.js";
 import { TargetDownAlerts } from "../scrape/target-down-alerts.js";
@@ -50,7 +51,7 @@ import { nodeId, serviceId, tryParseComponentId } from "../incident/localization
 import type { ComponentStatus } from "../incident/localization/observation.js";
 import { systemClock, type Clock, type TimerHandle } from "../util/clock.js";
 import type { Logger } from "../util/logger.js";
-import { AgentHub } from "./agent-hub.js";
+import { AgentHub, type Admission } from "./agent-hub.js";
 import { agentAuthPolicy, registerAgentSocket, watchRevocations } from "./agent-socket.js";
 import { AgentIdentityStore } from "../security/agent-identity-store.js";
 import { helloRefusal } from "../security/agent-authenticator.js";
@@ -87,6 +88,11 @@ import { registerClusterRoute } from "./http/cluster-route.js";
 import { singleServerStatus, type ClusterStatus } from "./replicas/cluster-status.js";
 import { registerReplicaMetrics } from "./replicas/replica-metrics.js";
 import { registerChaosRoutes } from "./http/chaos-routes.js";
+import { EdgeLinks } from "./replicas/edge-links.js";
+import { clusterAgents, type AgentChannels } from "./replicas/cluster-agents.js";
+import { Shard } from "./replicas/shard.js";
+import type { ReplicaAddress } from "../replicas/replica-membership.js";
+import type { FreezeChange as RemoteFreeze } from "../detect/failure/partition-guard.js";
 import { registerGamedayRoutes } from "./http/gameday-routes.js";
 import { ChaosController } from "../chaos/chaos-controller.js";
 
@@ -116,6 +122,14 @@ export interface ServerOptions {
     /** The live replicas' base URLs, for agents' welcomes. */
     replicaUrls(): string[];
     cluster(): ClusterStatus | Promise<ClusterStatus>;
+    /** This replica's name. */
+    self: string;
+    /** The live replicas (this one included), over which nodes are spread. */
+    replicas(): readonly ReplicaAddress[];
+    /** Called when the live replicas change; returns an unsubscribe. */
+    onReplicasChange(listener: () => void): () => void;
+    /** The cluster key other replicas show (edge links, series fan-out). */
+    key(): string | null;
   };
 }
 
@@ -143,6 +157,10 @@ export interface VigilServer {
   unfence(service: string, node?: string): Promise<boolean>;
   store: CompressedSeriesStore;
   hub: AgentHub;
+  /** Every node's agent, connected here or (on a replica leading a cluster) to another replica. */
+  agents: AgentChannels;
+  /** On a replica leading a cluster: the other replicas' links. */
+  edges: EdgeLinks | null;
   scrapes: ScrapeManager;
   /** Changes pushed to the dashboard (server-sent events). */
   live: LiveFeed;
@@ -209,18 +227,18 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
       return { leading: term !== null, term: term ?? replica.leaseTerm() };
     });
   }
-  const store = CompressedSeriesStore.open({
-    path: join(dataDir, "tsdb.db"),
-    clock,
-    logger: logger.child({ component: "tsdb" }),
-    retentionMs: config.tsdb.retention,
-    downsampling: config.tsdb.downsampling.map((d) => ({ resolutionMs: d.resolution, retentionMs: d.retention })),
-    checkpointIntervalMs: config.tsdb.checkpointInterval,
-    maxMemoryBytes: config.tsdb.maxMemoryBytes,
-  });
-  const hubRef: { hub?: AgentHub } = {};
+  const store = openSeriesStore(config, dataDir, clock, logger);
+  const hubRef: { hub?: AgentChannels } = {};
   const auditRef: { audit?: ApiAuth["audit"] } = {};
-  const nodes = new NodeRegistry(storage, clock, failureDetectorOptions(config), (node) => hubRef.hub?.probeAddressOf(node) != null);
+  // On a replica of a cluster: the nodes it holds (the others' agents are held by other replicas).
+  const shard = o.replica ? new Shard(() => o.replica!.self, () => o.replica!.replicas()) : null;
+  const nodes = new NodeRegistry(
+    storage,
+    clock,
+    failureDetectorOptions(config),
+    (node) => hubRef.hub?.probeAddressOf(node) != null,
+    shard ? (node) => shard.owns(node) : undefined,
+  );
   const placements = new Placements(configuredNode, storage, clock);
   await placements.load();
   const nodeOf = (service: string): string => placements.nodeOf(service) ?? localNode;
@@ -316,10 +334,16 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
     if (incident.escalatedAt !== null || incident.state === "resolved") await escalationAlert(incident, false, "resolved");
   });
   const reconcilerRef: { reconciler?: IncidentReconciler } = {};
+  /** On a leader of a cluster: the partition guards of other replicas that froze (each judges its own nodes). */
+  const remoteFreezes = new Map<string, RemoteFreeze>();
+  const remotePauseReason = (): string | null => {
+    for (const [replica, f] of remoteFreezes) return `replica ${replica}'s control plane looks cut off from its nodes (${f.reason})`;
+    return null;
+  };
   const failoverDeps: FailoverDeps = {
     placements,
     standbysOf: (service) => serviceConfig.get(service)?.standby ?? [],
-    canRun: (node) => nodes.get(node)?.state === "alive" && hubRef.hub!.connectedNodes().includes(node),
+    canRun: (node) => nodes.get(node)?.state === "alive" && hubRef.hub!.isConnected(node),
     hasPromote: (service) => serviceConfig.get(service)?.promote !== undefined,
     sendToNode: (node, service, action, reason, options) => hubRef.hub!.sendAction(node, service, action, reason, options),
     moved: async (service, from, to) => {
@@ -361,6 +385,7 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
     // The control plane's freeze first, then maintenance windows that pause recovery.
     pauseReason: (incident) =>
       nodes.detector.pauseReason(clock.now()) ??
+      remotePauseReason() ??
       maintenance.recoveryPaused(
         { ...(incident.kind === "service" && { service: incident.target }), ...(incident.node && { node: incident.node }) },
         clock.now(),
@@ -504,6 +529,22 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
     if (out.requests.length > 0) prober.run(out.requests);
   };
 
+  /** What an agent says of its services, whichever replica holds it. */
+  const onServiceSnapshot = async (node: string, snapshot: Parameters<ServiceRegistry["applySnapshot"]>[1]): Promise<void> => {
+    for (const t of await services.applySnapshot(node, snapshot)) await onServiceTransition(t);
+  };
+  const onProbe = async (node: string, m: ProbeMessage): Promise<void> => {
+    const t = await services.applyProbe(node, m);
+    if (t) await onServiceTransition(t);
+  };
+  const onAgentEvent = async (node: string, m: EventMessage): Promise<void> => {
+    if (m.kind === "action.refused") logger.warn({ node, service: m.service, ...m.data }, "agent refused an action");
+    await journal.record(m.kind, { node, ...(m.service !== undefined && { service: m.service }), ts: m.ts, data: m.data });
+    if (m.service !== undefined) evidence.add(serviceId(m.service), processEventEvidence(m.kind, m.data, m.ts));
+    const t = await services.applyEvent(node, m);
+    if (t) await onServiceTransition(t);
+  };
+
   // ---- agents: authenticated once per connection (agent-socket.ts), then the hub ----
   const identities = AgentIdentityStore.open(dataDir);
   const authPolicy = agentAuthPolicy(config, host);
@@ -515,7 +556,7 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
         host,
         port: udpHeartbeats.port ?? port,
         logger,
-        onDatagram: (datagram) => hubRef.hub?.receiveHeartbeatDatagram(datagram),
+        onDatagram: (datagram) => hub.receiveHeartbeatDatagram(datagram),
       })
     : null;
   const hub = new AgentHub({
@@ -539,10 +580,17 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
     },
     // Acks wait for the store's checkpoints: an agent forgets only what a kill -9 cannot take back.
     durability: store,
+    ...(shard && {
+      // Another replica's node is sent there; after a redirect or a re-homing its close is not a failure (disconnected).
+      admit: async (hello): Promise<Admission> => {
+        const redirect = shard.redirectFor(hello.node);
+        return redirect ? { redirect } : {};
+      },
+    }),
     handlers: {
       async hello(node, hello) {
         await onLiveness(await nodes.heartbeat(node));
-        for (const t of await services.applySnapshot(node, hello.services)) await onServiceTransition(t);
+        await onServiceSnapshot(node, hello.services);
       },
       heartbeat(node) {
         const out = nodes.heartbeat(node);
@@ -560,37 +608,74 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
         metrics.samplesReplayed.inc({ result: "stored" }, result.accepted);
         metrics.samplesReplayed.inc({ result: "already-stored" }, result.rejected);
       },
-      async probe(node, m) {
-        const t = await services.applyProbe(node, m);
-        if (t) await onServiceTransition(t);
-      },
-      async event(node, m) {
-        if (m.kind === "action.refused") logger.warn({ node, service: m.service, ...m.data }, "agent refused an action");
-        await journal.record(m.kind, { node, ...(m.service !== undefined && { service: m.service }), ts: m.ts, data: m.data });
-        if (m.service !== undefined) evidence.add(serviceId(m.service), processEventEvidence(m.kind, m.data, m.ts));
-        const t = await services.applyEvent(node, m);
-        if (t) await onServiceTransition(t);
-      },
+      probe: onProbe,
+      event: onAgentEvent,
       async disconnected(node) {
+        // A node sent to the replica that owns it now is not judged here any more.
+        if (shard && !shard.owns(node)) return;
         await onLiveness(await nodes.disconnected(node));
       },
     },
   });
-  hubRef.hub = hub;
+  // ---- a cluster's other replicas: each holds its own nodes' agents and relays here what only the leader acts on ----
+  const edges = o.replica
+    ? new EdgeLinks({
+        clock,
+        logger: logger.child({ component: "edge-links" }),
+        key: () => o.replica!.key(),
+        leader: () => {
+          const term = o.replica!.leaderTerm();
+          return term === null ? null : { name: o.replica!.self, term };
+        },
+        handlers: {
+          async nodeHello(node, hello) {
+            await nodes.remoteHello(node, hello.agentVersion);
+            if (hello.services !== null) await onServiceSnapshot(node, hello.services);
+            return servicesFor(config, placementView, node);
+          },
+          probe: onProbe,
+          event: onAgentEvent,
+          async liveness(replica, out) {
+            nodes.applyRemote(out.verdicts);
+            for (const f of out.freeze) {
+              if (f.frozen) remoteFreezes.set(replica, f);
+              else remoteFreezes.delete(replica);
+            }
+            await onLiveness(out);
+          },
+          observations: (list) => {
+            for (const observation of list) alerts.observe(observation).catch((err) => logger.error({ err }, "a rule alert relayed by a replica failed"));
+          },
+        },
+      })
+    : null;
+  const agents: AgentChannels = edges ? clusterAgents(hub, edges) : hub;
+  hubRef.hub = agents;
+  // When replicas come or go: nodes this replica no longer owns are sent to their owner, and
+  // those it now owns get the re-homing grace before they are judged (NodeRegistry.rebalance).
+  const stopRebalancing = o.replica?.onReplicasChange(() => {
+    const { adopted, released } = nodes.rebalance();
+    let moved = 0;
+    for (const node of hub.connectedNodes()) {
+      const redirect = shard!.redirectFor(node);
+      if (redirect && hub.moveAway(node, redirect)) moved++;
+    }
+    if (adopted.length + released.length + moved > 0) logger.info({ adopted: adopted.length, released: released.length, moved }, "replicas changed: nodes re-homed");
+  });
   // ---- chaos: faults carried out by the target's agent, journalled as they happen ----
   const chaos = new ChaosController({
     clock,
     journal,
     cluster: () => ({
       services: new Map(config.services.map((s) => [s.name, { node: nodeOf(s.name), ...(s.limits && { limits: { memory: s.limits.memory, fds: s.limits.fds } }) }])),
-      nodes: new Set([...config.services.flatMap((s) => [nodeOf(s.name), ...(s.standby ?? [])]), ...nodes.all().map((n) => n.name), ...hub.connectedNodes()]),
+      nodes: new Set([...config.services.flatMap((s) => [nodeOf(s.name), ...(s.standby ?? [])]), ...nodes.all().map((n) => n.name), ...agents.connectedNodes()]),
     }),
-    send: (node, message) => hub.sendChaos(node, message),
+    send: (node, message) => agents.sendChaos(node, message),
   });
   await chaos.load();
   const prober = new LivenessProber({
     nodes,
-    hub,
+    hub: agents,
     probeTimeoutMs: config.failureDetector.probeTimeout,
     logger: logger.child({ component: "liveness" }),
     onOutput: onLiveness,
@@ -709,6 +794,8 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
     },
     store,
     hub,
+    agents,
+    edges,
     scrapes,
     live,
     chaos,
@@ -718,6 +805,7 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
     routes: () => auth.routes(),
     close: async () => {
       for (const t of timers) t.cancel();
+      stopRebalancing?.();
       scrapes.stop();
       chaos.stop();
       reconciler.stop();
@@ -726,6 +814,7 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
       // A last checkpoint while the agents are still connected: what it makes durable is
       // acknowledged, so they need not re-send it to the next server.
       await hub.close(() => store.flush());
+      await edges?.close();
       await heartbeatListener?.close();
       await alerts.stop();
       await dispatcher.stop();
@@ -737,6 +826,7 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
   };
   auditRef.audit = auth.audit;
   registerAgentSocket(http, { hub, identities, policy: authPolicy, clock, logger: logger.child({ component: "agent-auth" }) });
+  edges?.register(http);
   registerApiRoutes(http, server);
   registerRecoveryRoutes(http, { storage, recovery, placements, unfence: server.unfence });
   registerAvailabilityRoutes(http, { storage, config, clock, localNode });

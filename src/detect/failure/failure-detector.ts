@@ -82,6 +82,11 @@ export class FailureDetector {
     return this.collect(NO_LIVENESS_OUTPUT);
   }
 
+  /** Whether the node's liveness is tracked here (a replica tracks the nodes it owns). */
+  tracks(node: string): boolean {
+    return this.liveness.has(node);
+  }
+
   phi(node: string, t: number): number | undefined {
     return this.liveness.phi(node, t);
   }

@@ -67,7 +67,7 @@ export function installAccessControl(http: FastifyInstance, deps: AccessControlD
     // No route matched (the 404 handler): nothing to protect. A matched route always has one (onRoute).
     if (need === undefined && req.routeOptions.url === undefined) return;
     if (need === undefined) return deny(reply, 403, "this route declares no access");
-    if (need === "public" || need === "agent") return;
+    if (need === "public" || need === "agent" || need === "replica") return;
 
     const enabled = await deps.enabled();
     const address = req.ip;

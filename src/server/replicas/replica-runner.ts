@@ -1,14 +1,16 @@
 // One `vigil server` replica of a cluster on PostgreSQL (issue 11): the composition root of
 // replica mode. It registers in the database and contends for the leader lease
-// (src/replicas/replica-membership.ts); while another replica leads it stands by
-// (standby-server.ts: agents are sent to the leader, the API is passed on to it); when it wins
-// the lease it starts the whole control plane (server.ts) on the same address, under its term;
-// when it loses the lease it stops that control plane and stands by again.
+// (src/replicas/replica-membership.ts). Nodes are spread over the live replicas (shard.ts):
+// every replica holds the agents of the nodes it owns, ingests their samples into the series
+// store of its own data directory and runs their failure detection. While another replica
+// leads, this one is an edge (edge-server.ts: what only the leader acts on is relayed to it,
+// the API is passed on to it); when it wins the lease it starts the whole control plane
+// (server.ts) on the same address, under its term, with the same series store, and the other
+// replicas link to it; when it loses the lease it stops that control plane and is an edge again.
 //
 // A new leader starts the way a restarted server does: incidents, alerts, the notification
 // queue and recovery runs are read back from PostgreSQL; agents re-send what the old leader
-// did not acknowledge. Until sharding lands, the leader holds every agent connection and its
-// series store (in its own data directory) holds the series it ingested.
+// did not acknowledge, and edges announce the nodes they hold.
 import { hostname } from "node:os";
 import type { VigilConfig } from "../../config/schema.js";
 import { openStorage } from "../../storage/open-storage.js";
@@ -21,7 +23,8 @@ import { systemClock } from "../../util/clock.js";
 import type { Logger } from "../../util/logger.js";
 import { parseListen, startServer, type VigilServer } from "../server.js";
 import type { ClusterStatus } from "./cluster-status.js";
-import { startStandbyServer, type StandbyServer } from "./standby-server.js";
+import { startEdgeServer, type EdgeServer } from "./edge-server.js";
+import { Shard } from "./shard.js";
 
 export interface ReplicaOptions {
   config: VigilConfig;
@@ -40,6 +43,8 @@ export interface Replica {
   name: string;
   url: string;
   role(): "leader" | "standby";
+  /** The edge while another replica leads. */
+  edge(): EdgeServer | null;
   /** The control plane while this replica leads. */
   leader(): VigilServer | null;
   cluster(): ClusterStatus;
@@ -62,29 +67,44 @@ export async function startReplica(o: ReplicaOptions): Promise<Replica> {
   const storage: Storage = await openStorage(dataDir, { url: o.storageUrl });
   const store: PostgresReplicaStore = openReplicaStore(o.storageUrl, { timeoutMs: lease.retryTimeout });
 
-  let standby: StandbyServer | null = null;
+  let standby: EdgeServer | null = null;
   let leading: VigilServer | null = null;
   let membership: ReplicaMembership | null = null;
+  let name = config.server.replica.name ?? "";
+  const liveReplicas = () => membership?.liveReplicas() ?? [];
+  const shard = new Shard(() => name, liveReplicas);
+  /** Whichever role runs now hears of replica changes (the membership starts after the first edge listens). */
+  const replicasListeners = new Set<() => void>();
+  const onReplicasChange = (listener: () => void) => {
+    replicasListeners.add(listener);
+    return () => void replicasListeners.delete(listener);
+  };
+  let key: string | null = null;
   const startStandby = async () => {
-    standby = await startStandbyServer({
+    standby = await startEdgeServer({
+      config,
       host,
       port,
       tls,
+      dataDir,
       storage,
       clock: systemClock,
-      logger: logger.child({ component: "standby" }),
-      authMode: config.server.auth.mode,
-      sessionTtlMs: config.server.auth.sessionTtl,
+      logger: logger.child({ component: "edge" }),
+      shard,
       leader: () => {
         const l = membership?.leader() ?? null;
-        const url = l && membership!.liveReplicas().find((r) => r.name === l.name)?.url;
+        const url = l && liveReplicas().find((r) => r.name === l.name)?.url;
         return l && url ? { name: l.name, url, term: l.term } : null;
       },
+      key: () => key,
+      replicaUrls: () => liveReplicas().map((r) => r.url),
+      onReplicasChange,
       cluster: () => cluster(),
     });
     port = standby.port;
   };
   try {
+    key = await store.clusterKey();
     await startStandby();
   } catch (err) {
     await store.close();
@@ -94,7 +114,7 @@ export async function startReplica(o: ReplicaOptions): Promise<Replica> {
 
   const scheme = tls ? "https" : "http";
   const advertisedHost = host === "0.0.0.0" || host === "::" ? hostname() : host.includes(":") ? `[${host}]` : host;
-  const name = config.server.replica.name ?? `${hostname()}:${port}`;
+  name = config.server.replica.name ?? `${hostname()}:${port}`;
   const url = config.server.replica.advertiseURL ?? `${scheme}://${advertisedHost}:${port}`;
   membership = new ReplicaMembership({
     store,
@@ -104,6 +124,9 @@ export async function startReplica(o: ReplicaOptions): Promise<Replica> {
     log: logger,
   });
   const m = membership;
+  m.onReplicasChange(() => {
+    for (const listener of replicasListeners) listener();
+  });
 
   function cluster(): ClusterStatus {
     const holder = m.leader();
@@ -113,8 +136,11 @@ export async function startReplica(o: ReplicaOptions): Promise<Replica> {
       leader: holder,
       replicas: m.liveReplicas().map((r) => {
         const isLeader = r.name === holder?.name;
-        // Standbys hold no agents (they redirect them); the leader's count is known only to itself.
-        const nodes = r.name === name ? (leading?.hub.connectedNodes().length ?? 0) : isLeader ? null : 0;
+        // Each replica knows its own agents; the leader knows every edge's through its link.
+        const nodes =
+          r.name === name
+            ? (leading?.hub.connectedNodes().length ?? standby?.hub.connectedNodes().length ?? 0)
+            : (leading?.edges?.nodesPerReplica().get(r.name) ?? null);
         return { name: r.name, url: r.url, role: isLeader ? "leader" : "standby", nodes };
       }),
     };
@@ -135,7 +161,16 @@ export async function startReplica(o: ReplicaOptions): Promise<Replica> {
         dataDir,
         logger,
         ...(o.insecure && { insecure: true }),
-        replica: { leaderTerm: () => m.leaderTerm(), leaseTerm: () => m.leader()?.term ?? 0, replicaUrls: () => m.liveReplicas().map((r) => r.url), cluster },
+        replica: {
+          leaderTerm: () => m.leaderTerm(),
+          leaseTerm: () => m.leader()?.term ?? 0,
+          replicaUrls: () => m.liveReplicas().map((r) => r.url),
+          cluster,
+          self: name,
+          replicas: liveReplicas,
+          onReplicasChange,
+          key: () => key,
+        },
       });
     } catch (err) {
       o.onFatal(new Error(`replica ${name} won the leader lease (term ${term}) but could not start the control plane: ${(err as Error).message}`, { cause: err }));
@@ -163,6 +198,7 @@ export async function startReplica(o: ReplicaOptions): Promise<Replica> {
     name,
     url,
     role: () => (leading !== null ? "leader" : "standby"),
+    edge: () => standby,
     leader: () => leading,
     cluster,
     close: async () => {

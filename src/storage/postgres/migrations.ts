@@ -216,6 +216,16 @@ export const migrations: readonly Migration[] = [
         FOR EACH STATEMENT EXECUTE FUNCTION leader_lease_keep_terms();
     `,
   },
+  {
+    version: 3,
+    name: "cluster key",
+    up: `
+      CREATE TABLE cluster_key (
+        one BOOLEAN PRIMARY KEY DEFAULT TRUE CHECK (one),
+        key TEXT    NOT NULL
+      );
+    `,
+  },
 ];
 
 /** The schema version this build of Vigil writes: the last migration's version. */

@@ -1,0 +1,27 @@
+// The agents of the whole cluster as the leader's control plane reaches them: a node's agent
+// connected to the leader itself is reached through its hub, one connected to another replica
+// (an edge) through that edge's link. A single server has only its hub.
+import type { ActionKind, AgentService, ChaosStartMessage, ChaosStopMessage, IndirectProbeResult } from "../../protocol/messages.js";
+import type { ActionOutcome } from "../../recover/orchestrator.js";
+import type { AgentHub } from "../agent-hub.js";
+import type { EdgeLinks } from "./edge-links.js";
+
+/** What the control plane asks of agents, wherever they are connected. */
+export type AgentChannels = Pick<
+  AgentHub,
+  "connectedNodes" | "isConnected" | "probeAddressOf" | "sendAction" | "sendChaos" | "updateServices" | "indirectProbe"
+>;
+
+export function clusterAgents(hub: AgentHub, edges: EdgeLinks): AgentChannels {
+  return {
+    connectedNodes: () => [...new Set([...hub.connectedNodes(), ...edges.nodes()])],
+    isConnected: (node) => hub.isConnected(node) || edges.holderOf(node) !== null,
+    probeAddressOf: (node) => (hub.isConnected(node) ? hub.probeAddressOf(node) : (edges.probeAddressOf(node) ?? hub.probeAddressOf(node))),
+    sendAction: (node: string, service: string, action: ActionKind, reason: string, options?: { command?: string; actionId?: string }): Promise<ActionOutcome> =>
+      hub.isConnected(node) ? hub.sendAction(node, service, action, reason, options) : edges.sendAction(node, service, action, reason, options),
+    sendChaos: (node: string, message: ChaosStartMessage | ChaosStopMessage) => hub.sendChaos(node, message) || edges.sendChaos(node, message),
+    updateServices: (node: string, services: AgentService[]) => hub.updateServices(node, services) || edges.updateServices(node, services),
+    indirectProbe: (via: string, target: string, address: string, timeoutMs: number): Promise<IndirectProbeResult | null> =>
+      hub.isConnected(via) ? hub.indirectProbe(via, target, address, timeoutMs) : edges.indirectProbe(via, target, address, timeoutMs),
+  };
+}

@@ -1,0 +1,298 @@
+// What a replica that does not lead serves on its listen address (issue 11, sharding): it is
+// the *edge* for the nodes it owns (rendezvous hashing over the live replicas, shard.ts). It
+// holds their agents' connections, ingests their samples into its own series store, runs
+// their failure detection and the rules over their series — and relays to the leader, over
+// its edge link (edge-link-client.ts), what only the leader acts on: hellos, probe results,
+// events, verdicts and rule observations; an agent's message is acknowledged once its samples
+// are durable here and the leader has processed what was relayed. Agents of nodes it does not
+// own are redirected to their owner; the API is passed on to the leader (leader-proxy.ts);
+// /healthz, /api/v1/cluster, /metrics and the replica-to-replica routes are answered here.
+//
+// Reading it shows the data flow of an edge: agents → hub → (series store → rules) and
+// (failure detector → verdicts) → edge link → leader; leader → edge link → hub → agents.
+import type { TlsOptions } from "node:tls";
+import Fastify, { type FastifyInstance } from "fastify";
+import websocket from "@fastify/websocket";
+import type { VigilConfig } from "../../config/schema.js";
+import { rulesOfKind } from "../../config/rule-kinds.js";
+import { AGENT_MAX_FRAME_BYTES } from "../../protocol/messages.js";
+import type { AlertObservation } from "../../alert/alert-lifecycle.js";
+import { NodeRegistry } from "../../detect/node-registry.js";
+import { isQuiet, type FailureDetectorOutput } from "../../detect/failure/failure-detector.js";
+import { failureDetectorOptions } from "../../detect/failure/from-config.js";
+import { RuleEvaluator, type RuleObservation } from "../../detect/rule-evaluator.js";
+import { AnomalyRuleEvaluator } from "../../detect/anomaly/anomaly-rule.js";
+import { ForecastRuleEvaluator } from "../../detect/forecast/forecast-rule.js";
+import { helloRefusal } from "../../security/agent-authenticator.js";
+import { AgentIdentityStore } from "../../security/agent-identity-store.js";
+import type { Storage } from "../../storage/storage.js";
+import { openSeriesStore } from "../../tsdb/open-series-store.js";
+import type { CompressedSeriesStore } from "../../tsdb/compressed-store.js";
+import type { Clock, TimerHandle } from "../../util/clock.js";
+import type { Logger } from "../../util/logger.js";
+import { AgentHub, type Admission } from "../agent-hub.js";
+import { agentAuthPolicy, registerAgentSocket, watchRevocations } from "../agent-socket.js";
+import { access } from "../auth/access-control.js";
+import { installApiAuth } from "../auth/api-auth.js";
+import { phiSamples } from "../dashboard/phi-samples.js";
+import { registerClusterRoute } from "../http/cluster-route.js";
+import { installErrorHandler } from "../http/error-handler.js";
+import { LivenessProber } from "../liveness-prober.js";
+import { ServerMetrics } from "../server-metrics.js";
+import type { ClusterStatus } from "./cluster-status.js";
+import { EdgeLinkClient } from "./edge-link-client.js";
+import { passToLeader, type LeaderAddress } from "./leader-proxy.js";
+import { registerReplicaMetrics } from "./replica-metrics.js";
+import type { Shard } from "./shard.js";
+
+export interface EdgeServerOptions {
+  config: VigilConfig;
+  host: string;
+  port: number;
+  tls: TlsOptions | null;
+  dataDir: string;
+  /** The shared PostgreSQL storage (node records and outbox positions, API tokens). */
+  storage: Storage;
+  clock: Clock;
+  logger: Logger;
+  shard: Shard;
+  /** The leader as last read from the database, or null while the lease is vacant. */
+  leader(): LeaderAddress | null;
+  key(): string | null;
+  /** The live replicas' base URLs, for agents' welcomes. */
+  replicaUrls(): string[];
+  onReplicasChange(listener: () => void): () => void;
+  cluster(): ClusterStatus | Promise<ClusterStatus>;
+}
+
+export interface EdgeServer {
+  /** The bound port (the listen port, or the one picked for port 0). */
+  port: number;
+  hub: AgentHub;
+  nodes: NodeRegistry;
+  store: CompressedSeriesStore;
+  link: EdgeLinkClient;
+  close(): Promise<void>;
+}
+
+export async function startEdgeServer(o: EdgeServerOptions): Promise<EdgeServer> {
+  const { config, clock, logger, shard } = o;
+  const store = openSeriesStore(config, o.dataDir, clock, logger);
+  const metrics = new ServerMetrics();
+  registerReplicaMetrics(metrics.registry, () => ({ leading: false, term: o.leader()?.term ?? 0 }));
+  const hubRef: { hub?: AgentHub } = {};
+  const nodes = new NodeRegistry(
+    o.storage,
+    clock,
+    failureDetectorOptions(config),
+    (node) => hubRef.hub?.probeAddressOf(node) != null,
+    (node) => shard.owns(node),
+  );
+  await nodes.load();
+
+  // ---- the link to the leader: what it asks of this edge's agents comes in here ----
+  const link: EdgeLinkClient = new EdgeLinkClient({
+    replica: shard.self,
+    leader: () => o.leader(),
+    key: () => o.key(),
+    clock,
+    logger: logger.child({ component: "edge-link" }),
+    commands: {
+      action: (node, service, action, reason, options) => hub.sendAction(node, service, action, reason, options),
+      services: (node, services) => void hub.updateServices(node, services),
+      chaos: (node, message) => void hub.sendChaos(node, message),
+      indirectProbe: (via, target, address, timeoutMs) => hub.indirectProbe(via, target, address, timeoutMs),
+    },
+  });
+
+  /** Verdicts and freeze changes go to the leader; probes are run here. */
+  const onLiveness = async (out: FailureDetectorOutput): Promise<void> => {
+    if (out.requests.length > 0) prober.run(out.requests);
+    if (out.verdicts.length === 0 && out.freeze.length === 0) return;
+    for (const v of out.verdicts) metrics.nodeTransitions.inc({ state: v.state });
+    await link
+      .request({ type: "node.liveness", verdicts: out.verdicts.map((v) => ({ ...v, phi: Number.isFinite(v.phi) ? v.phi : null })), freeze: [...out.freeze] })
+      .catch((err: Error) => logger.error({ err: err.message }, "relaying verdicts to the leader failed"));
+  };
+
+  // ---- agents: authenticated at the upgrade (agent-socket.ts), then the hub ----
+  const identities = AgentIdentityStore.open(o.dataDir);
+  const hub: AgentHub = new AgentHub({
+    clock,
+    logger: logger.child({ component: "hub" }),
+    nodes,
+    settings: { heartbeatInterval: config.agent.heartbeatInterval, collectInterval: config.agent.collectInterval },
+    // Every welcome carries the services the leader named in answer to the node's hello (admit).
+    servicesFor: () => [],
+    onMessage: (type) => metrics.agentMessage(type),
+    onSamplesForm: (form) => metrics.agentSamplesMessages.inc({ form }),
+    onReplay: (type) => metrics.agentMessagesReplayed.inc({ type }),
+    replicaUrls: () => o.replicaUrls(),
+    helloRefusal: (identity, node) => helloRefusal(identity, node, identities),
+    onRefused: (node, reason, remote) => logger.warn({ node, reason, remote }, "agent refused"),
+    durability: store,
+    // A message the leader did not take must not be skipped: the agent re-sends from its last ack.
+    closeOnFailure: true,
+    admit: async (hello): Promise<Admission> => {
+      const redirect = shard.redirectFor(hello.node);
+      if (redirect) return { redirect };
+      const services = await link.request({
+        type: "node.hello",
+        node: hello.node,
+        agentVersion: hello.agentVersion,
+        probeAddress: hello.probeAddress ?? null,
+        services: hello.services,
+      });
+      return { services: services ?? [] };
+    },
+    handlers: {
+      async hello(node) {
+        await onLiveness(await nodes.heartbeat(node));
+      },
+      heartbeat(node) {
+        const out = nodes.heartbeat(node);
+        if (out instanceof Promise) return out.then(onLiveness);
+        if (!isQuiet(out)) return onLiveness(out);
+      },
+      async samples(_node, m, replay) {
+        const receivedAt = clock.now();
+        const result = store.appendColumns(m.columns, replay ? { replay } : undefined);
+        metrics.samplesIngested.inc(result.accepted);
+        if (replay) return;
+        metrics.samplesRejected.inc(result.rejected);
+        try {
+          thresholdRules.evaluateColumns(m.columns, receivedAt);
+        } catch (err) {
+          logger.error({ err }, "rule evaluation on arrival failed");
+        }
+      },
+      async probe(node, probe) {
+        await link.request({ type: "node.probe", node, probe });
+      },
+      async event(node, event) {
+        await link.request({ type: "node.event", node, event });
+      },
+      async disconnected(node) {
+        // A node sent to its new owner is not judged here any more.
+        if (shard.owns(node)) await onLiveness(await nodes.disconnected(node));
+        await link.request({ type: "node.gone", node }).catch((err: Error) => logger.warn({ node, err: err.message }, "telling the leader a node left failed"));
+      },
+    },
+  });
+  hubRef.hub = hub;
+  const prober = new LivenessProber({
+    nodes,
+    hub,
+    probeTimeoutMs: config.failureDetector.probeTimeout,
+    logger: logger.child({ component: "liveness" }),
+    onOutput: onLiveness,
+  });
+
+  // ---- rules over this edge's series; their observations go to the leader's alerts ----
+  const pendingObservations: AlertObservation[] = [];
+  const observeRule = (r: RuleObservation): void => {
+    if (pendingObservations.length === 0) queueMicrotask(() => link.observations(pendingObservations.splice(0)));
+    pendingObservations.push({
+      labels: r.labels,
+      annotations: r.annotations,
+      active: r.active,
+      value: r.value,
+      forMs: r.forMs,
+      keepFiringMs: r.keepFiringMs ?? 0,
+      ...(r.sampleReceivedAt !== undefined && { sampleReceivedAt: r.sampleReceivedAt }),
+    });
+  };
+  const staleAfterMs =
+    config.server.staleAfter ?? Math.max(3 * config.agent.collectInterval, 2 * config.server.evaluationInterval, ...config.scrape.map((job) => 2 * job.interval));
+  const thresholdRules = new RuleEvaluator({ rules: rulesOfKind(config.rules, "threshold"), store, clock, staleAfterMs, observe: observeRule });
+  const ruleEvaluators = [thresholdRules, new AnomalyRuleEvaluator({ rules: rulesOfKind(config.rules, "anomaly"), store, clock, staleAfterMs, observe: observeRule })];
+  const forecasts = new ForecastRuleEvaluator({ rules: rulesOfKind(config.rules, "forecast"), store, clock, staleAfterMs, observe: observeRule });
+
+  // ---- replicas come or go: nodes this edge no longer owns go to their owner; those it now owns get the re-homing grace ----
+  const stopRebalancing = o.onReplicasChange(() => {
+    const { adopted, released } = nodes.rebalance();
+    let moved = 0;
+    for (const node of hub.connectedNodes()) {
+      const redirect = shard.redirectFor(node);
+      if (redirect && hub.moveAway(node, redirect)) moved++;
+    }
+    if (adopted.length + released.length + moved > 0) logger.info({ adopted: adopted.length, released: released.length, moved }, "replicas changed: nodes re-homed");
+  });
+
+  // ---- HTTP ----
+  const http: FastifyInstance = Fastify({ logger: false, forceCloseConnections: true, ...(o.tls && { https: o.tls }) });
+  installErrorHandler(http, logger);
+  installApiAuth(http, { storage: o.storage, clock, logger, mode: config.server.auth.mode, sessionTtlMs: config.server.auth.sessionTtl });
+  await http.register(websocket, { options: { maxPayload: AGENT_MAX_FRAME_BYTES } });
+  registerAgentSocket(http, { hub, identities, policy: agentAuthPolicy(config, o.host), clock, logger: logger.child({ component: "agent-auth" }) });
+  http.get("/healthz", access("public"), async () => ({ status: "ok", role: "standby", leader: o.leader()?.name ?? null, nodes: hub.connectedNodes().length }));
+  registerClusterRoute(http, () => o.cluster());
+  // Its own metrics, not the leader's: a scrape of each replica sees each replica.
+  http.get("/metrics", access("viewer"), async (_req, reply) => {
+    metrics.series.set(store.stats().series);
+    return reply.header("content-type", metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+  // Everything else is the leader's: passed on with bodies as they came, in a scope of its own.
+  await http.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser("*", { parseAs: "buffer", bodyLimit: 1024 * 1024 }, (_req, body, done) => done(null, body));
+    // The leader checks credentials itself: a public route here, so that the request reaches it as it came.
+    scope.all("/*", access("public"), (req, reply) => passToLeader(req, reply, o.leader()));
+  });
+
+  await http.listen({ host: o.host, port: o.port });
+  const address = http.server.address();
+  const port = typeof address === "object" && address ? address.port : o.port;
+
+  // ---- loops ----
+  const timers: TimerHandle[] = [
+    clock.setInterval(() => {
+      nodes
+        .tick()
+        .then(onLiveness)
+        .catch((err) => logger.error({ err }, "failure detector tick failed"));
+    }, config.failureDetector.tick),
+    clock.setInterval(() => {
+      for (const evaluator of ruleEvaluators) {
+        try {
+          evaluator.evaluate();
+        } catch (err) {
+          logger.error({ err }, "rule evaluation failed");
+        }
+      }
+    }, config.server.evaluationInterval),
+    clock.setInterval(() => {
+      try {
+        forecasts.evaluate();
+      } catch (err) {
+        logger.error({ err }, "forecast evaluation failed");
+      }
+    }, config.server.forecastInterval),
+    clock.setInterval(() => {
+      const now = clock.now();
+      store.append(phiSamples(nodes.all().filter((n) => shard.owns(n.name)).map((n) => ({ name: n.name, phi: nodes.phi(n.name) })), now));
+    }, config.agent.collectInterval),
+    watchRevocations({ identities, hub, clock, logger }),
+  ];
+  logger.info({ port, replica: shard.self }, "edge listening: holding the agents of the nodes this replica owns");
+
+  return {
+    port,
+    hub,
+    nodes,
+    store,
+    link,
+    close: async () => {
+      for (const t of timers) t.cancel();
+      stopRebalancing();
+      // What waits for the leader fails now (those messages are not acknowledged: their agents
+      // re-send them); then a last checkpoint while the agents are still connected, so what it
+      // makes durable is acknowledged.
+      link.close();
+      await hub.close(() => store.flush());
+      await http.close();
+      await store.close();
+      identities.close();
+    },
+  };
+}
