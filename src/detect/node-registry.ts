@@ -26,48 +26,81 @@ interface TrackedNode {
   lastHeartbeat: number;
 }
 
+export interface NodeRegistryOptions {
+  /** Whether a node may be asked to probe another (its agent is connected with a probe listener). */
+  isPeerEligible?(node: string): boolean;
+  /** Whether this replica owns the node (default: every node, a single server). */
+  owns?(node: string): boolean;
+  /**
+   * How long a node this replica newly owns (its owner left) is not judged, so that its agent
+   * can find its way here (default REHOME_GRACE_MS); then normal detection, from a fresh start.
+   */
+  rehomeGraceMs?: number;
+}
+
+/**
+ * The re-homing grace: twice the longest wait between an agent's reconnect attempts
+ * (src/agent/server-list.ts, RECONNECT_MAX_MS = 5 s) — an agent that kept failing to reach
+ * its dead owner is back within one such wait, plus a round through the replicas.
+ */
+export const REHOME_GRACE_MS = 10_000;
+
 export class NodeRegistry {
   private nodes = new Map<string, TrackedNode>();
+  /** Nodes newly owned here, not judged until their grace ends (or their agent arrives). */
+  private readonly rehoming = new Map<string, number>();
+  private readonly owns: (node: string) => boolean;
+  private readonly rehomeGraceMs: number;
   readonly detector: FailureDetector;
 
   constructor(
     private readonly storage: Storage,
     private readonly clock: Clock,
     options: Partial<FailureDetectorOptions> = {},
-    isPeerEligible?: (node: string) => boolean,
-    /** Whether this replica owns the node (default: every node, a single server). */
-    private readonly owns: (node: string) => boolean = () => true,
+    shard: NodeRegistryOptions = {},
   ) {
-    this.detector = new FailureDetector(options, isPeerEligible ? { isPeerEligible } : {});
+    this.detector = new FailureDetector(options, shard.isPeerEligible ? { isPeerEligible: shard.isPeerEligible } : {});
+    this.owns = shard.owns ?? (() => true);
+    this.rehomeGraceMs = shard.rehomeGraceMs ?? REHOME_GRACE_MS;
   }
 
   /** Restores known nodes; those alive before a restart (and owned here) are given a fresh start to reconnect. */
   async load(): Promise<void> {
-    for (const node of await this.storage.listNodes()) this.nodes.set(node.name, { record: node, lastHeartbeat: Number.NaN });
-    this.rebalance();
+    const now = this.clock.now();
+    for (const node of await this.storage.listNodes()) {
+      this.nodes.set(node.name, { record: node, lastHeartbeat: Number.NaN });
+      if (this.owns(node.name) && isUp(node)) this.detector.heartbeat(node.name, now);
+    }
   }
 
   /**
-   * After the replicas changed: nodes this replica now owns and believes alive get a fresh
-   * start (the grace to re-home here before normal detection judges them), and nodes it no
-   * longer owns are no longer judged here. Returns the nodes adopted and released.
+   * After the replicas changed: nodes this replica now owns and believes up are given the
+   * re-homing grace (not judged until it ends or their agent arrives), and nodes it no longer
+   * owns are no longer judged here. Returns the nodes adopted and released.
    */
   rebalance(): { adopted: string[]; released: string[] } {
     const now = this.clock.now();
     const adopted: string[] = [];
     const released: string[] = [];
     for (const { record } of this.nodes.values()) {
-      const owned = this.owns(record.name);
-      const tracked = this.detector.tracks(record.name);
-      if (owned && !tracked && (record.state === "alive" || record.state === "suspect")) {
-        this.detector.heartbeat(record.name, now);
-        adopted.push(record.name);
-      } else if (!owned && tracked) {
-        this.detector.forget(record.name, now);
-        released.push(record.name);
+      const name = record.name;
+      const judged = this.detector.tracks(name) || this.rehoming.has(name);
+      if (this.owns(name)) {
+        if (judged || !isUp(record)) continue;
+        this.rehoming.set(name, now + this.rehomeGraceMs);
+        adopted.push(name);
+      } else if (judged) {
+        this.rehoming.delete(name);
+        this.detector.forget(name, now);
+        released.push(name);
       }
     }
     return { adopted, released };
+  }
+
+  /** Nodes in their re-homing grace now. */
+  rehomingNodes(): string[] {
+    return [...this.rehoming.keys()];
   }
 
   /** A node whose agent another replica holds said hello there: known here, its liveness not judged here. */
@@ -181,6 +214,7 @@ export class NodeRegistry {
     if (!tracked) return this.detector.tick(this.clock.now());
     const now = this.clock.now();
     tracked.lastHeartbeat = now;
+    if (this.rehoming.size > 0) this.rehoming.delete(name);
     const out = this.detector.heartbeat(name, now);
     return out.verdicts.length === 0 ? out : this.apply(out);
   }
@@ -199,7 +233,14 @@ export class NodeRegistry {
 
   /** Advances the detector (suspicion timeouts, φ thresholds, the partition guard). */
   async tick(): Promise<FailureDetectorOutput> {
-    return this.apply(this.detector.tick(this.clock.now()));
+    const now = this.clock.now();
+    // A grace ended without the agent: judged from a fresh start, as after a restart.
+    for (const [name, until] of this.rehoming) {
+      if (until > now) continue;
+      this.rehoming.delete(name);
+      this.detector.heartbeat(name, until);
+    }
+    return this.apply(this.detector.tick(now));
   }
 
   private async apply(out: FailureDetectorOutput): Promise<FailureDetectorOutput> {
@@ -212,6 +253,10 @@ export class NodeRegistry {
     }
     return out;
   }
+}
+
+function isUp(node: NodeRecord): boolean {
+  return node.state === "alive" || node.state === "suspect";
 }
 
 function current(tracked: TrackedNode): NodeRecord {

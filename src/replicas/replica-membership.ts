@@ -36,6 +36,18 @@ export interface ReplicaMembershipOptions {
 type Listener<T> = (value: T) => void;
 
 /**
+ * The replicas that renewed their registration within renewInterval + retryTimeout — the
+ * span after which a leader steps down by Patroni's rule, applied to every replica: one that
+ * missed its renewals that long (killed, frozen, cut off from the database) holds no nodes
+ * any more, though its registration has not run out yet. Its nodes re-home about
+ * ttl − (renewInterval + retryTimeout) sooner than expiry alone would let them.
+ */
+export function activeReplicas(live: readonly LiveReplica[], lease: LeaderLeaseOptions): LiveReplica[] {
+  const silentFor = (r: LiveReplica) => lease.ttlMs - r.expiresInMs;
+  return live.filter((r) => silentFor(r) < lease.renewIntervalMs + lease.retryTimeoutMs);
+}
+
+/**
  * How long after another replica's lease should have run out the next attempt is made. That
  * end is reckoned from when the last attempt was sent, so it can fall a little before the
  * database's; the margin covers the round trip, and an attempt still early learns the few ms
@@ -119,7 +131,10 @@ export class ReplicaMembership {
     return this.holder;
   }
 
-  /** The live replicas (this one included once registered) as of the last successful renewal, by name. */
+  /**
+   * The live replicas (this one included once registered) as of the last successful renewal,
+   * by name: those whose registration was renewed recently enough (activeReplicas).
+   */
   liveReplicas(): readonly ReplicaAddress[] {
     return this.replicas;
   }
@@ -151,7 +166,7 @@ export class ReplicaMembership {
       if (outcome.held) this.lastHeldSentAt = sentAt;
       this.holder = outcome.held ? { name: this.identity.name, term: outcome.term } : { name: outcome.holder, term: outcome.term };
       this.othersLeaseEndsAt = !outcome.held && outcome.expiresInMs !== undefined ? sentAt + outcome.expiresInMs : null;
-      this.updateReplicas(await this.store.liveReplicas());
+      this.updateReplicas(activeReplicas(await this.store.liveReplicas(), this.lease.options));
       this.reportRecovered();
     } catch (err) {
       if (!attempted) this.lease.attempted(began, { failed: (err as Error).message });

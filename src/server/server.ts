@@ -236,8 +236,10 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
     storage,
     clock,
     failureDetectorOptions(config),
-    (node) => hubRef.hub?.probeAddressOf(node) != null,
-    shard ? (node) => shard.owns(node) : undefined,
+    {
+      isPeerEligible: (node) => hubRef.hub?.probeAddressOf(node) != null,
+      ...(shard && { owns: (node: string) => shard.owns(node) }),
+    },
   );
   const placements = new Placements(configuredNode, storage, clock);
   await placements.load();

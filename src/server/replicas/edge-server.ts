@@ -85,8 +85,7 @@ export async function startEdgeServer(o: EdgeServerOptions): Promise<EdgeServer>
     o.storage,
     clock,
     failureDetectorOptions(config),
-    (node) => hubRef.hub?.probeAddressOf(node) != null,
-    (node) => shard.owns(node),
+    { isPeerEligible: (node) => hubRef.hub?.probeAddressOf(node) != null, owns: (node) => shard.owns(node) },
   );
   await nodes.load();
 
