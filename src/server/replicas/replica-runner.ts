@@ -25,6 +25,8 @@ import { parseListen, startServer, type VigilServer } from "../server.js";
 import type { ClusterStatus } from "./cluster-status.js";
 import { startEdgeServer, type EdgeServer } from "./edge-server.js";
 import { Shard } from "./shard.js";
+import { PeerReachability } from "../../replicas/peer-reachability.js";
+import { tcpConnect } from "../../util/tcp-connect.js";
 
 export interface ReplicaOptions {
   config: VigilConfig;
@@ -72,9 +74,23 @@ export async function startReplica(o: ReplicaOptions): Promise<Replica> {
   let membership: ReplicaMembership | null = null;
   let name = config.server.replica.name ?? "";
   const liveReplicas = () => membership?.liveReplicas() ?? [];
-  const shard = new Shard(() => name, liveReplicas);
   /** Whichever role runs now hears of replica changes (the membership starts after the first edge listens). */
   const replicasListeners = new Set<() => void>();
+  const replicasChanged = () => {
+    for (const listener of replicasListeners) listener();
+  };
+  // Nodes are spread over the live replicas this one can reach: a killed replica's nodes are
+  // taken in at once, not only when its registration runs out.
+  const reachability = new PeerReachability({
+    peers: () => liveReplicas().filter((r) => r.name !== name),
+    connect: tcpConnect,
+    clock: systemClock,
+    onChange: replicasChanged,
+  });
+  const shard = new Shard(
+    () => name,
+    () => liveReplicas().filter((r) => r.name === name || reachability.isReachable(r.name)),
+  );
   const onReplicasChange = (listener: () => void) => {
     replicasListeners.add(listener);
     return () => void replicasListeners.delete(listener);
@@ -124,9 +140,8 @@ export async function startReplica(o: ReplicaOptions): Promise<Replica> {
     log: logger,
   });
   const m = membership;
-  m.onReplicasChange(() => {
-    for (const listener of replicasListeners) listener();
-  });
+  m.onReplicasChange(replicasChanged);
+  reachability.start();
 
   function cluster(): ClusterStatus {
     const holder = m.leader();
@@ -167,7 +182,7 @@ export async function startReplica(o: ReplicaOptions): Promise<Replica> {
           replicaUrls: () => m.liveReplicas().map((r) => r.url),
           cluster,
           self: name,
-          replicas: liveReplicas,
+          replicas: () => shard.replicas(),
           onReplicasChange,
           key: () => key,
         },
@@ -203,6 +218,7 @@ export async function startReplica(o: ReplicaOptions): Promise<Replica> {
     cluster,
     close: async () => {
       closed = true;
+      reachability.stop();
       await transitions;
       // The control plane closes while this replica still leads (its last checkpoint and
       // acknowledgements are written), then the lease is released for the next leader.

@@ -10,8 +10,8 @@ export class Shard {
   constructor(
     /** This replica's name (known once it listens, when the name comes from its port). */
     private readonly selfName: () => string,
-    /** The live replicas as last read (empty before the first read: then this replica holds every node). */
-    private readonly replicas: () => readonly ReplicaAddress[],
+    /** The live replicas nodes are spread over (empty before the first read: then this replica holds every node). */
+    readonly replicas: () => readonly ReplicaAddress[],
   ) {}
 
   get self(): string {
