@@ -40,6 +40,10 @@ export interface LiveReplica {
   startedAt: number;
   /** Time left on its registration, by the database's clock. */
   expiresInMs: number;
+  /** The agents it held at its last renewal. */
+  nodes: number;
+  /** Time since its last renewal, by the database's clock. */
+  silentForMs: number;
 }
 
 export interface LeaderStatus {
@@ -136,22 +140,24 @@ export class PostgresReplicaStore {
    * clock; a restarted process (same name, new incarnation) takes the row over once the old
    * registration has expired or left. Throws when another live process holds the name.
    */
-  async register(replica: ReplicaIdentity, ttlMs: number): Promise<void> {
+  async register(replica: ReplicaIdentity, ttlMs: number, nodes = 0): Promise<void> {
     checkTtl(`register(${replica.name})`, ttlMs);
     await this.run(`register(${replica.name})`, async () => {
       const taken = await this.query(
         `WITH clock AS (SELECT ${DB_NOW_MS} AS now_ms),
               purge AS (DELETE FROM replicas WHERE expires_at < (SELECT now_ms FROM clock) - $5 AND name <> $1)
-         INSERT INTO replicas AS r (name, url, incarnation, started_at, expires_at)
-         SELECT $1, $2, $3, now_ms, now_ms + $4 FROM clock
+         INSERT INTO replicas AS r (name, url, incarnation, started_at, expires_at, nodes, renewed_at)
+         SELECT $1, $2, $3, now_ms, now_ms + $4, $6, now_ms FROM clock
          ON CONFLICT (name) DO UPDATE SET
            url = EXCLUDED.url,
+           nodes = EXCLUDED.nodes,
+           renewed_at = EXCLUDED.renewed_at,
            started_at = CASE WHEN r.incarnation = EXCLUDED.incarnation THEN r.started_at ELSE EXCLUDED.started_at END,
            incarnation = EXCLUDED.incarnation,
            expires_at = EXCLUDED.expires_at
          WHERE r.incarnation = EXCLUDED.incarnation OR r.expires_at <= EXCLUDED.started_at
          RETURNING name`,
-        [replica.name, replica.url, replica.incarnation, ttlMs, FORGET_EXPIRED_REPLICAS_MS],
+        [replica.name, replica.url, replica.incarnation, ttlMs, FORGET_EXPIRED_REPLICAS_MS, nodes],
       );
       if (taken.length === 1) return;
       const [other] = await this.query<{ url: string; expires_in_ms: number }>(
@@ -185,12 +191,12 @@ export class PostgresReplicaStore {
   /** The replicas whose registration has not expired by the database's clock, by name. */
   liveReplicas(): Promise<LiveReplica[]> {
     return this.run("liveReplicas", async () => {
-      const rows = await this.query<{ name: string; url: string; started_at: number; expires_in_ms: number }>(
-        `SELECT name, url, started_at, expires_at - now_ms AS expires_in_ms
+      const rows = await this.query<{ name: string; url: string; started_at: number; expires_in_ms: number; nodes: number; silent_for_ms: number }>(
+        `SELECT name, url, started_at, expires_at - now_ms AS expires_in_ms, nodes, now_ms - renewed_at AS silent_for_ms
          FROM replicas, (SELECT ${DB_NOW_MS} AS now_ms) AS clock
          WHERE expires_at > now_ms ORDER BY name`,
       );
-      return rows.map((r) => ({ name: r.name, url: r.url, startedAt: r.started_at, expiresInMs: r.expires_in_ms }));
+      return rows.map((r) => ({ name: r.name, url: r.url, startedAt: r.started_at, expiresInMs: r.expires_in_ms, nodes: r.nodes, silentForMs: r.silent_for_ms }));
     });
   }
 

@@ -31,6 +31,8 @@ export interface ReplicaMembershipOptions {
   /** Default: monotonicClock (a wall-clock step must not stretch a tenure). Only differences of its times matter. */
   clock?: Clock;
   log?: Logger;
+  /** How many agents this replica holds now, written with each renewal (default 0). */
+  nodes?(): number;
 }
 
 type Listener<T> = (value: T) => void;
@@ -43,8 +45,7 @@ type Listener<T> = (value: T) => void;
  * ttl − (renewInterval + retryTimeout) sooner than expiry alone would let them.
  */
 export function activeReplicas(live: readonly LiveReplica[], lease: LeaderLeaseOptions): LiveReplica[] {
-  const silentFor = (r: LiveReplica) => lease.ttlMs - r.expiresInMs;
-  return live.filter((r) => silentFor(r) < lease.renewIntervalMs + lease.retryTimeoutMs);
+  return live.filter((r) => r.silentForMs < lease.renewIntervalMs + lease.retryTimeoutMs);
 }
 
 /**
@@ -75,6 +76,8 @@ export class ReplicaMembership {
   /** When the lease another replica holds runs out (this clock), from the last answered attempt. */
   private othersLeaseEndsAt: number | null = null;
   private replicas: ReplicaAddress[] = [];
+  private nodeCounts = new Map<string, number>();
+  private readonly nodes: () => number;
   private failing: string | null = null;
   private readonly leadershipListeners = new Set<Listener<number | null>>();
   private readonly replicasListeners = new Set<Listener<readonly ReplicaAddress[]>>();
@@ -84,6 +87,7 @@ export class ReplicaMembership {
     this.lease = new LeaderLease(options.lease ?? DEFAULT_LEADER_LEASE);
     this.store = options.store;
     this.clock = options.clock ?? monotonicClock;
+    this.nodes = options.nodes ?? (() => 0);
     this.log = (options.log ?? silentLogger()).child({ component: "replica-membership", replica: options.name });
     if (this.store.timeoutMs > this.lease.options.retryTimeoutMs) {
       throw new Error(
@@ -157,7 +161,7 @@ export class ReplicaMembership {
     const ttl = this.lease.options.ttlMs;
     let attempted = false;
     try {
-      await this.store.register(this.identity, ttl);
+      await this.store.register(this.identity, ttl, this.nodes());
       const sentAt = this.clock.now();
       const outcome = await this.store.tryLead(this.identity, ttl);
       this.lease.attempted(sentAt, outcome);
@@ -209,7 +213,13 @@ export class ReplicaMembership {
     for (const listener of this.leadershipListeners) this.call(listener, term, "onLeadershipChange");
   }
 
+  /** The agents each live replica held at its last renewal, as last read. */
+  nodesOf(replica: string): number | null {
+    return this.nodeCounts.get(replica) ?? null;
+  }
+
   private updateReplicas(live: readonly LiveReplica[]): void {
+    this.nodeCounts = new Map(live.map((r) => [r.name, r.nodes]));
     const list = live.map(({ name, url }) => ({ name, url }));
     if (JSON.stringify(list) === JSON.stringify(this.replicas)) return;
     this.replicas = list;

@@ -6,10 +6,11 @@ import assert from "node:assert/strict";
 import { activeReplicas } from "../../src/replicas/replica-membership.js";
 
 const lease = { ttlMs: 4000, renewIntervalMs: 1000, retryTimeoutMs: 2000 };
-const replica = (name: string, expiresInMs: number) => ({ name, url: `http://${name}`, startedAt: 0, expiresInMs });
+/** A replica registered for the ttl, last renewed `silentForMs` ago. */
+const replica = (name: string, silentForMs: number) => ({ name, url: `http://${name}`, startedAt: 0, expiresInMs: lease.ttlMs - silentForMs, nodes: 0, silentForMs });
 
 test("a replica silent for renewInterval + retryTimeout or longer holds no nodes, though still registered", () => {
-  const live = [replica("just-renewed", 3990), replica("one-missed", 2100), replica("silent-3s", 1000), replica("about-to-expire", 200)];
+  const live = [replica("just-renewed", 10), replica("one-missed", 1900), replica("silent-3s", 3000), replica("about-to-expire", 3800)];
   assert.deepEqual(
     activeReplicas(live, lease).map((r) => r.name),
     ["just-renewed", "one-missed"],
@@ -17,6 +18,6 @@ test("a replica silent for renewInterval + retryTimeout or longer holds no nodes
 });
 
 test("with every replica renewing on time, all hold nodes", () => {
-  const live = [replica("a", 3001), replica("b", 3500), replica("c", 4000)];
+  const live = [replica("a", 999), replica("b", 500), replica("c", 0)];
   assert.equal(activeReplicas(live, lease).length, 3);
 });

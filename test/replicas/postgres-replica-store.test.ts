@@ -181,11 +181,13 @@ describe("PostgresReplicaStore", { skip: skipPostgres && "no PostgreSQL (see the
     const { url, admin } = await freshDatabase();
     const { stores: [a, b, c], ids: [idA, idB, idC], close } = replicasOn(url, ["a", "b", "c"]);
     try {
-      await a!.register(idA!, LONG_TTL);
+      await a!.register(idA!, LONG_TTL, 7);
       await b!.register(idB!, LONG_TTL);
       await c!.register(idC!, 800);
       const live = await a!.liveReplicas();
       assert.deepEqual(live.map((r) => [r.name, r.url]), [["a", "http://a.example:7070"], ["b", "http://b.example:7070"], ["c", "http://c.example:7070"]]);
+      assert.deepEqual(live.map((r) => r.nodes), [7, 0, 0], "the agents each held at its renewal");
+      assert.ok(live.every((r) => r.silentForMs >= 0 && r.silentForMs < 5000), `time since each renewal, by the database's clock: ${live.map((r) => r.silentForMs)}`);
       const [{ now }] = (await admin.query("SELECT (extract(epoch FROM now()) * 1000)::bigint AS now")).rows as [{ now: number }];
       assert.ok(Math.abs(live[0]!.startedAt - now) < 60_000, "startedAt is the database's time");
       await b!.leave(idB!);

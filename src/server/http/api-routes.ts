@@ -67,7 +67,9 @@ export function registerApiRoutes(http: FastifyInstance, server: VigilServer): v
       const health = n.state === "down" ? "unhealthy" : n.state === "alive" ? "healthy" : "unknown";
       return {
         ...n,
-        connected: server.hub.connectedNodes().includes(n.name),
+        connected: server.agents.isConnected(n.name),
+        // On a cluster of replicas: the replica holding its agent.
+        ...(server.agents.holderOf && { replica: server.agents.holderOf(n.name) }),
         ...(liveness && {
           liveness: {
             phi: Number.isFinite(liveness.phi) ? liveness.phi : null,

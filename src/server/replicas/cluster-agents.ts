@@ -10,10 +10,14 @@ import type { EdgeLinks } from "./edge-links.js";
 export type AgentChannels = Pick<
   AgentHub,
   "connectedNodes" | "isConnected" | "probeAddressOf" | "sendAction" | "sendChaos" | "updateServices" | "indirectProbe"
->;
+> & {
+  /** The replica holding the node's agent (null: not connected; undefined: a single server, no replicas). */
+  holderOf?(node: string): string | null;
+};
 
-export function clusterAgents(hub: AgentHub, edges: EdgeLinks): AgentChannels {
+export function clusterAgents(self: string, hub: AgentHub, edges: EdgeLinks): AgentChannels {
   return {
+    holderOf: (node) => (hub.isConnected(node) ? self : edges.holderOf(node)),
     connectedNodes: () => [...new Set([...hub.connectedNodes(), ...edges.nodes()])],
     isConnected: (node) => hub.isConnected(node) || edges.holderOf(node) !== null,
     probeAddressOf: (node) => (hub.isConnected(node) ? hub.probeAddressOf(node) : (edges.probeAddressOf(node) ?? hub.probeAddressOf(node))),

@@ -96,11 +96,6 @@ export class EdgeLinks {
     return this.holder.get(node)?.replica ?? null;
   }
 
-  /** Nodes per edge. */
-  nodesPerReplica(): Map<string, number> {
-    return new Map([...this.links.values()].map((l) => [l.replica, l.nodes.size]));
-  }
-
   probeAddressOf(node: string): string | null {
     return this.holder.get(node)?.nodes.get(node) ?? this.lastProbeAddress.get(node) ?? null;
   }

@@ -138,10 +138,15 @@ export async function startReplica(o: ReplicaOptions): Promise<Replica> {
     url,
     lease: { ttlMs: lease.ttl, renewIntervalMs: lease.renewInterval, retryTimeoutMs: lease.retryTimeout },
     log: logger,
+    nodes: () => heldNodes(),
   });
   const m = membership;
   m.onReplicasChange(replicasChanged);
   reachability.start();
+
+  function heldNodes(): number {
+    return (leading?.hub ?? standby?.hub)?.connectedNodes().length ?? 0;
+  }
 
   function cluster(): ClusterStatus {
     const holder = m.leader();
@@ -151,11 +156,8 @@ export async function startReplica(o: ReplicaOptions): Promise<Replica> {
       leader: holder,
       replicas: m.liveReplicas().map((r) => {
         const isLeader = r.name === holder?.name;
-        // Each replica knows its own agents; the leader knows every edge's through its link.
-        const nodes =
-          r.name === name
-            ? (leading?.hub.connectedNodes().length ?? standby?.hub.connectedNodes().length ?? 0)
-            : (leading?.edges?.nodesPerReplica().get(r.name) ?? null);
+        // Its own agents now; the others' as of their last renewal (at most a renew interval old).
+        const nodes = r.name === name ? heldNodes() : m.nodesOf(r.name);
         return { name: r.name, url: r.url, role: isLeader ? "leader" : "standby", nodes };
       }),
     };

@@ -218,12 +218,16 @@ export const migrations: readonly Migration[] = [
   },
   {
     version: 3,
-    name: "cluster key",
+    name: "cluster key, nodes per replica",
     up: `
       CREATE TABLE cluster_key (
         one BOOLEAN PRIMARY KEY DEFAULT TRUE CHECK (one),
         key TEXT    NOT NULL
       );
+      -- How many agents each replica holds, as of its last renewal (vigil cluster status), and
+      -- when that renewal was, by the database's clock (a replica silent too long holds no nodes).
+      ALTER TABLE replicas ADD COLUMN nodes INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE replicas ADD COLUMN renewed_at BIGINT NOT NULL DEFAULT 0;
     `,
   },
 ];
