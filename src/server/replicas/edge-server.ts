@@ -38,6 +38,7 @@ import { phiSamples } from "../dashboard/phi-samples.js";
 import { registerClusterRoute } from "../http/cluster-route.js";
 import { installErrorHandler } from "../http/error-handler.js";
 import { LivenessProber } from "../liveness-prober.js";
+import { listenForHeartbeats } from "../udp-heartbeat-listener.js";
 import { ServerMetrics } from "../server-metrics.js";
 import type { ClusterStatus } from "./cluster-status.js";
 import { EdgeLinkClient } from "./edge-link-client.js";
@@ -116,6 +117,11 @@ export async function startEdgeServer(o: EdgeServerOptions): Promise<EdgeServer>
 
   // ---- agents: authenticated at the upgrade (agent-socket.ts), then the hub ----
   const identities = AgentIdentityStore.open(o.dataDir);
+  // Heartbeat datagrams, as on the leader: bound before the HTTP port.
+  const udpHeartbeats = config.failureDetector.udpHeartbeats;
+  const heartbeatListener = udpHeartbeats.enabled
+    ? await listenForHeartbeats({ host: o.host, port: udpHeartbeats.port ?? o.port, logger, onDatagram: (datagram) => hub.receiveHeartbeatDatagram(datagram) })
+    : null;
   const hub: AgentHub = new AgentHub({
     clock,
     logger: logger.child({ component: "hub" }),
@@ -126,6 +132,8 @@ export async function startEdgeServer(o: EdgeServerOptions): Promise<EdgeServer>
     onMessage: (type) => metrics.agentMessage(type),
     onSamplesForm: (form) => metrics.agentSamplesMessages.inc({ form }),
     onReplay: (type) => metrics.agentMessagesReplayed.inc({ type }),
+    ...(heartbeatListener && { udpHeartbeatPort: heartbeatListener.port }),
+    onHeartbeatDatagram: (result) => metrics.heartbeatDatagram(result),
     replicaUrls: () => o.replicaUrls(),
     helloRefusal: (identity, node) => helloRefusal(identity, node, identities),
     onRefused: (node, reason, remote) => logger.warn({ node, reason, remote }, "agent refused"),
@@ -239,7 +247,12 @@ export async function startEdgeServer(o: EdgeServerOptions): Promise<EdgeServer>
     scope.all("/*", access("public"), (req, reply) => passToLeader(req, reply, o.leader()));
   });
 
-  await http.listen({ host: o.host, port: o.port });
+  try {
+    await http.listen({ host: o.host, port: o.port });
+  } catch (err) {
+    await heartbeatListener?.close();
+    throw err;
+  }
   const address = http.server.address();
   const port = typeof address === "object" && address ? address.port : o.port;
 
@@ -289,6 +302,7 @@ export async function startEdgeServer(o: EdgeServerOptions): Promise<EdgeServer>
       // makes durable is acknowledged.
       link.close();
       await hub.close(() => store.flush());
+      await heartbeatListener?.close();
       await http.close();
       await store.close();
       identities.close();
