@@ -643,10 +643,15 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
               if (f.frozen) remoteFreezes.set(replica, f);
               else remoteFreezes.delete(replica);
             }
+            // onFreeze journals it, raises ControlPlaneIsolated and tells recovery to look again.
             await onLiveness(out);
           },
           observations: (list) => {
             for (const observation of list) alerts.observe(observation).catch((err) => logger.error({ err }, "a rule alert relayed by a replica failed"));
+          },
+          linkClosed: (replica) => {
+            // A freeze it reported ends with it: its nodes re-home to replicas that judge them.
+            if (remoteFreezes.delete(replica)) recovery.pauseChanged();
           },
         },
       })

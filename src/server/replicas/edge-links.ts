@@ -34,6 +34,8 @@ export interface EdgeRequestHandlers {
   /** Verdicts and freeze changes of an edge's failure detector. */
   liveness(replica: string, out: FailureDetectorOutput): Promise<void>;
   observations(observations: AlertObservation[]): void;
+  /** The replica's link closed (it died, or left for another leader): what it said of its own state no longer holds. */
+  linkClosed(replica: string): void;
 }
 
 export interface EdgeLinksOptions {
@@ -267,9 +269,11 @@ export class EdgeLinks {
   }
 
   private onClose(link: EdgeLink): void {
+    for (const node of link.nodes.keys()) if (this.holder.get(node) === link) this.holder.delete(node);
+    // A link replaced by a newer one from the same replica: the newer one speaks for it now.
     if (this.links.get(link.replica) !== link) return;
     this.links.delete(link.replica);
-    for (const node of link.nodes.keys()) if (this.holder.get(node) === link) this.holder.delete(node);
+    this.o.handlers.linkClosed(link.replica);
     if (!this.closed) this.o.logger.warn({ replica: link.replica, nodes: link.nodes.size }, "edge link closed");
     this.settleAll((p) => p.replica === link.replica, `the link to replica ${link.replica} closed`);
   }
