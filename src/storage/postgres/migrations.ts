@@ -216,6 +216,19 @@ export const migrations: readonly Migration[] = [
         FOR EACH STATEMENT EXECUTE FUNCTION leader_lease_keep_terms();
     `,
   },
+  {
+    version: 3,
+    name: "cluster key",
+    // One row: the secret replicas send each other on replica-to-replica calls
+    // (src/replicas/cluster-key.ts). The first replica to need it inserts it; the others read it.
+    up: `
+      CREATE TABLE cluster_key (
+        id         INTEGER PRIMARY KEY CHECK (id = 1),
+        key        TEXT    NOT NULL CHECK (length(key) >= 32),
+        created_at BIGINT  NOT NULL
+      );
+    `,
+  },
 ];
 
 /** The schema version this build of Vigil writes: the last migration's version. */
