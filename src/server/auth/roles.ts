@@ -9,11 +9,12 @@ export const ROLES: readonly Role[] = ["viewer", "operator", "admin"];
 
 /**
  * What a route needs: a role, or `public` (no credentials: /healthz, the login), or `agent`
- * (the agent websocket, authenticated by the agent protocol's own credentials).
+ * (the agent websocket, authenticated by the agent protocol's own credentials), or `replica`
+ * (replica-to-replica calls, authenticated by the cluster key: src/server/auth/replica-key-auth.ts).
  */
-export type RouteAccess = Role | "public" | "agent";
+export type RouteAccess = Role | "public" | "agent" | "replica";
 
-export const ROUTE_ACCESS: readonly RouteAccess[] = [...ROLES, "public", "agent"];
+export const ROUTE_ACCESS: readonly RouteAccess[] = [...ROLES, "public", "agent", "replica"];
 
 export function isRole(value: unknown): value is Role {
   return typeof value === "string" && (ROLES as readonly string[]).includes(value);
