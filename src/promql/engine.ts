@@ -4,7 +4,8 @@
 // 11,000 points per series in a range query, a timeout on the injected clock.
 import type { Expr, VectorSelector } from "./ast.js";
 import { PromqlExecutionError, PromqlParseError, PromqlTimeoutError } from "./errors.js";
-import { evaluate, selectorTime, type EvaluationContext } from "./evaluator.js";
+import { evaluate, type EvaluationContext } from "./evaluator.js";
+import { selectorWindows } from "./selector-windows.js";
 import { parseQuery, typeOf } from "./parser.js";
 import { loadSelector, type LoadedSeries, type SeriesSource } from "./selection.js";
 import { labelsKey, type InstantSample } from "./values.js";
@@ -95,10 +96,8 @@ export class PromqlEngine {
   private context(expr: Expr, start: number, end: number, timeoutMs: number): EvaluationContext {
     const deadline = this.o.now() + timeoutMs;
     const loaded = new Map<VectorSelector, LoadedSeries[]>();
-    for (const { selector, windowMs } of selectorsOf(expr, this.lookbackMs)) {
-      const first = selectorTime(selector, start, start, end);
-      const last = selectorTime(selector, end, start, end);
-      loaded.set(selector, loadSelector(this.o.source, selector, Math.min(first, last) - windowMs, Math.max(first, last)));
+    for (const { selector, from, to } of selectorWindows(expr, start, end, this.lookbackMs)) {
+      loaded.set(selector, loadSelector(this.o.source, selector, from, to));
     }
     return {
       start,
@@ -110,40 +109,6 @@ export class PromqlEngine {
       },
     };
   }
-}
-
-/** Every selector in the tree with how far before its read time it looks (range or lookback). */
-function selectorsOf(expr: Expr, lookbackMs: number): { selector: VectorSelector; windowMs: number }[] {
-  const out: { selector: VectorSelector; windowMs: number }[] = [];
-  const walk = (e: Expr): void => {
-    switch (e.type) {
-      case "selector":
-        out.push({ selector: e, windowMs: lookbackMs });
-        return;
-      case "matrix":
-        out.push({ selector: e.selector, windowMs: e.rangeMs });
-        return;
-      case "paren":
-      case "unary":
-        walk(e.expr);
-        return;
-      case "binary":
-        walk(e.lhs);
-        walk(e.rhs);
-        return;
-      case "call":
-        e.args.forEach(walk);
-        return;
-      case "aggregate":
-        if (e.param !== undefined) walk(e.param);
-        walk(e.expr);
-        return;
-      default:
-        return;
-    }
-  };
-  walk(expr);
-  return out;
 }
 
 function checkUnique(samples: readonly InstantSample[]): void {
