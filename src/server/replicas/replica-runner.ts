@@ -84,7 +84,10 @@ export async function startReplica(o: ReplicaOptions): Promise<Replica> {
     });
     port = standby.port;
   };
+  // Read once: the deployment's key never changes (src/replicas/cluster-key.ts).
+  let clusterKey: string;
   try {
+    clusterKey = await store.clusterKey();
     await startStandby();
   } catch (err) {
     await store.close();
@@ -135,7 +138,14 @@ export async function startReplica(o: ReplicaOptions): Promise<Replica> {
         dataDir,
         logger,
         ...(o.insecure && { insecure: true }),
-        replica: { leaderTerm: () => m.leaderTerm(), leaseTerm: () => m.leader()?.term ?? 0, replicaUrls: () => m.liveReplicas().map((r) => r.url), cluster },
+        replica: {
+          leaderTerm: () => m.leaderTerm(),
+          leaseTerm: () => m.leader()?.term ?? 0,
+          replicaUrls: () => m.liveReplicas().map((r) => r.url),
+          cluster,
+          peers: () => m.liveReplicas().filter((r) => r.name !== name),
+          key: () => clusterKey,
+        },
       });
     } catch (err) {
       o.onFatal(new Error(`replica ${name} won the leader lease (term ${term}) but could not start the control plane: ${(err as Error).message}`, { cause: err }));
