@@ -54,7 +54,7 @@ const time = z.number({ error: "expected ms since the epoch" }).refine(Number.is
 
 const requestBody = z
   .strictObject({
-    selectors: z.array(selectorText, { error: 'expected a list of PromQL selectors such as ["node_load1{node=\\"a\\"}"]' }).min(1).max(MAX_SELECTORS),
+    selectors: z.array(selectorText, { error: 'expected a list of PromQL selectors such as ["node_load1{node=\\"a\\"}"]' }).min(1, "expected at least one selector").max(MAX_SELECTORS, `expected at most ${MAX_SELECTORS} selectors: ask in several requests`),
     from: time.optional(),
     to: time.optional(),
     points: z.boolean({ error: "expected true or false" }).default(true),
