@@ -65,15 +65,7 @@ export class PromqlEngine {
   /** Evaluates at start, start + step, … ≤ end (ms); the result is one series per label set. */
   range(query: string | Expr, start: number, end: number, stepMs: number, timeoutMs = DEFAULT_TIMEOUT_MS): RangeResultSeries[] {
     const expr = typeof query === "string" ? parseQuery(query) : query;
-    const type = typeOf(expr);
-    if (type !== "scalar" && type !== "vector") {
-      throw new PromqlParseError(`invalid expression type "${type === "matrix" ? "range vector" : type}" for range query, must be Scalar or instant Vector`, 0);
-    }
-    if (!(stepMs > 0)) throw new RangeError("zero or negative query resolution step widths are not accepted. Try a positive integer");
-    if (end < start) throw new RangeError("end timestamp must not be before start time");
-    if ((end - start) / stepMs > MAX_POINTS_PER_SERIES) {
-      throw new RangeError("exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)");
-    }
+    checkRangeQuery(expr, start, end, stepMs);
     const ctx = this.context(expr, start, end, timeoutMs);
     const series = new Map<string, RangeResultSeries>();
     for (let t = start; t <= end; t += stepMs) {
@@ -108,6 +100,19 @@ export class PromqlEngine {
         if (this.o.now() > deadline) throw new PromqlTimeoutError(timeoutMs);
       },
     };
+  }
+}
+
+/** Throws what range() would refuse before reading anything: the expression's type, the step, the number of steps. */
+export function checkRangeQuery(expr: Expr, start: number, end: number, stepMs: number): void {
+  const type = typeOf(expr);
+  if (type !== "scalar" && type !== "vector") {
+    throw new PromqlParseError(`invalid expression type "${type === "matrix" ? "range vector" : type}" for range query, must be Scalar or instant Vector`, 0);
+  }
+  if (!(stepMs > 0)) throw new RangeError("zero or negative query resolution step widths are not accepted. Try a positive integer");
+  if (end < start) throw new RangeError("end timestamp must not be before start time");
+  if ((end - start) / stepMs > MAX_POINTS_PER_SERIES) {
+    throw new RangeError("exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)");
   }
 }
 

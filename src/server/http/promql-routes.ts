@@ -7,7 +7,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { parse as parseForm } from "node:querystring";
 import type { Expr } from "../../promql/ast.js";
-import { PromqlEngine, DEFAULT_LOOKBACK_MS, DEFAULT_TIMEOUT_MS } from "../../promql/engine.js";
+import { PromqlEngine, DEFAULT_LOOKBACK_MS, DEFAULT_TIMEOUT_MS, checkRangeQuery } from "../../promql/engine.js";
 import { PromqlExecutionError, PromqlParseError, PromqlTimeoutError } from "../../promql/errors.js";
 import { parseQuery } from "../../promql/parser.js";
 import { parsePromqlDuration } from "../../promql/durations.js";
@@ -158,6 +158,8 @@ export function registerPromqlRoutes(http: FastifyInstance, o: PromqlRoutesOptio
       const step = parseDurationParam(required(p, "step"), "step");
       if (step <= 0) throw new BadData('invalid parameter "step": zero or negative query resolution step widths are not accepted. Try a positive integer');
       const expr = parseQuery(q);
+      // Refused before other replicas are asked for anything.
+      checkRangeQuery(expr, start, end, step);
       const { engine, warnings } = await engineFor(expr, start, end);
       return send(reply, matrixData(engine.range(expr, start, end, step, timeout(p))), warnings);
     } catch (err) {
