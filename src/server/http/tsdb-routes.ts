@@ -9,6 +9,7 @@ import { compileMatcher, matchesAll, parseMatcher, type CompiledMatcher } from "
 import { nameMatches, parseSelector, type Selector } from "../../tsdb/query/selector.js";
 import { seriesKey } from "../../tsdb/labels.js";
 import { AGGREGATES, QueryLimitError, type SeriesColumns, type SeriesReader, type SeriesRef, type SeriesStore } from "../../tsdb/series-store.js";
+import { checkStep } from "../../tsdb/query/step.js";
 import { parseDuration } from "../../util/duration.js";
 import type { Clock } from "../../util/clock.js";
 import { access } from "../auth/access-control.js";
@@ -126,10 +127,7 @@ export function registerTsdbRoutes(http: FastifyInstance, o: TsdbRoutesOptions):
     for (const selector of selectors) for (const ref of selectSeries(o.store, selector)) found.set(seriesKey(ref.name, ref.labels), ref);
     let warnings: string[] = [];
     if (o.fanout?.hasPeers()) {
-      const remote = await o.fanout.remoteSeries(
-        selectors.map((s) => remoteSelector(s.name, s.labelMatchers)),
-        null,
-      );
+      const remote = await o.fanout.remoteSeries(selectors.map((s) => remoteSelector(s.name, s.labelMatchers)), null);
       warnings = remote.warnings;
       for (const ref of remote.value) {
         if (selectors.some((s) => nameMatches(s, ref.name) && matchesAll(s.labelMatchers, ref.labels))) found.set(seriesKey(ref.name, ref.labels), ref);
@@ -162,6 +160,8 @@ export function registerTsdbRoutes(http: FastifyInstance, o: TsdbRoutesOptions):
       let reader: SeriesReader = o.store;
       let warnings: string[] = [];
       if (o.fanout?.hasPeers()) {
+        // Refused before other replicas are asked for anything.
+        if (step !== undefined) checkStep(from, to, step);
         // A step takes the last point in (t − step, t]: the first one looks back before `from`.
         const remoteFrom = step === undefined ? from : from - step + 1;
         ({ value: reader, warnings } = await o.fanout.reader([remoteSelector(selector.name, allMatchers)], remoteFrom, to, { ...(aggregate !== undefined && { aggregate }) }));
