@@ -4,7 +4,8 @@
 // 11,000 points per series in a range query, a timeout on the injected clock.
 import type { Expr, VectorSelector } from "./ast.js";
 import { PromqlExecutionError, PromqlParseError, PromqlTimeoutError } from "./errors.js";
-import { evaluate, selectorTime, type EvaluationContext } from "./evaluator.js";
+import { evaluate, type EvaluationContext } from "./evaluator.js";
+import { selectorWindows } from "./selector-windows.js";
 import { parseQuery, typeOf } from "./parser.js";
 import { loadSelector, type LoadedSeries, type SeriesSource } from "./selection.js";
 import { labelsKey, type InstantSample } from "./values.js";
@@ -64,15 +65,7 @@ export class PromqlEngine {
   /** Evaluates at start, start + step, … ≤ end (ms); the result is one series per label set. */
   range(query: string | Expr, start: number, end: number, stepMs: number, timeoutMs = DEFAULT_TIMEOUT_MS): RangeResultSeries[] {
     const expr = typeof query === "string" ? parseQuery(query) : query;
-    const type = typeOf(expr);
-    if (type !== "scalar" && type !== "vector") {
-      throw new PromqlParseError(`invalid expression type "${type === "matrix" ? "range vector" : type}" for range query, must be Scalar or instant Vector`, 0);
-    }
-    if (!(stepMs > 0)) throw new RangeError("zero or negative query resolution step widths are not accepted. Try a positive integer");
-    if (end < start) throw new RangeError("end timestamp must not be before start time");
-    if ((end - start) / stepMs > MAX_POINTS_PER_SERIES) {
-      throw new RangeError("exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)");
-    }
+    checkRangeQuery(expr, start, end, stepMs);
     const ctx = this.context(expr, start, end, timeoutMs);
     const series = new Map<string, RangeResultSeries>();
     for (let t = start; t <= end; t += stepMs) {
@@ -95,10 +88,8 @@ export class PromqlEngine {
   private context(expr: Expr, start: number, end: number, timeoutMs: number): EvaluationContext {
     const deadline = this.o.now() + timeoutMs;
     const loaded = new Map<VectorSelector, LoadedSeries[]>();
-    for (const { selector, windowMs } of selectorsOf(expr, this.lookbackMs)) {
-      const first = selectorTime(selector, start, start, end);
-      const last = selectorTime(selector, end, start, end);
-      loaded.set(selector, loadSelector(this.o.source, selector, Math.min(first, last) - windowMs, Math.max(first, last)));
+    for (const { selector, from, to } of selectorWindows(expr, start, end, this.lookbackMs)) {
+      loaded.set(selector, loadSelector(this.o.source, selector, from, to));
     }
     return {
       start,
@@ -112,38 +103,17 @@ export class PromqlEngine {
   }
 }
 
-/** Every selector in the tree with how far before its read time it looks (range or lookback). */
-function selectorsOf(expr: Expr, lookbackMs: number): { selector: VectorSelector; windowMs: number }[] {
-  const out: { selector: VectorSelector; windowMs: number }[] = [];
-  const walk = (e: Expr): void => {
-    switch (e.type) {
-      case "selector":
-        out.push({ selector: e, windowMs: lookbackMs });
-        return;
-      case "matrix":
-        out.push({ selector: e.selector, windowMs: e.rangeMs });
-        return;
-      case "paren":
-      case "unary":
-        walk(e.expr);
-        return;
-      case "binary":
-        walk(e.lhs);
-        walk(e.rhs);
-        return;
-      case "call":
-        e.args.forEach(walk);
-        return;
-      case "aggregate":
-        if (e.param !== undefined) walk(e.param);
-        walk(e.expr);
-        return;
-      default:
-        return;
-    }
-  };
-  walk(expr);
-  return out;
+/** Throws what range() would refuse before reading anything: the expression's type, the step, the number of steps. */
+export function checkRangeQuery(expr: Expr, start: number, end: number, stepMs: number): void {
+  const type = typeOf(expr);
+  if (type !== "scalar" && type !== "vector") {
+    throw new PromqlParseError(`invalid expression type "${type === "matrix" ? "range vector" : type}" for range query, must be Scalar or instant Vector`, 0);
+  }
+  if (!(stepMs > 0)) throw new RangeError("zero or negative query resolution step widths are not accepted. Try a positive integer");
+  if (end < start) throw new RangeError("end timestamp must not be before start time");
+  if ((end - start) / stepMs > MAX_POINTS_PER_SERIES) {
+    throw new RangeError("exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)");
+  }
 }
 
 function checkUnique(samples: readonly InstantSample[]): void {

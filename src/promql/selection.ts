@@ -25,14 +25,22 @@ export interface LoadedSeries {
 export const STALE_NAN_HIGH = 0x7ff00000;
 export const STALE_NAN_LOW = 0x00000002;
 
-export function loadSelector(source: SeriesSource, selector: VectorSelector, from: number, to: number): LoadedSeries[] {
-  const labelMatchers = selector.matchers.filter((m) => m.name !== METRIC_NAME);
+/** The metric names the selector can match among those the source holds. */
+export function selectorMetricNames(source: Pick<SeriesSource, "metricNames">, selector: VectorSelector): string[] {
   const nameMatchers = selector.matchers.filter((m) => m.name === METRIC_NAME);
-  const predicates: LabelPredicate[] = labelMatchers.map((m) => ({ test: (labels) => m.matches(labels[m.name] ?? "") }));
-  const names = selector.name !== undefined ? [selector.name] : source.metricNames().filter((n) => nameMatchers.every((m) => m.matches(n)));
+  const names = selector.name !== undefined ? [selector.name] : source.metricNames();
+  return names.filter((n) => nameMatchers.every((m) => m.matches(n)));
+}
+
+/** The selector's matchers on labels other than the metric name, as the store tests them. */
+export function selectorLabelPredicates(selector: VectorSelector): LabelPredicate[] {
+  return selector.matchers.filter((m) => m.name !== METRIC_NAME).map((m) => ({ test: (labels) => m.matches(labels[m.name] ?? "") }));
+}
+
+export function loadSelector(source: SeriesSource, selector: VectorSelector, from: number, to: number): LoadedSeries[] {
+  const predicates = selectorLabelPredicates(selector);
   const out: LoadedSeries[] = [];
-  for (const name of names) {
-    if (!nameMatchers.every((m) => m.matches(name))) continue;
+  for (const name of selectorMetricNames(source, selector)) {
     for (const s of source.rangeColumns(name, predicates, from, to)) {
       const loaded: LoadedSeries = { labels: { [METRIC_NAME]: name, ...s.labels }, ts: s.ts, values: s.values };
       const stale = staleFlags(s.values);

@@ -18,9 +18,11 @@
 // "unknown": the statement may still have taken effect (the server cancels it at the same
 // timeout, counted from when the statement reached it), which is safe: LeaderLease does not
 // act on it, and the next attempt reads the lease as it stands.
-import { randomBytes, randomUUID } from "node:crypto";
+// The store also hands out the deployment's cluster key (clusterKey(), migration 3).
+import { randomUUID } from "node:crypto";
 import type pg from "pg";
 import type { LeaseAttempt } from "./leader-lease.js";
+import { newClusterKey } from "./cluster-key.js";
 import { createPool, describePostgresUrl, parsePostgresUrl } from "../storage/postgres/postgres-pool.js";
 
 /** One replica as this store knows it. `incarnation` tells a restarted process from the one before. */
@@ -179,15 +181,6 @@ export class PostgresReplicaStore {
     );
   }
 
-  /** The deployment's cluster key (src/replicas/cluster-key.ts), made by whichever replica asks first. */
-  async clusterKey(): Promise<string> {
-    return this.run("clusterKey", async () => {
-      await this.query("INSERT INTO cluster_key (key) VALUES ($1) ON CONFLICT DO NOTHING", [randomBytes(32).toString("hex")]);
-      const [row] = await this.query<{ key: string }>("SELECT key FROM cluster_key");
-      return row!.key;
-    });
-  }
-
   /** The replicas whose registration has not expired by the database's clock, by name. */
   liveReplicas(): Promise<LiveReplica[]> {
     return this.run("liveReplicas", async () => {
@@ -259,6 +252,21 @@ export class PostgresReplicaStore {
       if (!row) throw new Error("the leader_lease row is missing (it is created by migration 2 and never deleted)");
       const live = row.holder !== null && row.expires_in_ms > 0;
       return { holder: live ? row.holder : null, term: row.term, expiresInMs: live ? row.expires_in_ms : 0 };
+    });
+  }
+
+  /**
+   * The deployment's cluster key (src/replicas/cluster-key.ts), made on the first call: a new
+   * random key is offered with INSERT ... ON CONFLICT DO NOTHING, then the row is read in a
+   * second statement (a fresh snapshot), so replicas that start at once all read the one
+   * that won. The key never changes afterwards.
+   */
+  clusterKey(): Promise<string> {
+    return this.run("clusterKey", async () => {
+      await this.query(`INSERT INTO cluster_key (id, key, created_at) VALUES (1, $1, ${DB_NOW_MS}) ON CONFLICT (id) DO NOTHING`, [newClusterKey()]);
+      const [row] = await this.query<{ key: string }>("SELECT key FROM cluster_key WHERE id = 1");
+      if (!row) throw new Error("the cluster_key row is missing right after it was inserted");
+      return row.key;
     });
   }
 

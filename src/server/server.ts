@@ -74,6 +74,8 @@ import { registerScrapeTargetsRoute } from "./http/scrape-targets-route.js";
 import { registerSilenceRoutes } from "./http/silence-routes.js";
 import { registerTsdbRoutes } from "./http/tsdb-routes.js";
 import { registerPromqlRoutes } from "./http/promql-routes.js";
+import { registerReplicaSeriesRoute } from "./http/replica-series-route.js";
+import { SeriesFanout } from "./replicas/series-fanout.js";
 import { registerTokenRoutes } from "./http/token-routes.js";
 import { registerSessionRoutes } from "./http/session-routes.js";
 import { registerAuditRoutes } from "./http/audit-routes.js";
@@ -128,7 +130,9 @@ export interface ServerOptions {
     replicas(): readonly ReplicaAddress[];
     /** Called when the live replicas change; returns an unsubscribe. */
     onReplicasChange(listener: () => void): () => void;
-    /** The cluster key other replicas show (edge links, series fan-out). */
+    /** The other live replicas: series queries read their stores too (src/server/replicas/series-fanout.ts). */
+    peers(): { name: string; url: string }[];
+    /** The cluster key replicas call each other with (edge links, series fan-out; src/replicas/cluster-key.ts); null: none. */
     key(): string | null;
   };
 }
@@ -839,8 +843,12 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
   registerAvailabilityRoutes(http, { storage, config, clock, localNode });
   registerAdviceRoutes(http, { storage, config, clock, localNode, activeAlerts: () => alerts.active() });
   registerSilenceRoutes(http, { silences, maintenance, clock });
-  registerTsdbRoutes(http, { store, clock });
-  registerPromqlRoutes(http, { store, clock });
+  // Queries across replicas: the leader's series queries read the other live replicas' stores too,
+  // and every replica answers theirs (POST /api/v1/replica/series, with the cluster key).
+  const fanout = o.replica ? new SeriesFanout({ local: store, peers: () => o.replica!.peers(), key: () => o.replica!.key() }) : undefined;
+  registerTsdbRoutes(http, { store, clock, ...(fanout && { fanout }) });
+  registerPromqlRoutes(http, { store, clock, ...(fanout && { fanout }) });
+  registerReplicaSeriesRoute(http, { store, key: () => o.replica?.key() ?? null });
   registerAlertmanagerRoutes(http, { alerts, clock, notify: config.notify, logger });
   registerChaosRoutes(http, chaos);
   registerGamedayRoutes(http, { journal });

@@ -94,6 +94,9 @@ export interface SeriesStore {
   stats(): { series: number; samples: number; rejected: number; replayRejected: number };
 }
 
+/** What queries read: a store, or the series of several replicas merged (src/server/replicas/merged-series.ts). */
+export type SeriesReader = Pick<SeriesStore, "metricNames" | "find" | "rangeColumns">;
+
 /**
  * A store whose appends become durable later, at its checkpoints. Every append call takes
  * the next generation; once `durableGeneration` ≥ g, the samples of call g (and of every

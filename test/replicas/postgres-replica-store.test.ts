@@ -2,8 +2,8 @@
 // each replica with a store and pool of its own as separate processes would have: racing
 // replicas get one holder per term, terms only grow, renewal keeps the term, release hands
 // over at once, expiry by the database's clock, registrations that come, leave and expire,
-// and a statement stuck behind a row lock that fails within the timeout. Skipped loudly
-// without PostgreSQL, unless VIGIL_REQUIRE_POSTGRES=1.
+// a statement stuck behind a row lock that fails within the timeout, and the cluster key that
+// racing replicas agree on. Skipped loudly without PostgreSQL, unless VIGIL_REQUIRE_POSTGRES=1.
 import type { LeaseAttempt } from "../../src/replicas/leader-lease.js";
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -267,6 +267,30 @@ describe("PostgresReplicaStore", { skip: skipPostgres && "no PostgreSQL (see the
       assert.deepEqual(await a!.tryLead(idA!, LONG_TTL), { held: true, term: 1 }, "renewed within its lease: the same term");
     } finally {
       locker.release();
+      await close();
+      await admin.end();
+    }
+  });
+
+  it("the cluster key: made once per deployment, replicas asking at once all get the same one, it never changes", async () => {
+    const { url, admin } = await freshDatabase();
+    const { stores, close } = replicasOn(url, ["a", "b", "c", "d"]);
+    try {
+      const keys = await Promise.all(stores.map((s) => s.clusterKey()));
+      assert.match(keys[0]!, /^[0-9a-f]{64}$/, "32 random bytes as hex");
+      assert.deepEqual(keys, keys.map(() => keys[0]), "every replica reads the key that won");
+      assert.equal(await stores[1]!.clusterKey(), keys[0], "asking again reads the same key");
+      const { rows } = await admin.query("SELECT COUNT(*)::int AS n FROM cluster_key");
+      assert.deepEqual(rows, [{ n: 1 }]);
+      const other = await freshDatabase();
+      const elsewhere = openReplicaStore(other.url, { timeoutMs: 2000 });
+      try {
+        assert.notEqual(await elsewhere.clusterKey(), keys[0], "another deployment has a key of its own");
+      } finally {
+        await elsewhere.close();
+        await other.admin.end();
+      }
+    } finally {
       await close();
       await admin.end();
     }

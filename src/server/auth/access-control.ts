@@ -56,7 +56,7 @@ export function installAccessControl(http: FastifyInstance, deps: AccessControlD
     const methods = [route.method].flat();
     if (!isRouteAccess(declared)) {
       throw new Error(
-        `route ${methods.join(",")} ${route.url} declares no access: register it with access("viewer" | "operator" | "admin" | "public" | "agent") from src/server/auth/access-control.ts`,
+        `route ${methods.join(",")} ${route.url} declares no access: register it with access("viewer" | "operator" | "admin" | "public" | "agent" | "replica") from src/server/auth/access-control.ts`,
       );
     }
     for (const method of methods) routes.push({ method, url: route.url, access: declared });
@@ -67,6 +67,7 @@ export function installAccessControl(http: FastifyInstance, deps: AccessControlD
     // No route matched (the 404 handler): nothing to protect. A matched route always has one (onRoute).
     if (need === undefined && req.routeOptions.url === undefined) return;
     if (need === undefined) return deny(reply, 403, "this route declares no access");
+    // The agent websocket and replica-to-replica routes check their own credentials.
     if (need === "public" || need === "agent" || need === "replica") return;
 
     const enabled = await deps.enabled();

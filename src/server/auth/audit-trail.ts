@@ -40,10 +40,14 @@ export class AuditTrail {
     });
   }
 
-  /** Audits every mutating request once it has been answered (the agent websocket excepted). */
+  /**
+   * Audits every mutating request once it has been answered; the agent websocket and the
+   * replica-to-replica routes excepted (those POSTs are reads another replica makes for a query).
+   */
   installHook(http: FastifyInstance): void {
     http.addHook("onResponse", async (req, reply) => {
-      if (!MUTATING.has(req.method) || req.routeOptions.config.access === "agent") return;
+      const routeAccess = req.routeOptions.config.access;
+      if (!MUTATING.has(req.method) || routeAccess === "agent" || routeAccess === "replica") return;
       const actor = req.actor;
       this.record({
         actor: actor?.name ?? "unauthenticated",

@@ -10,7 +10,7 @@ export const ROLES: readonly Role[] = ["viewer", "operator", "admin"];
 /**
  * What a route needs: a role, or `public` (no credentials: /healthz, the login), or `agent`
  * (the agent websocket, authenticated by the agent protocol's own credentials), or `replica`
- * (replica-to-replica routes, authenticated by the cluster key: src/replicas/cluster-key.ts).
+ * (replica-to-replica calls, authenticated by the cluster key: src/server/auth/replica-key-auth.ts).
  */
 export type RouteAccess = Role | "public" | "agent" | "replica";
 

@@ -1,24 +1,32 @@
 // Prometheus' query API, so that Grafana, promtool and other Prometheus tools read Vigil:
 // GET|POST /api/v1/query, /api/v1/query_range, /api/v1/series, /api/v1/labels,
-// /api/v1/label/<name>/values. Answers `{status:"success", data}`; errors
-// `{status:"error", errorType, error}` with 400 (bad_data), 422 (execution), 503 (timeout).
+// /api/v1/label/<name>/values. Answers `{status:"success", data}` (plus `warnings` when a
+// replica of a cluster did not answer); errors `{status:"error", errorType, error}` with 400
+// (bad_data), 422 (execution), 503 (timeout). On a cluster's leader every query also reads
+// the other replicas' series (src/server/replicas/series-fanout.ts).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { parse as parseForm } from "node:querystring";
-import { PromqlEngine, DEFAULT_TIMEOUT_MS } from "../../promql/engine.js";
+import type { Expr } from "../../promql/ast.js";
+import { PromqlEngine, DEFAULT_LOOKBACK_MS, DEFAULT_TIMEOUT_MS, checkRangeQuery } from "../../promql/engine.js";
 import { PromqlExecutionError, PromqlParseError, PromqlTimeoutError } from "../../promql/errors.js";
 import { parseQuery } from "../../promql/parser.js";
 import { parsePromqlDuration } from "../../promql/durations.js";
 import { instantData, matrixData } from "../../promql/api-format.js";
 import { METRIC_NAME } from "../../promql/values.js";
-import { loadSelector } from "../../promql/selection.js";
+import { seriesMatchingSelector } from "../../promql/matching-series.js";
+import { selectorText } from "../../promql/selector-text.js";
+import { selectorWindows } from "../../promql/selector-windows.js";
 import type { SeriesStore, Labels } from "../../tsdb/series-store.js";
 import type { Clock } from "../../util/clock.js";
 import { labelsKey } from "../../promql/values.js";
 import { access } from "../auth/access-control.js";
+import { ReplicaLimitError, type SeriesFanout } from "../replicas/series-fanout.js";
 
 export interface PromqlRoutesOptions {
   store: SeriesStore;
   clock: Clock;
+  /** On a cluster's leader: the other replicas' series are read too. */
+  fanout?: SeriesFanout;
 }
 
 type Params = Record<string, string | string[] | undefined>;
@@ -54,15 +62,17 @@ export function parseDurationParam(text: string, name: string): number {
   return ms;
 }
 
-function send(reply: FastifyReply, data: unknown) {
-  return reply.send({ status: "success", data });
+function send(reply: FastifyReply, data: unknown, warnings: readonly string[] = []) {
+  return reply.send({ status: "success", data, ...(warnings.length > 0 && { warnings }) });
 }
 
 function fail(reply: FastifyReply, err: unknown) {
   if (err instanceof PromqlParseError || err instanceof BadData || err instanceof RangeError) {
     return reply.code(400).send({ status: "error", errorType: "bad_data", error: err.message });
   }
-  if (err instanceof PromqlExecutionError) return reply.code(422).send({ status: "error", errorType: "execution", error: err.message });
+  if (err instanceof PromqlExecutionError || err instanceof ReplicaLimitError) {
+    return reply.code(422).send({ status: "error", errorType: "execution", error: err.message });
+  }
   if (err instanceof PromqlTimeoutError) return reply.code(503).send({ status: "error", errorType: "timeout", error: err.message });
   throw err;
 }
@@ -84,32 +94,44 @@ function matchParams(p: Params): string[] {
 }
 
 export function registerPromqlRoutes(http: FastifyInstance, o: PromqlRoutesOptions): void {
-  const engine = new PromqlEngine({ source: o.store, now: () => o.clock.now() });
+  const now = () => o.clock.now();
+  const engine = new PromqlEngine({ source: o.store, now });
+
+  /**
+   * The engine to evaluate `expr` over start … end with: over this store alone, or on a
+   * cluster's leader over the cluster's series for the widest range the query can read.
+   */
+  const engineFor = async (expr: Expr, start: number, end: number): Promise<{ engine: PromqlEngine; warnings: string[] }> => {
+    if (o.fanout === undefined || !o.fanout.hasPeers()) return { engine, warnings: [] };
+    const windows = selectorWindows(expr, start, end, DEFAULT_LOOKBACK_MS);
+    if (windows.length === 0) return { engine, warnings: [] };
+    const from = Math.min(...windows.map((w) => w.from));
+    const to = Math.max(...windows.map((w) => w.to));
+    const { value: source, warnings } = await o.fanout.reader(windows.map((w) => selectorText(w.selector)), from, to);
+    return { engine: new PromqlEngine({ source, now }), warnings };
+  };
 
   /** The series matching any of the selectors, with data in [start, end] (all held series without start/end). */
-  const seriesMatching = (p: Params): Labels[] => {
+  const seriesMatching = async (p: Params): Promise<{ labels: Labels[]; warnings: string[] }> => {
     const selectors = matchParams(p);
     const start = param(p, "start") === undefined ? -Infinity : parseTime(param(p, "start")!, "start");
     const end = param(p, "end") === undefined ? Infinity : parseTime(param(p, "end")!, "end");
+    const window = start === -Infinity && end === Infinity ? null : { from: start, to: end };
     const found = new Map<string, Labels>();
-    const all = selectors.length === 0 ? ['{__name__=~".+"}'] : selectors;
-    for (const text of all) {
+    const add = (name: string, labels: Labels) => {
+      const all: Labels = { [METRIC_NAME]: name, ...labels };
+      found.set(labelsKey(all), all);
+    };
+    const exprs = (selectors.length === 0 ? ['{__name__=~".+"}'] : selectors).map((text) => {
       const expr = parseQuery(text);
       if (expr.type !== "selector") throw new BadData(`invalid parameter "match[]": expected a series selector such as up{job="api"}, got "${text}"`);
-      if (start === -Infinity && end === Infinity) {
-        const names = expr.name !== undefined ? [expr.name] : o.store.metricNames();
-        for (const name of names) {
-          if (!expr.matchers.every((m) => m.name !== METRIC_NAME || m.matches(name))) continue;
-          for (const ref of o.store.find(name)) {
-            const labels: Labels = { [METRIC_NAME]: name, ...ref.labels };
-            if (expr.matchers.every((m) => m.matches(labels[m.name] ?? ""))) found.set(labelsKey(labels), labels);
-          }
-        }
-      } else {
-        for (const s of loadSelector(o.store, expr, start, end)) found.set(labelsKey(s.labels), s.labels);
-      }
-    }
-    return [...found.values()];
+      return expr;
+    });
+    for (const expr of exprs) for (const ref of seriesMatchingSelector(o.store, expr, window)) add(ref.name, ref.labels);
+    if (o.fanout === undefined || !o.fanout.hasPeers()) return { labels: [...found.values()], warnings: [] };
+    const remote = await o.fanout.remoteSeries(exprs.map(selectorText), window);
+    for (const ref of remote.value) add(ref.name, ref.labels);
+    return { labels: [...found.values()], warnings: remote.warnings };
   };
 
   const query = async (req: FastifyRequest, reply: FastifyReply) => {
@@ -118,7 +140,9 @@ export function registerPromqlRoutes(http: FastifyInstance, o: PromqlRoutesOptio
       const q = required(p, "query");
       const timeText = param(p, "time");
       const t = timeText === undefined ? o.clock.now() : parseTime(timeText, "time");
-      return send(reply, instantData(engine.instant(q, t, timeout(p)), t));
+      const expr = parseQuery(q);
+      const { engine, warnings } = await engineFor(expr, t, t);
+      return send(reply, instantData(engine.instant(expr, t, timeout(p)), t), warnings);
     } catch (err) {
       return fail(reply, err);
     }
@@ -133,7 +157,11 @@ export function registerPromqlRoutes(http: FastifyInstance, o: PromqlRoutesOptio
       if (end < start) throw new BadData('invalid parameter "end": end timestamp must not be before start time');
       const step = parseDurationParam(required(p, "step"), "step");
       if (step <= 0) throw new BadData('invalid parameter "step": zero or negative query resolution step widths are not accepted. Try a positive integer');
-      return send(reply, matrixData(engine.range(q, start, end, step, timeout(p))));
+      const expr = parseQuery(q);
+      // Refused before other replicas are asked for anything.
+      checkRangeQuery(expr, start, end, step);
+      const { engine, warnings } = await engineFor(expr, start, end);
+      return send(reply, matrixData(engine.range(expr, start, end, step, timeout(p))), warnings);
     } catch (err) {
       return fail(reply, err);
     }
@@ -143,7 +171,8 @@ export function registerPromqlRoutes(http: FastifyInstance, o: PromqlRoutesOptio
     try {
       const p = params(req);
       if (matchParams(p).length === 0) throw new BadData("no match[] parameter provided");
-      return send(reply, seriesMatching(p));
+      const { labels, warnings } = await seriesMatching(p);
+      return send(reply, labels, warnings);
     } catch (err) {
       return fail(reply, err);
     }
@@ -152,8 +181,9 @@ export function registerPromqlRoutes(http: FastifyInstance, o: PromqlRoutesOptio
   const labels = async (req: FastifyRequest, reply: FastifyReply) => {
     try {
       const names = new Set<string>();
-      for (const l of seriesMatching(params(req))) for (const n in l) names.add(n);
-      return send(reply, [...names].sort());
+      const { labels, warnings } = await seriesMatching(params(req));
+      for (const l of labels) for (const n in l) names.add(n);
+      return send(reply, [...names].sort(), warnings);
     } catch (err) {
       return fail(reply, err);
     }
@@ -164,8 +194,9 @@ export function registerPromqlRoutes(http: FastifyInstance, o: PromqlRoutesOptio
       const name = (req.params as { name: string }).name;
       if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(name)) throw new BadData(`invalid label name: "${name}"`);
       const values = new Set<string>();
-      for (const l of seriesMatching(params(req))) if (l[name] !== undefined) values.add(l[name]!);
-      return send(reply, [...values].sort());
+      const { labels, warnings } = await seriesMatching(params(req));
+      for (const l of labels) if (l[name] !== undefined) values.add(l[name]!);
+      return send(reply, [...values].sort(), warnings);
     } catch (err) {
       return fail(reply, err);
     }

@@ -6,7 +6,7 @@
 // events, verdicts and rule observations; an agent's message is acknowledged once its samples
 // are durable here and the leader has processed what was relayed. Agents of nodes it does not
 // own are redirected to their owner; the API is passed on to the leader (leader-proxy.ts);
-// /healthz, /api/v1/cluster, /metrics and the replica-to-replica routes are answered here.
+// /healthz, /api/v1/cluster, /metrics and the replica-to-replica series route are answered here.
 //
 // Reading it shows the data flow of an edge: agents → hub → (series store → rules) and
 // (failure detector → verdicts) → edge link → leader; leader → edge link → hub → agents.
@@ -36,6 +36,7 @@ import { access } from "../auth/access-control.js";
 import { installApiAuth } from "../auth/api-auth.js";
 import { phiSamples } from "../dashboard/phi-samples.js";
 import { registerClusterRoute } from "../http/cluster-route.js";
+import { registerReplicaSeriesRoute } from "../http/replica-series-route.js";
 import { installErrorHandler } from "../http/error-handler.js";
 import { LivenessProber } from "../liveness-prober.js";
 import { listenForHeartbeats } from "../udp-heartbeat-listener.js";
@@ -234,6 +235,8 @@ export async function startEdgeServer(o: EdgeServerOptions): Promise<EdgeServer>
   registerAgentSocket(http, { hub, identities, policy: agentAuthPolicy(config, o.host), clock, logger: logger.child({ component: "agent-auth" }) });
   http.get("/healthz", access("public"), async () => ({ status: "ok", role: "standby", leader: o.leader()?.name ?? null, nodes: hub.connectedNodes().length }));
   registerClusterRoute(http, () => o.cluster());
+  // The leader's series queries read this edge's store too (series-fanout.ts).
+  registerReplicaSeriesRoute(http, { store, key: () => o.key() });
   // Its own metrics, not the leader's: a scrape of each replica sees each replica.
   http.get("/metrics", access("viewer"), async (_req, reply) => {
     metrics.series.set(store.stats().series);

@@ -95,6 +95,7 @@ export async function startReplica(o: ReplicaOptions): Promise<Replica> {
     replicasListeners.add(listener);
     return () => void replicasListeners.delete(listener);
   };
+  /** Read once at start: the deployment's key never changes (src/replicas/cluster-key.ts). */
   let key: string | null = null;
   const startStandby = async () => {
     standby = await startEdgeServer({
@@ -187,6 +188,7 @@ export async function startReplica(o: ReplicaOptions): Promise<Replica> {
           replicas: () => shard.replicas(),
           onReplicasChange,
           key: () => key,
+          peers: () => liveReplicas().filter((r) => r.name !== name),
         },
       });
     } catch (err) {

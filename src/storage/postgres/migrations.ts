@@ -218,14 +218,23 @@ export const migrations: readonly Migration[] = [
   },
   {
     version: 3,
-    name: "cluster key, nodes per replica",
+    name: "cluster key",
+    // One row: the secret replicas send each other on replica-to-replica calls
+    // (src/replicas/cluster-key.ts). The first replica to need it inserts it; the others read it.
     up: `
       CREATE TABLE cluster_key (
-        one BOOLEAN PRIMARY KEY DEFAULT TRUE CHECK (one),
-        key TEXT    NOT NULL
+        id         INTEGER PRIMARY KEY CHECK (id = 1),
+        key        TEXT    NOT NULL CHECK (length(key) >= 32),
+        created_at BIGINT  NOT NULL
       );
-      -- How many agents each replica holds, as of its last renewal (vigil cluster status), and
-      -- when that renewal was, by the database's clock (a replica silent too long holds no nodes).
+    `,
+  },
+  {
+    version: 4,
+    name: "replica renewals",
+    // How many agents each replica holds as of its last renewal (vigil cluster status), and
+    // when that renewal was by the database's clock (a replica silent too long holds no nodes).
+    up: `
       ALTER TABLE replicas ADD COLUMN nodes INTEGER NOT NULL DEFAULT 0;
       ALTER TABLE replicas ADD COLUMN renewed_at BIGINT NOT NULL DEFAULT 0;
     `,

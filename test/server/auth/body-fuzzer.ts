@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import fc from "fast-check";
 import { parseConfig } from "../../../src/config/load.js";
+import { REPLICA_KEY_HEADER } from "../../../src/replicas/cluster-key.js";
 import { issueToken } from "../../../src/server/auth/token-admin.js";
 import { startServer, type VigilServer } from "../../../src/server/server.js";
 import { silentLogger } from "../../../src/util/logger.js";
@@ -21,6 +22,8 @@ export interface BodyRoute {
   url: string;
   /** The fields its body has, so the fuzzer reaches past the first check. */
   fields: string[];
+  /** Called by other replicas with the cluster key (access "replica"): fuzzed on a server that has one. */
+  replica?: true;
 }
 
 /** Every route with a JSON body. */
@@ -33,6 +36,7 @@ export const BODY_ROUTES: BodyRoute[] = [
   { method: "POST", url: "/api/v2/alerts", fields: ["labels", "annotations", "startsAt", "endsAt", "generatorURL"] },
   { method: "POST", url: "/api/v1/chaos", fields: ["fault", "target", "duration", "options"] },
   { method: "POST", url: "/api/v1/gamedays", fields: ["report", "markdown"] },
+  { method: "POST", url: "/api/v1/replica/series", fields: ["selectors", "from", "to", "points", "aggregate"], replica: true },
 ];
 
 /** Routes that take a body that is not JSON: Prometheus' query forms and remote-write protobuf. */
@@ -41,7 +45,7 @@ export const NON_JSON_BODY_ROUTES = ["/api/v1/query", "/api/v1/query_range", "/a
 const value = fc.oneof(
   fc.jsonValue({ maxDepth: 3 }),
   fc.constantFrom("1h", "-5m", "viewer", "admin", 'service="api"', "2025-06-01T22:00:00Z", "", "${X}", "\u0000", "9".repeat(400)),
-  fc.array(fc.oneof(fc.string(), fc.constantFrom('a="b"', "a=~\"(\"", "=")), { maxLength: 4 }),
+  fc.array(fc.oneof(fc.string(), fc.constantFrom('a="b"', "a=~\"(\"", "=", 'up{job="api"}', '{__name__=~".+"}', "rate(up[5m])")), { maxLength: 4 }),
   fc.dictionary(fc.oneof(fc.string(), fc.constantFrom("alertname", "severity", "__proto__", "constructor")), fc.oneof(fc.string(), fc.integer()), { maxKeys: 4 }),
 );
 
@@ -65,10 +69,15 @@ function isJson(text: string): boolean {
   }
 }
 
+/** The cluster key of the fuzzed server when a route needs one. */
+const REPLICA_KEY = "f".repeat(64);
+
 export function fuzzBodies(routes: BodyRoute[]): void {
   let dir: { path: string; remove(): void };
   let server: VigilServer;
   let admin: string;
+  // Replica-to-replica routes answer only on a replica: the server then leads a cluster of one.
+  const asReplica = routes.some((r) => r.replica);
 
   before(async () => {
     dir = tempDir("fuzz-api");
@@ -79,6 +88,19 @@ export function fuzzBodies(routes: BodyRoute[]): void {
       logger: silentLogger(),
       // Fuzzed logins are wrong tokens; the limit would soon answer 429 to everything.
       failedAuthLimits: { maxFailures: 1_000_000, windowMs: 1000 },
+      ...(asReplica && {
+        replica: {
+          leaderTerm: () => 1,
+          leaseTerm: () => 1,
+          replicaUrls: () => [],
+          cluster: () => ({ mode: "replicas" as const, self: "fuzzed", leader: { name: "fuzzed", term: 1 }, replicas: [] }),
+          peers: () => [],
+          key: () => REPLICA_KEY,
+          self: "fuzzed",
+          replicas: () => [],
+          onReplicasChange: () => () => undefined,
+        },
+      }),
     });
     admin = (await issueToken(server.storage.tokens, { name: "fuzzer", role: "admin", createdBy: "test" }, Date.now())).secret;
   });
@@ -95,7 +117,7 @@ export function fuzzBodies(routes: BodyRoute[]): void {
             const res = await server.http.inject({
               method: route.method,
               url: route.url,
-              headers: { authorization: `Bearer ${admin}`, "content-type": "application/json" },
+              headers: { authorization: `Bearer ${admin}`, "content-type": "application/json", ...(route.replica && { [REPLICA_KEY_HEADER]: REPLICA_KEY }) },
               payload: body,
             });
             assert.ok(res.statusCode < 500, `${res.statusCode} for ${body}: ${res.body}`);
