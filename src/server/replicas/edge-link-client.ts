@@ -147,6 +147,9 @@ export class EdgeLinkClient {
     });
     socket.on("unexpected-response", (_req, res) => {
       this.o.logger.warn({ leader: leader.name, status: res.statusCode }, "the leader refused the edge link");
+      // With this listener ws leaves the handshake open (CONNECTING, no close): end it, so that
+      // the next check tries again instead of waiting on it for good.
+      socket.terminate();
     });
     socket.on("error", (err) => this.o.logger.debug({ err: err.message, leader: leader.name }, "edge link error"));
   }

@@ -15,7 +15,7 @@ import Fastify, { type FastifyInstance } from "fastify";
 import websocket from "@fastify/websocket";
 import type { VigilConfig } from "../../config/schema.js";
 import { rulesOfKind } from "../../config/rule-kinds.js";
-import { AGENT_MAX_FRAME_BYTES } from "../../protocol/messages.js";
+import { AGENT_MAX_FRAME_BYTES, type AgentService } from "../../protocol/messages.js";
 import type { AlertObservation } from "../../alert/alert-lifecycle.js";
 import { NodeRegistry } from "../../detect/node-registry.js";
 import { isQuiet, type FailureDetectorOutput } from "../../detect/failure/failure-detector.js";
@@ -116,6 +116,24 @@ export async function startEdgeServer(o: EdgeServerOptions): Promise<EdgeServer>
       .catch((err: Error) => logger.error({ err: err.message }, "relaying verdicts to the leader failed"));
   };
 
+  // ---- the leader's view of which nodes this edge holds: a node.hello per admitted agent, a node.gone once it left ----
+  /** Hellos relayed to the leader and not yet answered, per node. */
+  const admitting = new Map<string, number>();
+  const doneAdmitting = (node: string): void => {
+    const left = (admitting.get(node) ?? 1) - 1;
+    if (left > 0) admitting.set(node, left);
+    else admitting.delete(node);
+  };
+  /**
+   * Tells the leader the node's agent is no longer here — unless a newer connection of it is
+   * here or being admitted: that one's hello went to the leader first, and a node.gone after it
+   * would make the leader forget a connected node (and this edge stop announcing it).
+   */
+  const nodeGone = async (node: string): Promise<void> => {
+    if (hub.isConnected(node) || admitting.has(node)) return;
+    await link.request({ type: "node.gone", node }).catch((err: Error) => logger.warn({ node, err: err.message }, "telling the leader a node left failed"));
+  };
+
   // ---- agents: authenticated at the upgrade (agent-socket.ts), then the hub ----
   const identities = AgentIdentityStore.open(o.dataDir);
   // Heartbeat datagrams, as on the leader: bound before the HTTP port.
@@ -144,13 +162,25 @@ export async function startEdgeServer(o: EdgeServerOptions): Promise<EdgeServer>
     admit: async (hello): Promise<Admission> => {
       const redirect = shard.redirectFor(hello.node);
       if (redirect) return { redirect };
-      const services = await link.request({
-        type: "node.hello",
-        node: hello.node,
-        agentVersion: hello.agentVersion,
-        probeAddress: hello.probeAddress ?? null,
-        services: hello.services,
-      });
+      admitting.set(hello.node, (admitting.get(hello.node) ?? 0) + 1);
+      let services: AgentService[] | undefined;
+      try {
+        services = await link.request({
+          type: "node.hello",
+          node: hello.node,
+          agentVersion: hello.agentVersion,
+          probeAddress: hello.probeAddress ?? null,
+          services: hello.services,
+        });
+      } catch (err) {
+        // Not admitted (the agent comes back): the leader, which may have registered the node, must not count it here.
+        doneAdmitting(hello.node);
+        void nodeGone(hello.node);
+        throw err;
+      }
+      // Admitted: the hub registers the connection as soon as this returns (microtasks only), so
+      // by the next turn of the event loop hub.isConnected() speaks for it.
+      setImmediate(() => doneAdmitting(hello.node));
       return { services: services ?? [] };
     },
     handlers: {
@@ -183,7 +213,7 @@ export async function startEdgeServer(o: EdgeServerOptions): Promise<EdgeServer>
       async disconnected(node) {
         // A node sent to its new owner is not judged here any more.
         if (shard.owns(node)) await onLiveness(await nodes.disconnected(node));
-        await link.request({ type: "node.gone", node }).catch((err: Error) => logger.warn({ node, err: err.message }, "telling the leader a node left failed"));
+        await nodeGone(node);
       },
     },
   });
