@@ -93,6 +93,11 @@ export class EdgeLinks {
     return [...this.holder.keys()];
   }
 
+  /** The replicas linked to this leader now. */
+  linkedReplicas(): string[] {
+    return [...this.links.keys()];
+  }
+
   /** The replica holding the node's agent, or null. */
   holderOf(node: string): string | null {
     return this.holder.get(node)?.replica ?? null;

@@ -132,15 +132,15 @@ test("the cluster key: a link without it is refused and logged; with it, the edg
   const edge = startEdge(t, { leader: refOf(leader), key: "wrong-key-of-the-same-length-000000" });
   await waitFor("the edge's link refused twice more", () => refusals() >= 4);
   assert.equal(edge.client.linked(), null);
-  assert.deepEqual(leader.edges.nodesPerReplica(), new Map());
+  assert.deepEqual(leader.edges.linkedReplicas(), []);
   assert.ok(edge.messages().includes("the leader refused the edge link"), edge.messages().join("\n"));
 
   // The right key: linked to r1 in term 3, and the leader knows the edge.
   edge.key = CLUSTER_KEY;
   await waitFor("the edge linked", () => edge.client.linked() !== null);
   assert.deepEqual(edge.client.linked(), { name: "r1", term: 3 });
-  await waitFor("the leader lists the edge", () => leader.edges.nodesPerReplica().has("e1"));
-  assert.deepEqual(leader.edges.nodesPerReplica(), new Map([["e1", 0]]));
+  await waitFor("the leader lists the edge", () => leader.edges.linkedReplicas().includes("e1"));
+  assert.deepEqual(leader.edges.linkedReplicas(), ["e1"]);
 });
 
 test("a leader that does not know the cluster key yet answers 503; the edge keeps trying and links once it does", async (t) => {
@@ -345,6 +345,7 @@ test("the leader's actions, service lists, chaos faults and indirect probes reac
   await waitFor("the pending action settled", () => running.done());
   assert.deepEqual(running.value(), { ok: false, error: "the link to replica e1 closed" });
   assert.equal(leader.edges.holderOf("n1"), null);
+  assert.deepEqual(leader.calls.linksClosed, ["e1"], "the control plane hears the link closed (a freeze it reported ends with it)");
   assert.deepEqual(await leader.edges.sendAction("n1", "api", "restart", "r"), { ok: false, error: "node n1 is not connected" });
 });
 
@@ -369,7 +370,7 @@ test("a leader that no longer leads refuses new links, fails requests and sends 
   const failed = await rawLink(leader.url, CLUSTER_KEY);
   assert.deepEqual(failed, { closeCode: 1012, messages: [] });
   assert.equal(late.client.linked(), null);
-  assert.equal(leader.edges.nodesPerReplica().has("e2"), false);
+  assert.equal(leader.edges.linkedReplicas().includes("e2"), false);
 
   // Leading again (as a new term): links are welcomed again.
   leader.lead = { name: "r1", term: 5 };

@@ -21,6 +21,8 @@ export interface LeaderCalls {
   probes: Array<{ node: string; seq: number }>;
   liveness: Array<{ replica: string; out: FailureDetectorOutput }>;
   observations: AlertObservation[];
+  /** Replicas whose link closed. */
+  linksClosed: string[];
 }
 
 export interface FakeLeader {
@@ -44,7 +46,7 @@ export function servicesOf(node: string): AgentService[] {
 
 export async function startLeader(o: { name: string; term: number; port?: number; key?: string | null }): Promise<FakeLeader> {
   const log = capturingLogger();
-  const calls: LeaderCalls = { hellos: [], events: [], probes: [], liveness: [], observations: [] };
+  const calls: LeaderCalls = { hellos: [], events: [], probes: [], liveness: [], observations: [], linksClosed: [] };
   const http: FastifyInstance = Fastify({ logger: false, forceCloseConnections: true });
   const leader: FakeLeader = {
     url: "",
@@ -82,6 +84,9 @@ export async function startLeader(o: { name: string; term: number; port?: number
     },
     observations(list) {
       calls.observations.push(...list);
+    },
+    linkClosed(replica) {
+      calls.linksClosed.push(replica);
     },
   };
   leader.edges = new EdgeLinks({ clock: systemClock, logger: log.logger, key: () => leader.key, leader: () => leader.lead, handlers, actionTimeoutMs: 30_000 });
