@@ -2,6 +2,9 @@
 // expression runs as an instant query at the clock's now; every series of the result is an
 // active alert instance with that series' labels (metric name dropped) plus the rule's, and
 // an instance that is no longer in the result resolves. The alert manager applies `for`.
+// On a cluster's leader the expressions read every replica's series (evaluateAcross): an
+// evaluation that could not read them all keeps its instances as they were (Thanos' ruler
+// aborts on a partial response the same way), so a replica that does not answer resolves nothing.
 import type { ExprRuleConfig } from "../config/schema.js";
 import { PromqlEngine } from "../promql/engine.js";
 import { parseQuery } from "../promql/parser.js";
@@ -46,32 +49,59 @@ export class ExprRuleEvaluator {
     const errors: unknown[] = [];
     const observations: RuleObservation[] = [];
     this.o.rules.forEach((rule, index) => {
-      let result;
       try {
-        result = this.engine.instant(this.parsed[index]!, now);
+        this.instances(index, this.engine.instant(this.parsed[index]!, now), observations);
       } catch (err) {
         errors.push(new Error(`rule ${rule.name}: ${(err as Error).message}`));
-        return;
       }
-      const samples = result.resultType === "vector" ? result.result : [];
-      const was = this.active[index]!;
-      const now_ = new Map<string, ActiveInstance>();
-      const timing = { forMs: rule.for, keepFiringMs: rule.keepFiringFor };
-      for (const sample of samples) {
-        const labels = { ...dropMetricName(sample.labels), ...rule.labels, alertname: rule.name, severity: rule.severity };
-        const annotations: Record<string, string> = {};
-        for (const [key, text] of Object.entries(rule.annotations)) annotations[key] = expandTemplate(text, sample.value, labels);
-        const summary = rule.summary ?? rule.annotations.summary;
-        annotations.summary = summary === undefined ? `${rule.expr} is ${formatValue(sample.value)}` : expandTemplate(summary, sample.value, labels);
-        const key = labelsKey(labels);
-        now_.set(key, { labels, annotations });
-        observations.push({ rule: rule.name, labels, annotations, active: true, value: sample.value, ...timing });
-      }
-      for (const [key, instance] of was) {
-        if (!now_.has(key)) observations.push({ rule: rule.name, ...instance, active: false, value: null, ...timing });
-      }
-      this.active[index] = now_;
     });
+    this.report(observations, errors);
+  }
+
+  /**
+   * As evaluate(), each expression over the series `sourceOf` gathers for it (a cluster's
+   * replicas); one whose series could not all be read (`incomplete`) keeps its instances.
+   */
+  async evaluateAcross(sourceOf: (expr: Expr, at: number) => Promise<{ source: SeriesSource; incomplete: string[] }>): Promise<void> {
+    const now = this.o.clock.now();
+    const errors: unknown[] = [];
+    const observations: RuleObservation[] = [];
+    for (const [index, rule] of this.o.rules.entries()) {
+      try {
+        const { source, incomplete } = await sourceOf(this.parsed[index]!, now);
+        if (incomplete.length > 0) throw new Error(`not every replica's series could be read: ${incomplete.join("; ")}`);
+        this.instances(index, new PromqlEngine({ source, now: () => now }).instant(this.parsed[index]!, now), observations);
+      } catch (err) {
+        errors.push(new Error(`rule ${rule.name}: ${(err as Error).message}`));
+      }
+    }
+    this.report(observations, errors);
+  }
+
+  /** The rule's observations from one result: its series active, instances gone from it inactive. */
+  private instances(index: number, result: ReturnType<PromqlEngine["instant"]>, observations: RuleObservation[]): void {
+    const rule = this.o.rules[index]!;
+    const samples = result.resultType === "vector" ? result.result : [];
+    const was = this.active[index]!;
+    const now_ = new Map<string, ActiveInstance>();
+    const timing = { forMs: rule.for, keepFiringMs: rule.keepFiringFor };
+    for (const sample of samples) {
+      const labels = { ...dropMetricName(sample.labels), ...rule.labels, alertname: rule.name, severity: rule.severity };
+      const annotations: Record<string, string> = {};
+      for (const [key, text] of Object.entries(rule.annotations)) annotations[key] = expandTemplate(text, sample.value, labels);
+      const summary = rule.summary ?? rule.annotations.summary;
+      annotations.summary = summary === undefined ? `${rule.expr} is ${formatValue(sample.value)}` : expandTemplate(summary, sample.value, labels);
+      const key = labelsKey(labels);
+      now_.set(key, { labels, annotations });
+      observations.push({ rule: rule.name, labels, annotations, active: true, value: sample.value, ...timing });
+    }
+    for (const [key, instance] of was) {
+      if (!now_.has(key)) observations.push({ rule: rule.name, ...instance, active: false, value: null, ...timing });
+    }
+    this.active[index] = now_;
+  }
+
+  private report(observations: RuleObservation[], errors: unknown[]): void {
     for (const observation of observations) {
       try {
         this.o.observe(observation);

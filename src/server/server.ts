@@ -712,11 +712,32 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
   // Threshold rules are evaluated as samples arrive (the samples handler above) and on the
   // timer, which catches series that went stale and `for` durations that elapse between samples.
   const thresholdRules = new RuleEvaluator({ rules: rulesOfKind(config.rules, "threshold"), store, clock, staleAfterMs, observe: observeRule });
+  // On a cluster's leader, series queries and PromQL rules read every replica's store.
+  const fanout = o.replica ? new SeriesFanout({ local: store, peers: () => o.replica!.peers(), key: () => o.replica!.key() }) : undefined;
+  const exprRules = new ExprRuleEvaluator({ rules: rulesOfKind(config.rules, "expr"), source: store, clock, observe: observeRule });
+  let exprRulesRunning = false;
+  const evaluateExprRules = (): void => {
+    if (rulesOfKind(config.rules, "expr").length === 0) return;
+    if (!fanout?.hasPeers()) {
+      exprRules.evaluate();
+      return;
+    }
+    // Reading the other replicas takes a round trip: one evaluation at a time, the next tick catches up.
+    if (exprRulesRunning) return;
+    exprRulesRunning = true;
+    exprRules
+      .evaluateAcross(async (expr, at) => {
+        const { value, warnings } = await fanout.readerFor(expr, at, at);
+        return { source: value, incomplete: warnings };
+      })
+      .catch((err) => logger.error({ err }, "rule evaluation failed"))
+      .finally(() => (exprRulesRunning = false));
+  };
   const ruleEvaluators = [
     thresholdRules,
     new AnomalyRuleEvaluator({ rules: rulesOfKind(config.rules, "anomaly"), store, clock, staleAfterMs, observe: observeRule }),
     // PromQL rules (expr:) run as instant queries on the timer, as Prometheus evaluates them.
-    new ExprRuleEvaluator({ rules: rulesOfKind(config.rules, "expr"), source: store, clock, observe: observeRule }),
+    { evaluate: evaluateExprRules },
   ];
   const forecasts = new ForecastRuleEvaluator({ rules: rulesOfKind(config.rules, "forecast"), store, clock, staleAfterMs, observe: observeRule });
 
@@ -845,7 +866,6 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
   registerSilenceRoutes(http, { silences, maintenance, clock });
   // Queries across replicas: the leader's series queries read the other live replicas' stores too,
   // and every replica answers theirs (POST /api/v1/replica/series, with the cluster key).
-  const fanout = o.replica ? new SeriesFanout({ local: store, peers: () => o.replica!.peers(), key: () => o.replica!.key() }) : undefined;
   registerTsdbRoutes(http, { store, clock, ...(fanout && { fanout }) });
   registerPromqlRoutes(http, { store, clock, ...(fanout && { fanout }) });
   registerReplicaSeriesRoute(http, { store, key: () => o.replica?.key() ?? null });

@@ -7,7 +7,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { parse as parseForm } from "node:querystring";
 import type { Expr } from "../../promql/ast.js";
-import { PromqlEngine, DEFAULT_LOOKBACK_MS, DEFAULT_TIMEOUT_MS, checkRangeQuery } from "../../promql/engine.js";
+import { PromqlEngine, DEFAULT_TIMEOUT_MS, checkRangeQuery } from "../../promql/engine.js";
 import { PromqlExecutionError, PromqlParseError, PromqlTimeoutError } from "../../promql/errors.js";
 import { parseQuery } from "../../promql/parser.js";
 import { parsePromqlDuration } from "../../promql/durations.js";
@@ -15,7 +15,6 @@ import { instantData, matrixData } from "../../promql/api-format.js";
 import { METRIC_NAME } from "../../promql/values.js";
 import { seriesMatchingSelector } from "../../promql/matching-series.js";
 import { selectorText } from "../../promql/selector-text.js";
-import { selectorWindows } from "../../promql/selector-windows.js";
 import type { SeriesStore, Labels } from "../../tsdb/series-store.js";
 import type { Clock } from "../../util/clock.js";
 import { labelsKey } from "../../promql/values.js";
@@ -103,12 +102,8 @@ export function registerPromqlRoutes(http: FastifyInstance, o: PromqlRoutesOptio
    */
   const engineFor = async (expr: Expr, start: number, end: number): Promise<{ engine: PromqlEngine; warnings: string[] }> => {
     if (o.fanout === undefined || !o.fanout.hasPeers()) return { engine, warnings: [] };
-    const windows = selectorWindows(expr, start, end, DEFAULT_LOOKBACK_MS);
-    if (windows.length === 0) return { engine, warnings: [] };
-    const from = Math.min(...windows.map((w) => w.from));
-    const to = Math.max(...windows.map((w) => w.to));
-    const { value: source, warnings } = await o.fanout.reader(windows.map((w) => selectorText(w.selector)), from, to);
-    return { engine: new PromqlEngine({ source, now }), warnings };
+    const { value: source, warnings } = await o.fanout.readerFor(expr, start, end);
+    return { engine: source === o.store ? engine : new PromqlEngine({ source, now }), warnings };
   };
 
   /** The series matching any of the selectors, with data in [start, end] (all held series without start/end). */

@@ -5,6 +5,10 @@
 // answer to the others, and a warning names it; one that refuses because the query is too
 // big fails the query (ReplicaLimitError): that would not go away by asking again. Without
 // other replicas the store is read directly, exactly as on a single server.
+import type { Expr } from "../../promql/ast.js";
+import { DEFAULT_LOOKBACK_MS } from "../../promql/engine.js";
+import { selectorText } from "../../promql/selector-text.js";
+import { selectorWindows } from "../../promql/selector-windows.js";
 import type { SeriesReader, SeriesRef, Aggregate } from "../../tsdb/series-store.js";
 import { MergedSeries } from "./merged-series.js";
 import { ReplicaLimitError, fetchPeerSeries, type ReplicaPeer } from "./peer-series-client.js";
@@ -54,6 +58,18 @@ export class SeriesFanout {
     const request: ReplicaSeriesRequest = { selectors: [...new Set(selectors)], ...wholeMs(from, to), ...(options.aggregate !== undefined && { aggregate: options.aggregate }) };
     const { answers, warnings } = await this.ask(peers, request);
     return { value: new MergedSeries(this.o.local, answers.flat()), warnings };
+  }
+
+  /**
+   * What a PromQL expression evaluated over [start, end] reads, from the whole cluster: the
+   * series its selectors name, over the widest range its lookback, ranges and offsets reach.
+   */
+  async readerFor(expr: Expr, start: number, end: number): Promise<FannedOut<SeriesReader>> {
+    const windows = selectorWindows(expr, start, end, DEFAULT_LOOKBACK_MS);
+    if (windows.length === 0) return { value: this.o.local, warnings: [] };
+    const from = Math.min(...windows.map((w) => w.from));
+    const to = Math.max(...windows.map((w) => w.to));
+    return this.reader(windows.map((w) => selectorText(w.selector)), from, to);
   }
 
   /**
