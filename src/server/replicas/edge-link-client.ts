@@ -168,12 +168,18 @@ export class EdgeLinkClient {
         this.linkedTo = { name: m.leader, term: m.term };
         this.connectingTo = null;
         this.o.logger.info({ leader: m.leader, term: m.term, nodes: this.held.size, pending: this.pending.size }, "edge link open");
-        // Where this edge's nodes are, then what waited for a leader, in order.
+        // Where this edge's nodes are (the new leader's answer names what each runs, which its
+        // agent is told), then what waited for a leader, in order.
+        const waiting = [...this.pending.values()].sort((a, b) => a.id - b.id);
         for (const [node, h] of this.held) {
-          if ([...this.pending.values()].some((p) => p.body.type === "node.hello" && p.body.node === node)) continue;
-          this.send({ type: "node.hello", v: EDGE_LINK_VERSION, id: 0, node, agentVersion: h.agentVersion, probeAddress: h.probeAddress, services: null });
+          if (waiting.some((p) => p.body.type === "node.hello" && p.body.node === node)) continue;
+          this.request({ type: "node.hello", node, agentVersion: h.agentVersion, probeAddress: h.probeAddress, services: null })
+            .then((services) => {
+              if (services && this.held.has(node)) this.o.commands.services(node, services);
+            })
+            .catch((err: Error) => this.o.logger.warn({ node, err: err.message }, "announcing a node to the new leader failed"));
         }
-        for (const p of [...this.pending.values()].sort((a, b) => a.id - b.id)) this.sendRequest(p.id, p.body);
+        for (const p of waiting) this.sendRequest(p.id, p.body);
         return;
       case "done":
       case "failed": {

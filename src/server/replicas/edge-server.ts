@@ -179,8 +179,12 @@ export async function startEdgeServer(o: EdgeServerOptions): Promise<EdgeServer>
         throw err;
       }
       // Admitted: the hub registers the connection as soon as this returns (microtasks only), so
-      // by the next turn of the event loop hub.isConnected() speaks for it.
-      setImmediate(() => doneAdmitting(hello.node));
+      // by the next turn of the event loop hub.isConnected() speaks for it — unless the agent
+      // left meanwhile (the hub then drops the hello): the leader must hear it is gone.
+      setImmediate(() => {
+        doneAdmitting(hello.node);
+        void nodeGone(hello.node);
+      });
       return { services: services ?? [] };
     },
     handlers: {

@@ -279,6 +279,9 @@ test("a dropped link: the edge links again, announces every node it holds and se
   );
   assert.deepEqual(second.edges.nodes().sort(), ["n1", "n2"]);
   assert.equal(second.edges.probeAddressOf("n1"), "127.0.0.1:12");
+  // What each node runs, as the new leader answered, reaches its agent.
+  await waitFor("the new leader's service lists passed to the agents", () => edge.calls.services.length === 2);
+  assert.deepEqual(edge.calls.services.map((c) => c.node).sort(), ["n1", "n2"]);
 
   // Another replica takes the lease: the edge leaves r1 and links to r2, with its waiting request.
   const third = await startLeader({ name: "r2", term: 6 });
