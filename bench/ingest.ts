@@ -6,6 +6,8 @@
 // (vigil_samples_ingested_total) over a window, with the server's CPU and RSS. Section
 // `failover`: three replicas on a real PostgreSQL (bench/support/leader-failover.ts); each
 // trial kills the leader with SIGKILL and times it until another replica serves as leader.
+// Section `rehome`: three replicas and real agents (bench/support/replica-rehome.ts); each
+// trial kills a replica that does not lead and times it until its nodes are held by the others.
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
@@ -18,19 +20,24 @@ import { startBenchServer } from "./support/bench-server.js";
 import { Flags, UsageError, runBench } from "./support/flags.js";
 import { cpuTimeMs, rssBytes } from "./support/proc-stats.js";
 import { measureLeaderFailover } from "./support/leader-failover.js";
+import { measureRehome } from "./support/replica-rehome.js";
 
 const LOAD_GENERATOR = join(dirname(fileURLToPath(import.meta.url)), "support", "agent-load.js");
 /** The design goal from the issue, printed beside the measurement and never in place of it. */
 const TARGET_SAMPLES_PER_SECOND = 500_000;
 const ENCODINGS = ["json", "binary"] as const;
 type Encoding = (typeof ENCODINGS)[number];
-const SECTIONS = ["ingest", "failover"] as const;
+const SECTIONS = ["ingest", "failover", "rehome"] as const;
 /** The issue's target for a new leader after the old one died, with the default lease (ttl 4 s, renew 1 s). */
 const TARGET_FAILOVER_MS = 5000;
+/** The issue's target for a dead replica's nodes to be held by the others. */
+const TARGET_REHOME_MS = 5000;
 type Section = (typeof SECTIONS)[number];
+/** Real agent processes in the rehome section (each a node). */
+const REHOME_AGENTS = 9;
 
 const USAGE = `usage: npm run bench -- ingest [--only ingest] [--agents N] [--series-per-agent K] [--window W] [--encoding ${ENCODINGS.join("|")}] [--seconds S] [--warmup S] [--server-node-args="ARGS"] [--trials N]
-  --only LIST            sections to run, comma-separated: ingest, failover (default: both)
+  --only LIST            sections to run, comma-separated: ingest, failover, rehome (default: all)
   --agents N             simulated agents, each one websocket (default 50)
   --series-per-agent K   series per agent; each message is one collection of all K (default 500)
   --window W             unacknowledged messages per agent, at most (default 1000)
@@ -40,7 +47,7 @@ const USAGE = `usage: npm run bench -- ingest [--only ingest] [--agents N] [--se
   --server-node-args="ARGS"
                          node options for the server, e.g. --server-node-args="--cpu-prof --cpu-prof-dir=/tmp/prof"
                          (with "=": a value starting with -- is otherwise taken for a flag)
-  --trials N             failover: leader kills (default 10); needs PostgreSQL (initdb and pg_ctl, as the tests find them)`;
+  --trials N             failover and rehome: kills (default 10 each); both need PostgreSQL (initdb and pg_ctl, as the tests find them)`;
 
 interface Settings {
   sections: Section[];
@@ -248,6 +255,19 @@ async function main(settings: Settings): Promise<number> {
       const p50 = ms[Math.floor((ms.length - 1) / 2)]!;
       const max = ms[ms.length - 1]!;
       summary.push(`failover (${ms.length} kills of the leader): a new leader serving after p50 ${fmt(p50)} ms, max ${fmt(max)} ms (target ≤ ${fmt(TARGET_FAILOVER_MS)} ms)`);
+    }
+    if (settings.sections.includes("rehome")) {
+      console.log("");
+      console.log(`rehome: three vigil server replicas on a throwaway PostgreSQL and ${REHOME_AGENTS} real agents; ${settings.trials} trials of kill -9 of a replica that does not lead:`);
+      const result = await measureRehome(settings.trials, REHOME_AGENTS, (line) => console.log(`  ${line}`));
+      const ms = result.trials.map((t) => t.ms).sort((a, b) => a - b);
+      const p50 = ms[Math.floor((ms.length - 1) / 2)]!;
+      const max = ms[ms.length - 1]!;
+      summary.push(
+        `rehome (${ms.length} kills of a replica that does not lead): its nodes held by the others after p50 ${fmt(p50)} ms, max ${fmt(max)} ms ` +
+          `(target ≤ ${fmt(TARGET_REHOME_MS)} ms); nodes declared down: ${result.nodesDown.length === 0 ? "none" : result.nodesDown.join(", ")}`,
+      );
+      ok &&= result.nodesDown.length === 0;
     }
   } finally {
     dir.remove();

@@ -648,6 +648,8 @@ export class AgentHub {
     const node = session.node;
     if (node === null || this.sessions.get(node) !== session) return;
     this.sessions.delete(node);
+    // Closed by this server's own shutdown: not a sign of anything about the node.
+    if (this.closing) return;
     session.queue = session.queue
       .then(() => this.o.handlers.disconnected(node))
       .catch((err) => this.o.logger.error({ err, node }, "handling agent disconnect failed"));

@@ -9,6 +9,8 @@ import { tcpConnect } from "../util/tcp-connect.js";
 import type { AgentChannels } from "./replicas/cluster-agents.js";
 
 export class LivenessProber {
+  private stopped = false;
+
   constructor(
     private readonly o: {
       nodes: NodeRegistry;
@@ -19,7 +21,13 @@ export class LivenessProber {
     },
   ) {}
 
+  /** Probes still running when the server stops report nothing: their node's record is not written after its storage closed. */
+  stop(): void {
+    this.stopped = true;
+  }
+
   run(requests: readonly ProbeRequest[]): void {
+    if (this.stopped) return;
     for (const r of requests) {
       const work = r.kind === "direct-probe" ? this.direct(r.node) : this.indirect(r.node, r.via);
       work.catch((err) => this.o.logger.error({ err, node: r.node, probe: r.kind }, "liveness probe failed"));
@@ -29,6 +37,7 @@ export class LivenessProber {
   private async direct(node: string): Promise<void> {
     const address = this.o.hub.probeAddressOf(node);
     const ok = address !== null && (await tcpConnect(address, this.o.probeTimeoutMs)).ok;
+    if (this.stopped) return;
     await this.o.onOutput(await this.o.nodes.directProbeResult(node, ok));
   }
 
@@ -38,7 +47,7 @@ export class LivenessProber {
     await Promise.all(
       via.map(async (peer) => {
         const result = await this.o.hub.indirectProbe(peer, node, address, this.o.probeTimeoutMs);
-        if (result) await this.o.onOutput(await this.o.nodes.indirectProbeResult(node, peer, result.ok));
+        if (result && !this.stopped) await this.o.onOutput(await this.o.nodes.indirectProbeResult(node, peer, result.ok));
       }),
     );
   }

@@ -25,9 +25,7 @@ import { isQuiet, type FailureDetectorOutput } from "../detect/failure/failure-d
 import { failureDetectorOptions } from "../detect/failure/from-config.js";
 import type { LivenessVerdict } from "../detect/failure/node-liveness.js";
 import type { FreezeChange } from "../detect/failure/partition-guard.js";
-import { RuleEvaluator, type RuleObservation } from "../detect/rule-evaluator.js";
-import { AnomalyRuleEvaluator } from "../detect/anomaly/anomaly-rule.js";
-import { ForecastRuleEvaluator } from "../detect/forecast/forecast-rule.js";
+import type { RuleObservation } from "../detect/rule-evaluator.js";
 import { ExprRuleEvaluator } from "../detect/expr-rule.js";
 import { rulesOfKind } from "../config/rule-kinds.js";
 import { AlertManager } from "../alert/alert-manager.js";
@@ -58,8 +56,8 @@ import { helloRefusal } from "../security/agent-authenticator.js";
 import { plainListenRefusal } from "../security/plain-transport.js";
 import { serverTlsOptions } from "../security/tls-files.js";
 import { LiveFeed } from "./live-feed.js";
-import { phiSamples } from "./dashboard/phi-samples.js";
 import { LivenessProber } from "./liveness-prober.js";
+import { alertObservation, nodeRules, rehomeOnReplicasChange, startNodeWatchLoops } from "./node-watch.js";
 import { ServerMetrics } from "./server-metrics.js";
 import { registerAdviceRoutes } from "./http/advice-routes.js";
 import { registerAlertmanagerRoutes } from "./http/alertmanager-routes.js";
@@ -589,8 +587,9 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
     ...(shard && {
       // Another replica's node is sent there; after a redirect or a re-homing its close is not a failure (disconnected).
       admit: async (hello): Promise<Admission> => {
-        const redirect = shard.redirectFor(hello.node);
-        return redirect ? { redirect } : {};
+        const elsewhere = shard.admission(hello.node);
+        if (elsewhere !== null && "refuse" in elsewhere) throw new Error(elsewhere.refuse);
+        return elsewhere ?? {};
       },
     }),
     handlers: {
@@ -664,15 +663,7 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
   hubRef.hub = agents;
   // When replicas come or go: nodes this replica no longer owns are sent to their owner, and
   // those it now owns get the re-homing grace before they are judged (NodeRegistry.rebalance).
-  const stopRebalancing = o.replica?.onReplicasChange(() => {
-    const { adopted, released } = nodes.rebalance();
-    let moved = 0;
-    for (const node of hub.connectedNodes()) {
-      const redirect = shard!.redirectFor(node);
-      if (redirect && hub.moveAway(node, redirect)) moved++;
-    }
-    if (adopted.length + released.length + moved > 0) logger.info({ adopted: adopted.length, released: released.length, moved }, "replicas changed: nodes re-homed");
-  });
+  const stopRebalancing = shard ? o.replica!.onReplicasChange(rehomeOnReplicasChange({ nodes, hub, shard, logger })) : undefined;
   // ---- chaos: faults carried out by the target's agent, journalled as they happen ----
   const chaos = new ChaosController({
     clock,
@@ -693,25 +684,12 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
   });
 
   // ---- rules: threshold, anomaly and forecast, all level-triggered into the alert manager ----
-  const staleAfterMs =
-    config.server.staleAfter ??
-    Math.max(3 * config.agent.collectInterval, 2 * config.server.evaluationInterval, ...config.scrape.map((job) => 2 * job.interval));
   const observeRule = (r: RuleObservation): void => {
-    alerts
-      .observe({
-        labels: r.labels,
-        annotations: r.annotations,
-        active: r.active,
-        value: r.value,
-        forMs: r.forMs,
-        keepFiringMs: r.keepFiringMs ?? 0,
-        ...(r.sampleReceivedAt !== undefined && { sampleReceivedAt: r.sampleReceivedAt }),
-      })
-      .catch((err) => logger.error({ err, rule: r.rule }, "rule alert failed"));
+    alerts.observe(alertObservation(r)).catch((err) => logger.error({ err, rule: r.rule }, "rule alert failed"));
   };
   // Threshold rules are evaluated as samples arrive (the samples handler above) and on the
   // timer, which catches series that went stale and `for` durations that elapse between samples.
-  const thresholdRules = new RuleEvaluator({ rules: rulesOfKind(config.rules, "threshold"), store, clock, staleAfterMs, observe: observeRule });
+  const rules = nodeRules(config, store, clock, observeRule);
   // On a cluster's leader, series queries and PromQL rules read every replica's store.
   const fanout = o.replica ? new SeriesFanout({ local: store, peers: () => o.replica!.peers(), key: () => o.replica!.key() }) : undefined;
   const exprRules = new ExprRuleEvaluator({ rules: rulesOfKind(config.rules, "expr"), source: store, clock, observe: observeRule });
@@ -733,13 +711,8 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
       .catch((err) => logger.error({ err }, "rule evaluation failed"))
       .finally(() => (exprRulesRunning = false));
   };
-  const ruleEvaluators = [
-    thresholdRules,
-    new AnomalyRuleEvaluator({ rules: rulesOfKind(config.rules, "anomaly"), store, clock, staleAfterMs, observe: observeRule }),
-    // PromQL rules (expr:) run as instant queries on the timer, as Prometheus evaluates them.
-    { evaluate: evaluateExprRules },
-  ];
-  const forecasts = new ForecastRuleEvaluator({ rules: rulesOfKind(config.rules, "forecast"), store, clock, staleAfterMs, observe: observeRule });
+  // PromQL rules (expr:) run as instant queries on the timer, as Prometheus evaluates them.
+  const ruleEvaluators = [...rules.periodic, { evaluate: evaluateExprRules }];
 
   /** Samples from scrapes and remote-write senders: as ingestColumns. */
   function ingest(samples: Sample[]): AppendResult {
@@ -753,7 +726,7 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
     metrics.samplesIngested.inc(result.accepted);
     metrics.samplesRejected.inc(result.rejected);
     try {
-      thresholdRules.evaluateColumns(columns, receivedAt);
+      rules.threshold.evaluateColumns(columns, receivedAt);
     } catch (err) {
       logger.error({ err }, "rule evaluation on arrival failed");
     }
@@ -837,6 +810,7 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
     routes: () => auth.routes(),
     close: async () => {
       for (const t of timers) t.cancel();
+      prober.stop();
       stopRebalancing?.();
       scrapes.stop();
       chaos.stop();
@@ -895,35 +869,8 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
 
   // ---- loops ----
   const timers: TimerHandle[] = [
-    clock.setInterval(() => {
-      nodes
-        .tick()
-        .then(onLiveness)
-        .catch((err) => logger.error({ err }, "failure detector tick failed"));
-    }, config.failureDetector.tick),
-    clock.setInterval(() => {
-      for (const evaluator of ruleEvaluators) {
-        try {
-          evaluator.evaluate();
-        } catch (err) {
-          logger.error({ err }, "rule evaluation failed");
-        }
-      }
-    }, config.server.evaluationInterval),
+    ...startNodeWatchLoops({ config, clock, logger, nodes, store, onLiveness, evaluators: ruleEvaluators, forecasts: rules.forecasts }),
     watchRevocations({ identities, hub, clock, logger }),
-    // φ over time for the node page: the detector keeps only the current value.
-    clock.setInterval(() => {
-      const now = clock.now();
-      store.append(phiSamples(nodes.all().map((n) => ({ name: n.name, phi: nodes.phi(n.name) })), now));
-    }, config.agent.collectInterval),
-    // Trend fits over a window are heavier than threshold checks, and trends move slowly.
-    clock.setInterval(() => {
-      try {
-        forecasts.evaluate();
-      } catch (err) {
-        logger.error({ err }, "forecast evaluation failed");
-      }
-    }, config.server.forecastInterval),
   ];
   dispatcher.start();
   await announcer.start();

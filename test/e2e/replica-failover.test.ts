@@ -71,7 +71,10 @@ function firingPagesFor(name: string): Json[] {
 }
 
 function diagnostics(): string {
-  return [...cluster.replicas.values()].map((r) => `--- ${r.name}:\n${r.output().slice(-2500)}`).join("\n");
+  return [
+    ...[...cluster.replicas.values()].map((r) => `--- ${r.name}:\n${r.output().slice(-4000)}`),
+    ...Object.entries(cluster.agents).map(([node, a]) => `--- agent ${node}:\n${a.output().slice(-1500)}`),
+  ].join("\n");
 }
 
 test("kill -9 the leader: a new leader within 5 s, the pending page sent once, a service killed meanwhile restarted once", { skip: skipPostgres && "no PostgreSQL" }, async () => {
@@ -111,7 +114,7 @@ test("kill -9 the leader: a new leader within 5 s, the pending page sent once, a
   assert.equal(firingPagesFor("svc-1").length, 1, `pages for svc-1: ${JSON.stringify(firingPagesFor("svc-1").map((p) => p.groupKey))}`);
   const restarts = (await journal(next.url, "kind=action.started")).filter((e) => e.service === "svc-2" && e.data?.action === "restart");
   const svc2 = (await journal(next.url, "since=0")).filter((e) => e.service === "svc-2").map((e) => `${e.ts} ${e.kind} ${JSON.stringify(e.data).slice(0, 200)}`);
-  assert.equal(restarts.length, 1, `restarts of svc-2: ${JSON.stringify(restarts)}\n${svc2.join("\n")}`);
+  assert.equal(restarts.length, 1, `restarts of svc-2: ${JSON.stringify(restarts)}\n${svc2.join("\n")}\n${diagnostics()}`);
   const nodesDown = (await journal(next.url, "kind=node.down")).map((e) => e.node);
   assert.deepEqual(nodesDown, [], "no node declared down while the agents moved to the new leader");
   const status = await cluster.status();

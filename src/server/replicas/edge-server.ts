@@ -14,15 +14,11 @@ import type { TlsOptions } from "node:tls";
 import Fastify, { type FastifyInstance } from "fastify";
 import websocket from "@fastify/websocket";
 import type { VigilConfig } from "../../config/schema.js";
-import { rulesOfKind } from "../../config/rule-kinds.js";
 import { AGENT_MAX_FRAME_BYTES, type AgentService } from "../../protocol/messages.js";
 import type { AlertObservation } from "../../alert/alert-lifecycle.js";
 import { NodeRegistry } from "../../detect/node-registry.js";
 import { isQuiet, type FailureDetectorOutput } from "../../detect/failure/failure-detector.js";
 import { failureDetectorOptions } from "../../detect/failure/from-config.js";
-import { RuleEvaluator, type RuleObservation } from "../../detect/rule-evaluator.js";
-import { AnomalyRuleEvaluator } from "../../detect/anomaly/anomaly-rule.js";
-import { ForecastRuleEvaluator } from "../../detect/forecast/forecast-rule.js";
 import { helloRefusal } from "../../security/agent-authenticator.js";
 import { AgentIdentityStore } from "../../security/agent-identity-store.js";
 import type { Storage } from "../../storage/storage.js";
@@ -34,11 +30,12 @@ import { AgentHub, type Admission } from "../agent-hub.js";
 import { agentAuthPolicy, registerAgentSocket, watchRevocations } from "../agent-socket.js";
 import { access } from "../auth/access-control.js";
 import { installApiAuth } from "../auth/api-auth.js";
-import { phiSamples } from "../dashboard/phi-samples.js";
 import { registerClusterRoute } from "../http/cluster-route.js";
 import { registerReplicaSeriesRoute } from "../http/replica-series-route.js";
 import { installErrorHandler } from "../http/error-handler.js";
 import { LivenessProber } from "../liveness-prober.js";
+import { alertObservation, nodeRules, rehomeOnReplicasChange, startNodeWatchLoops } from "../node-watch.js";
+import type { RuleObservation } from "../../detect/rule-evaluator.js";
 import { listenForHeartbeats } from "../udp-heartbeat-listener.js";
 import { ServerMetrics } from "../server-metrics.js";
 import type { ClusterStatus } from "./cluster-status.js";
@@ -160,8 +157,9 @@ export async function startEdgeServer(o: EdgeServerOptions): Promise<EdgeServer>
     // A message the leader did not take must not be skipped: the agent re-sends from its last ack.
     closeOnFailure: true,
     admit: async (hello): Promise<Admission> => {
-      const redirect = shard.redirectFor(hello.node);
-      if (redirect) return { redirect };
+      const elsewhere = shard.admission(hello.node);
+      if (elsewhere !== null && "refuse" in elsewhere) throw new Error(elsewhere.refuse);
+      if (elsewhere !== null) return elsewhere;
       admitting.set(hello.node, (admitting.get(hello.node) ?? 0) + 1);
       let services: AgentService[] | undefined;
       try {
@@ -203,7 +201,7 @@ export async function startEdgeServer(o: EdgeServerOptions): Promise<EdgeServer>
         if (replay) return;
         metrics.samplesRejected.inc(result.rejected);
         try {
-          thresholdRules.evaluateColumns(m.columns, receivedAt);
+          rules.threshold.evaluateColumns(m.columns, receivedAt);
         } catch (err) {
           logger.error({ err }, "rule evaluation on arrival failed");
         }
@@ -234,32 +232,12 @@ export async function startEdgeServer(o: EdgeServerOptions): Promise<EdgeServer>
   const pendingObservations: AlertObservation[] = [];
   const observeRule = (r: RuleObservation): void => {
     if (pendingObservations.length === 0) queueMicrotask(() => link.observations(pendingObservations.splice(0)));
-    pendingObservations.push({
-      labels: r.labels,
-      annotations: r.annotations,
-      active: r.active,
-      value: r.value,
-      forMs: r.forMs,
-      keepFiringMs: r.keepFiringMs ?? 0,
-      ...(r.sampleReceivedAt !== undefined && { sampleReceivedAt: r.sampleReceivedAt }),
-    });
+    pendingObservations.push(alertObservation(r));
   };
-  const staleAfterMs =
-    config.server.staleAfter ?? Math.max(3 * config.agent.collectInterval, 2 * config.server.evaluationInterval, ...config.scrape.map((job) => 2 * job.interval));
-  const thresholdRules = new RuleEvaluator({ rules: rulesOfKind(config.rules, "threshold"), store, clock, staleAfterMs, observe: observeRule });
-  const ruleEvaluators = [thresholdRules, new AnomalyRuleEvaluator({ rules: rulesOfKind(config.rules, "anomaly"), store, clock, staleAfterMs, observe: observeRule })];
-  const forecasts = new ForecastRuleEvaluator({ rules: rulesOfKind(config.rules, "forecast"), store, clock, staleAfterMs, observe: observeRule });
+  const rules = nodeRules(config, store, clock, observeRule);
 
   // ---- replicas come or go: nodes this edge no longer owns go to their owner; those it now owns get the re-homing grace ----
-  const stopRebalancing = o.onReplicasChange(() => {
-    const { adopted, released } = nodes.rebalance();
-    let moved = 0;
-    for (const node of hub.connectedNodes()) {
-      const redirect = shard.redirectFor(node);
-      if (redirect && hub.moveAway(node, redirect)) moved++;
-    }
-    if (adopted.length + released.length + moved > 0) logger.info({ adopted: adopted.length, released: released.length, moved }, "replicas changed: nodes re-homed");
-  });
+  const stopRebalancing = o.onReplicasChange(rehomeOnReplicasChange({ nodes, hub, shard, logger }));
 
   // ---- HTTP ----
   const http: FastifyInstance = Fastify({ logger: false, forceCloseConnections: true, ...(o.tls && { https: o.tls }) });
@@ -295,32 +273,7 @@ export async function startEdgeServer(o: EdgeServerOptions): Promise<EdgeServer>
 
   // ---- loops ----
   const timers: TimerHandle[] = [
-    clock.setInterval(() => {
-      nodes
-        .tick()
-        .then(onLiveness)
-        .catch((err) => logger.error({ err }, "failure detector tick failed"));
-    }, config.failureDetector.tick),
-    clock.setInterval(() => {
-      for (const evaluator of ruleEvaluators) {
-        try {
-          evaluator.evaluate();
-        } catch (err) {
-          logger.error({ err }, "rule evaluation failed");
-        }
-      }
-    }, config.server.evaluationInterval),
-    clock.setInterval(() => {
-      try {
-        forecasts.evaluate();
-      } catch (err) {
-        logger.error({ err }, "forecast evaluation failed");
-      }
-    }, config.server.forecastInterval),
-    clock.setInterval(() => {
-      const now = clock.now();
-      store.append(phiSamples(nodes.all().filter((n) => shard.owns(n.name)).map((n) => ({ name: n.name, phi: nodes.phi(n.name) })), now));
-    }, config.agent.collectInterval),
+    ...startNodeWatchLoops({ config, clock, logger, nodes, store, onLiveness, evaluators: rules.periodic, forecasts: rules.forecasts }),
     watchRevocations({ identities, hub, clock, logger }),
   ];
   logger.info({ port, replica: shard.self }, "edge listening: holding the agents of the nodes this replica owns");
@@ -333,6 +286,7 @@ export async function startEdgeServer(o: EdgeServerOptions): Promise<EdgeServer>
     link,
     close: async () => {
       for (const t of timers) t.cancel();
+      prober.stop();
       stopRebalancing();
       // What waits for the leader fails now (those messages are not acknowledged: their agents
       // re-send them); then a last checkpoint while the agents are still connected, so what it

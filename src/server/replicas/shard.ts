@@ -10,7 +10,7 @@ export class Shard {
   constructor(
     /** This replica's name (known once it listens, when the name comes from its port). */
     private readonly selfName: () => string,
-    /** The live replicas nodes are spread over (empty before the first read: then this replica holds every node). */
+    /** The live replicas nodes are spread over (empty before this replica's first registration: then it holds none). */
     readonly replicas: () => readonly ReplicaAddress[],
   ) {}
 
@@ -18,22 +18,40 @@ export class Shard {
     return this.selfName();
   }
 
-  /** The node's owner among the live replicas (this replica while it knows of none). */
+  /** The node's owner among the live replicas (null while this replica knows of none). */
   ownerOf(node: string): ReplicaAddress | null {
     const live = this.replicas();
     const name = ownerOf(node, live.map((r) => r.name));
     return live.find((r) => r.name === name) ?? null;
   }
 
+  /**
+   * Whether this replica holds the node. Before it has registered and read the replicas, none:
+   * a restarted replica must not judge nodes the others hold while its old registration runs out.
+   */
   owns(node: string): boolean {
-    const owner = this.ownerOf(node);
-    return owner === null || owner.name === this.self;
+    return this.ownerOf(node)?.name === this.self;
   }
 
-  /** The redirect to the node's owner, or null when this replica owns it. */
+  /**
+   * How this replica answers the node's hello: null when it owns the node; a redirect to the
+   * owner; or, before it has joined the cluster, the reason to come back later.
+   */
+  admission(node: string): { redirect: RedirectMessage } | { refuse: string } | null {
+    const owner = this.ownerOf(node);
+    if (owner === null) return { refuse: `replica ${this.self} has not joined the cluster yet` };
+    if (owner.name === this.self) return null;
+    return { redirect: this.redirectTo(node, owner) };
+  }
+
+  /** The redirect to the node's owner, or null when this replica owns it or knows no owner. */
   redirectFor(node: string): RedirectMessage | null {
     const owner = this.ownerOf(node);
     if (owner === null || owner.name === this.self) return null;
+    return this.redirectTo(node, owner);
+  }
+
+  private redirectTo(node: string, owner: ReplicaAddress): RedirectMessage {
     return { type: "redirect", v: PROTOCOL_VERSION, url: owner.url, owner: owner.name, reason: `node ${node} belongs to replica ${owner.name}` };
   }
 }
