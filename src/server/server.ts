@@ -659,7 +659,7 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
         },
       })
     : null;
-  const agents: AgentChannels = edges ? clusterAgents(o.replica!.self, hub, edges) : hub;
+  const agents: AgentChannels = edges ? clusterAgents(o.replica!.self, hub, edges, clock) : hub;
   hubRef.hub = agents;
   // When replicas come or go: nodes this replica no longer owns are sent to their owner, and
   // those it now owns get the re-homing grace before they are judged (NodeRegistry.rebalance).

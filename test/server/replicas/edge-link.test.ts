@@ -4,8 +4,9 @@
 // with their outcome; that requests wait for a leader, survive a dropped link (sent again on
 // the next one, with the edge's nodes announced again) and time out when unanswered; that
 // the leader's actions, service lists, chaos faults and indirect probes reach the edge holding
-// the node and their outcomes come back; and that a leader that no longer leads refuses links
-// and requests. No mocks: the control plane is a recording handlers object (leader-fixture.ts).
+// the node and their outcomes come back; that a leader that no longer leads refuses links
+// and requests; and that an action for a node between replicas waits for its agent to arrive
+// (clusterAgents). No mocks: the control plane is a recording handlers object (leader-fixture.ts).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { WebSocket } from "ws";
@@ -19,6 +20,8 @@ import { systemClock } from "../../../src/util/clock.js";
 import { freePort } from "../../fixtures/ports.js";
 import { capturingLogger } from "../../fixtures/capturing-logger.js";
 import { CLUSTER_KEY, gate, servicesOf, startLeader, waitFor, type FakeLeader } from "./leader-fixture.js";
+import { REHOMING_WAIT_MS, clusterAgents } from "../../../src/server/replicas/cluster-agents.js";
+import { hubFiles, startHub } from "../hub-fixture.js";
 
 type LeaderRef = { name: string; url: string; term: number } | null;
 
@@ -380,4 +383,32 @@ test("a leader that no longer leads refuses new links, fails requests and sends 
   late.leader = refOf(leader);
   await waitFor("e2 linked", () => late.client.linked() !== null);
   assert.deepEqual(late.client.linked(), { name: "r1", term: 5 });
+});
+
+test("an action for a node between replicas waits for its agent to arrive at one, then goes there; a node that never comes fails after the wait", async (t) => {
+  const leader = await startLeader({ name: "r1", term: 3 });
+  t.after(() => leader.close());
+  // The leader's own hub (no agent connected to it here) beside its edge links.
+  const files = hubFiles("cluster-agents-");
+  t.after(() => files.remove());
+  const own = await startHub(files.paths());
+  t.after(() => own.stop());
+  const agents = clusterAgents("r1", own.hub, leader.edges, systemClock);
+  const edge = startEdge(t, { leader: refOf(leader) });
+  await waitFor("linked", () => edge.client.linked() !== null);
+
+  // n1 is re-homing: the action is sent while it is nowhere, and its agent arrives at the edge 300 ms later.
+  const sent = Date.now();
+  const pending = agents.sendAction("n1", "api", "restart", "unhealthy");
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(agents.isConnected("n1"), false);
+  await edge.client.request(hello("n1"));
+  assert.deepEqual(await pending, { ok: true, data: { actionId: edge.calls.actions[0]!.options.actionId } });
+  assert.equal(agents.holderOf!("n1"), "e1");
+  assert.ok(Date.now() - sent >= 300);
+
+  // A node that never arrives: "not connected" once the wait is over.
+  const started = Date.now();
+  assert.deepEqual(await agents.sendAction("n9", "api", "restart", "unhealthy"), { ok: false, error: "node n9 is not connected" });
+  assert.ok(Date.now() - started >= REHOMING_WAIT_MS - 200, `failed after ${Date.now() - started} ms`);
 });
