@@ -46,7 +46,7 @@ interface PendingRequest {
   body: EdgeRequestBody;
   resolve(services: AgentService[] | undefined): void;
   reject(err: Error): void;
-  timer: TimerHandle;
+  timer: TimerHandle | null;
 }
 
 /** The node's registration as last said to the leader, announced again on each new link. */
@@ -76,18 +76,24 @@ export class EdgeLinkClient {
     return this.linkedTo;
   }
 
-  /** Sends a request and waits for the leader's answer (its services, for a node's hello). */
-  request(body: EdgeRequestBody): Promise<AgentService[] | undefined> {
+  /**
+   * Sends a request and waits for the leader's answer (its services, for a node's hello).
+   * `untilAnswered`: no timeout — for what no agent re-sends (verdicts, a node's leaving), which
+   * must reach whichever replica leads next however long that takes.
+   */
+  request(body: EdgeRequestBody, options: { untilAnswered?: boolean } = {}): Promise<AgentService[] | undefined> {
     if (this.closed) return Promise.reject(new Error("the edge is stopping"));
     if (body.type === "node.hello") this.held.set(body.node, { agentVersion: body.agentVersion, probeAddress: body.probeAddress });
     if (body.type === "node.gone") this.held.delete(body.node);
     const id = this.nextId++;
     const timeoutMs = this.o.requestTimeoutMs ?? 10_000;
     return new Promise((resolve, reject) => {
-      const timer = this.o.clock.setTimeout(() => {
-        this.pending.delete(id);
-        reject(new Error(`the leader did not answer ${body.type} within ${timeoutMs} ms${this.linkedTo ? "" : " (no leader linked)"}`));
-      }, timeoutMs);
+      const timer = options.untilAnswered
+        ? null
+        : this.o.clock.setTimeout(() => {
+            this.pending.delete(id);
+            reject(new Error(`the leader did not answer ${body.type} within ${timeoutMs} ms${this.linkedTo ? "" : " (no leader linked)"}`));
+          }, timeoutMs);
       this.pending.set(id, { id, body, resolve, reject, timer });
       if (this.linkedTo) this.sendRequest(id, body);
     });
@@ -103,7 +109,7 @@ export class EdgeLinkClient {
     this.timer.cancel();
     this.socket?.close(1001, "the edge is stopping");
     for (const p of this.pending.values()) {
-      p.timer.cancel();
+      p.timer?.cancel();
       p.reject(new Error("the edge is stopping"));
     }
     this.pending.clear();
@@ -186,7 +192,7 @@ export class EdgeLinkClient {
         const p = this.pending.get(m.id);
         if (!p) return;
         this.pending.delete(m.id);
-        p.timer.cancel();
+        p.timer?.cancel();
         if (m.type === "done") p.resolve(m.services);
         else p.reject(new Error(`the leader could not process ${p.body.type}: ${m.error}`));
         return;

@@ -108,8 +108,13 @@ export async function startEdgeServer(o: EdgeServerOptions): Promise<EdgeServer>
     if (out.requests.length > 0) prober.run(out.requests);
     if (out.verdicts.length === 0 && out.freeze.length === 0) return;
     for (const v of out.verdicts) metrics.nodeTransitions.inc({ state: v.state });
-    await link
-      .request({ type: "node.liveness", verdicts: out.verdicts.map((v) => ({ ...v, phi: Number.isFinite(v.phi) ? v.phi : null })), freeze: [...out.freeze] })
+    // Not waited for (an agent's messages must not wait on the leader for it); sent in order,
+    // and kept until a leader has it.
+    void link
+      .request(
+        { type: "node.liveness", verdicts: out.verdicts.map((v) => ({ ...v, phi: Number.isFinite(v.phi) ? v.phi : null })), freeze: [...out.freeze] },
+        { untilAnswered: true },
+      )
       .catch((err: Error) => logger.error({ err: err.message }, "relaying verdicts to the leader failed"));
   };
 
@@ -126,9 +131,10 @@ export async function startEdgeServer(o: EdgeServerOptions): Promise<EdgeServer>
    * here or being admitted: that one's hello went to the leader first, and a node.gone after it
    * would make the leader forget a connected node (and this edge stop announcing it).
    */
-  const nodeGone = async (node: string): Promise<void> => {
+  const nodeGone = (node: string): void => {
     if (hub.isConnected(node) || admitting.has(node)) return;
-    await link.request({ type: "node.gone", node }).catch((err: Error) => logger.warn({ node, err: err.message }, "telling the leader a node left failed"));
+    // Not waited for: a newer connection's hello waits for this one's last handler.
+    void link.request({ type: "node.gone", node }, { untilAnswered: true }).catch((err: Error) => logger.warn({ node, err: err.message }, "telling the leader a node left failed"));
   };
 
   // ---- agents: authenticated at the upgrade (agent-socket.ts), then the hub ----
@@ -173,7 +179,7 @@ export async function startEdgeServer(o: EdgeServerOptions): Promise<EdgeServer>
       } catch (err) {
         // Not admitted (the agent comes back): the leader, which may have registered the node, must not count it here.
         doneAdmitting(hello.node);
-        void nodeGone(hello.node);
+        nodeGone(hello.node);
         throw err;
       }
       // Admitted: the hub registers the connection as soon as this returns (microtasks only), so
@@ -181,7 +187,7 @@ export async function startEdgeServer(o: EdgeServerOptions): Promise<EdgeServer>
       // left meanwhile (the hub then drops the hello): the leader must hear it is gone.
       setImmediate(() => {
         doneAdmitting(hello.node);
-        void nodeGone(hello.node);
+        nodeGone(hello.node);
       });
       return { services: services ?? [] };
     },
@@ -215,7 +221,7 @@ export async function startEdgeServer(o: EdgeServerOptions): Promise<EdgeServer>
       async disconnected(node) {
         // A node sent to its new owner is not judged here any more.
         if (shard.owns(node)) await onLiveness(await nodes.disconnected(node));
-        await nodeGone(node);
+        nodeGone(node);
       },
     },
   });

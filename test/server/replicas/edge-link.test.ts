@@ -205,7 +205,7 @@ test("requests are handled in order per node; a hello is answered with the node'
   assert.ok(leader.messages().includes("handling an edge request failed"));
 });
 
-test("without a leader a request waits and is delivered once one appears; one left unanswered rejects after requestTimeoutMs", async (t) => {
+test("without a leader a request waits and is delivered once one appears; one left unanswered rejects after requestTimeoutMs, a verdict never", async (t) => {
   const stuck = gate();
   t.after(() => stuck.open()); // before the leader's close, which waits for its handlers
   const leader = await startLeader({ name: "r1", term: 2 });
@@ -226,10 +226,21 @@ test("without a leader a request waits and is delivered once one appears; one le
 
   // Unanswered: with no leader, and with a leader whose control plane never finishes.
   const lonely = startEdge(t, { replica: "e2", leader: null, requestTimeoutMs: 400 });
+  // … but what no agent would re-send (verdicts) waits for a leader however long it takes.
+  const verdict = settle(
+    lonely.client.request(
+      { type: "node.liveness", verdicts: [{ node: "n2", state: "dead", previous: "alive", since: 1, reason: "silent", phi: null, lastSeen: 1 }], freeze: [] },
+      { untilAnswered: true },
+    ),
+  );
   await assert.rejects(lonely.client.request(event("n2", 1)), /^Error: the leader did not answer node\.event within 400 ms \(no leader linked\)$/);
+  assert.equal(verdict.done(), false, "still waiting past the request timeout");
   leader.handlers.event = () => stuck.promise;
   lonely.leader = refOf(leader);
   await waitFor("e2 linked", () => lonely.client.linked() !== null);
+  await waitFor("the verdict delivered to the leader that appeared", () => verdict.done());
+  assert.equal(verdict.error(), undefined);
+  assert.deepEqual(leader.calls.liveness.map((l) => [l.replica, l.out.verdicts.map((v) => [v.node, v.state, v.phi])]), [["e2", [["n2", "dead", Infinity]]]]);
   await assert.rejects(lonely.client.request(event("n2", 2)), /^Error: the leader did not answer node\.event within 400 ms$/);
 });
 
