@@ -585,7 +585,7 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
     // Acks wait for the store's checkpoints: an agent forgets only what a kill -9 cannot take back.
     durability: store,
     ...(shard && {
-      // Another replica's node is sent there; after a redirect or a re-homing its close is not a failure (disconnected).
+      // A node another replica owns is redirected there (shard.ts).
       admit: async (hello): Promise<Admission> => {
         const elsewhere = shard.admission(hello.node);
         if (elsewhere !== null && "refuse" in elsewhere) throw new Error(elsewhere.refuse);
