@@ -25,6 +25,9 @@ import {
   type WireVerdict,
 } from "./edge-link-messages.js";
 
+/** How long close() waits for the edge requests being handled. */
+const CLOSE_DRAIN_MS = 5_000;
+
 /** What the control plane does with what edges relay. */
 export interface EdgeRequestHandlers {
   /** A node's agent said hello to an edge: register it; returns what the node runs. */
@@ -157,8 +160,15 @@ export class EdgeLinks {
   async close(): Promise<void> {
     this.closed = true;
     for (const link of this.links.values()) link.socket.close(1012, "the leader is stopping");
-    await Promise.all([...this.links.values()].flatMap((l) => [...l.queues.values()]));
+    // What waits on the edges first (a request being handled may wait on an action), then the
+    // requests being handled, for a bounded time: unanswered, the edges send them to the next leader.
     this.settleAll(() => true, "the leader is stopping");
+    let timer: TimerHandle | undefined;
+    await Promise.race([
+      Promise.all([...this.links.values()].flatMap((l) => [...l.queues.values()])),
+      new Promise<void>((resolve) => (timer = this.o.clock.setTimeout(resolve, CLOSE_DRAIN_MS))),
+    ]);
+    timer?.cancel();
   }
 
   private accept(socket: WebSocket): void {
