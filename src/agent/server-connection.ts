@@ -11,7 +11,8 @@
 // socket.setNoDelay()), so small frames go out without Nagle's delay; per-message deflate
 // is off because compressing small frames costs more latency than it saves.
 import type { SecureContextOptions } from "node:tls";
-import { WebSocket, type RawData } from "ws";
+import { WebSocket } from "ws";
+import { frameText } from "../util/ws-frame.js";
 import {
   AGENT_MAX_FRAME_BYTES,
   parseMessage,
@@ -61,12 +62,6 @@ export interface ServerConnectionOptions {
   authorization?: () => string | null;
   /** Connect in plain text to a server that is not on loopback (`--insecure`); applies to redirects and learned replicas too. */
   insecure?: boolean;
-}
-
-function frameText(data: RawData): string {
-  if (Buffer.isBuffer(data)) return data.toString("utf8");
-  if (Array.isArray(data)) return Buffer.concat(data).toString("utf8");
-  return Buffer.from(data).toString("utf8");
 }
 
 export class ServerConnection {

@@ -29,7 +29,7 @@ interface TrackedNode {
 export interface NodeRegistryOptions {
   /** Whether a node may be asked to probe another (its agent is connected with a probe listener). */
   isPeerEligible?(node: string): boolean;
-  /** Whether this replica owns the node (default: every node, a single server). */
+  /** Whether this replica owns the node (default: every node, a single server, alone with its storage). */
   owns?(node: string): boolean;
   /**
    * How long a node this replica newly owns (its owner left) is not judged, so that its agent
@@ -50,6 +50,8 @@ export class NodeRegistry {
   /** Nodes newly owned here, not judged until their grace ends (or their agent arrives). */
   private readonly rehoming = new Map<string, number>();
   private readonly owns: (node: string) => boolean;
+  /** Other replicas write these node records too (a cluster): a hello reads the stored one. */
+  private readonly shared: boolean;
   private readonly rehomeGraceMs: number;
   readonly detector: FailureDetector;
 
@@ -61,6 +63,7 @@ export class NodeRegistry {
   ) {
     this.detector = new FailureDetector(options, shard.isPeerEligible ? { isPeerEligible: shard.isPeerEligible } : {});
     this.owns = shard.owns ?? (() => true);
+    this.shared = shard.owns !== undefined;
     this.rehomeGraceMs = shard.rehomeGraceMs ?? REHOME_GRACE_MS;
   }
 
@@ -154,8 +157,9 @@ export class NodeRegistry {
     const now = this.clock.now();
     const tracked = this.nodes.get(name);
     // Another server replica may have held this node since this one last saw it: its stored
-    // outbox positions are where de-duplication goes on (positions only move forward).
-    const stored = await this.storage.getNode(name);
+    // outbox positions are where de-duplication goes on (positions only move forward). A single
+    // server's records are all here since load().
+    const stored = this.shared ? await this.storage.getNode(name) : null;
     const node: NodeRecord = tracked ? current(tracked) : stored ?? {
       name,
       state: "unknown",

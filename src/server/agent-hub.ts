@@ -6,14 +6,13 @@
 // cumulative, so a message without samples waits for the samples before it), and carries
 // actions to agents and their results back.
 import { randomUUID } from "node:crypto";
-import type { RawData, WebSocket } from "ws";
+import type { WebSocket } from "ws";
 import {
   PROTOCOL_VERSION,
   isHeartbeatFrame,
   parseAgentMessage,
   type ActionKind,
   type ActionResultMessage,
-  type AgentMessage,
   type AgentService,
   type AgentSettings,
   type EventMessage,
@@ -36,6 +35,8 @@ import type { DurableSeriesStore } from "../tsdb/series-store.js";
 import type { ActionOutcome } from "../recover/orchestrator.js";
 import type { Clock, TimerHandle } from "../util/clock.js";
 import type { Logger } from "../util/logger.js";
+import { PendingReplies } from "../util/pending-replies.js";
+import { frameBytes } from "../util/ws-frame.js";
 import { outboxDisposition } from "./outbox-dedup.js";
 import { UdpHeartbeatSessions, type DatagramRejection } from "./udp-heartbeat-sessions.js";
 
@@ -124,12 +125,6 @@ export type Admission = { redirect: RedirectMessage } | { services?: AgentServic
 /** "Try again later": a hello that cannot be admitted now (an edge without its leader). */
 export const CLOSE_TRY_AGAIN_LATER = 1013;
 
-interface PendingAction {
-  node: string;
-  resolve(outcome: ActionOutcome): void;
-  timer: TimerHandle;
-}
-
 interface AgentSession {
   node: string | null;
   socket: WebSocket;
@@ -159,16 +154,11 @@ interface AgentSession {
 /** An outbox message as the hub processes it: samples as columns. */
 type HubOutboxMessage = Exclude<OutboxMessage, { type: "samples" }> | SamplesColumnsMessage;
 
-interface PendingProbe {
-  via: string;
-  resolve(result: IndirectProbeResult | null): void;
-  timer: TimerHandle;
-}
-
 export class AgentHub {
   private sessions = new Map<string, AgentSession>();
-  private pending = new Map<string, PendingAction>();
-  private pendingProbes = new Map<string, PendingProbe>();
+  /** Actions and indirect probes sent, by id, waiting for their node's answer. */
+  private readonly actions: PendingReplies<ActionOutcome>;
+  private readonly probes: PendingReplies<IndirectProbeResult | null>;
   private remoteAddresses = new WeakMap<AgentSession, string | null>();
   /** Probe addresses of nodes seen since the server started, also while they are disconnected. */
   private lastProbeAddress = new Map<string, string>();
@@ -184,6 +174,8 @@ export class AgentHub {
   private readonly udpSilenceCheck: TimerHandle | null;
 
   constructor(private readonly o: AgentHubOptions) {
+    this.actions = new PendingReplies(o.clock);
+    this.probes = new PendingReplies(o.clock);
     this.stopDurableListener = o.durability.onDurable((generation) => this.onDurable(generation));
     this.udpSilenceCheck =
       o.udpHeartbeatPort === undefined ? null : o.clock.setInterval(() => this.checkUdpSilence(), o.settings.heartbeatInterval);
@@ -204,9 +196,7 @@ export class AgentHub {
   moveAway(node: string, redirect: RedirectMessage): boolean {
     const session = this.sessions.get(node);
     if (!session) return false;
-    session.replaced = true;
-    this.send(session, redirect);
-    session.socket.close(1000, "the node moved to another replica");
+    this.redirect(session, redirect, "the node moved to another replica");
     return true;
   }
 
@@ -233,14 +223,9 @@ export class AgentHub {
     const session = this.sessions.get(via);
     if (!session) return Promise.resolve(null);
     const requestId = randomUUID();
-    return new Promise((resolve) => {
-      const timer = this.o.clock.setTimeout(() => {
-        this.pendingProbes.delete(requestId);
-        resolve(null);
-      }, timeoutMs + 500);
-      this.pendingProbes.set(requestId, { via, resolve, timer });
-      this.send(session, { type: "indirect-probe", v: PROTOCOL_VERSION, requestId, target, address, timeoutMs });
-    });
+    const answer = this.probes.wait(requestId, via, timeoutMs + 500, () => null);
+    this.send(session, { type: "indirect-probe", v: PROTOCOL_VERSION, requestId, target, address, timeoutMs });
+    return answer;
   }
 
   accept(socket: WebSocket, remoteAddress?: string, identity: AgentIdentity | null = null): void {
@@ -289,15 +274,10 @@ export class AgentHub {
     if (!session) return Promise.resolve({ ok: false, error: `node ${node} is not connected` });
     const { command } = options;
     const actionId = options.actionId ?? randomUUID();
-    return new Promise<ActionOutcome>((resolve) => {
-      const timeoutMs = this.o.actionTimeoutMs ?? 60_000;
-      const timer = this.o.clock.setTimeout(() => {
-        this.pending.delete(actionId);
-        resolve({ ok: false, error: `no result from node ${node} within ${timeoutMs}ms` });
-      }, timeoutMs);
-      this.pending.set(actionId, { node, resolve, timer });
-      this.send(session, { type: "action", v: PROTOCOL_VERSION, actionId, action, service, reason, ...(command !== undefined && { command }), ...(term !== undefined && { term }) });
-    });
+    const timeoutMs = this.o.actionTimeoutMs ?? 60_000;
+    const outcome = this.actions.wait(actionId, node, timeoutMs, () => ({ ok: false, error: `no result from node ${node} within ${timeoutMs}ms` }));
+    this.send(session, { type: "action", v: PROTOCOL_VERSION, actionId, action, service, reason, ...(command !== undefined && { command }), ...(term !== undefined && { term }) });
+    return outcome;
   }
 
   /** Sends a chaos message (start or stop a fault) to a connected agent; false when it is not connected. */
@@ -347,16 +327,8 @@ export class AgentHub {
     this.stopDurableListener();
     await this.ackWrites;
     for (const s of this.sessions.values()) s.socket.close(1001, "server shutting down");
-    for (const [id, p] of this.pending) {
-      p.timer.cancel();
-      p.resolve({ ok: false, error: "server shutting down" });
-      this.pending.delete(id);
-    }
-    for (const [id, p] of this.pendingProbes) {
-      p.timer.cancel();
-      p.resolve(null);
-      this.pendingProbes.delete(id);
-    }
+    this.actions.settleAll({ ok: false, error: "server shutting down" });
+    this.probes.settleAll(null);
   }
 
   private onFrame(session: AgentSession, frame: Buffer): void {
@@ -389,12 +361,7 @@ export class AgentHub {
       return;
     }
     if (message.type === "indirect-probe.result") {
-      const pending = this.pendingProbes.get(message.requestId);
-      if (pending && pending.via === node) {
-        this.pendingProbes.delete(message.requestId);
-        pending.timer.cancel();
-        pending.resolve(message);
-      }
+      this.probes.answer(message.requestId, node, message);
       return;
     }
     const outboxMessage = message.type === "samples" ? samplesColumnsMessage(message) : message;
@@ -497,9 +464,7 @@ export class AgentHub {
     // The agent went away while its hello was being admitted.
     if (session.socket.readyState !== session.socket.OPEN) return;
     if ("redirect" in admission) {
-      session.replaced = true;
-      this.send(session, admission.redirect);
-      session.socket.close(1000, "redirected to the node's owner replica");
+      this.redirect(session, admission.redirect, "redirected to the node's owner replica");
       return;
     }
     const previous = this.sessions.get(hello.node);
@@ -634,12 +599,15 @@ export class AgentHub {
     session.socket.close(code, Buffer.from(reason).subarray(0, 123).toString());
   }
 
+  /** Sends the agent elsewhere: nothing more from this connection is processed. */
+  private redirect(session: AgentSession, redirect: RedirectMessage, reason: string): void {
+    session.replaced = true;
+    this.send(session, redirect);
+    session.socket.close(1000, reason);
+  }
+
   private onActionResult(node: string, m: ActionResultMessage): void {
-    const pending = this.pending.get(m.actionId);
-    if (!pending || pending.node !== node) return;
-    this.pending.delete(m.actionId);
-    pending.timer.cancel();
-    pending.resolve({ ok: m.ok, ...(m.error !== undefined && { error: m.error }), data: m.data });
+    this.actions.answer(m.actionId, node, { ok: m.ok, ...(m.error !== undefined && { error: m.error }), data: m.data });
   }
 
   private onClose(session: AgentSession): void {
@@ -697,10 +665,4 @@ export function probeAddressOf(announced: string | undefined, remoteAddress: str
 /** The columns themselves when every series is labelled with `node` (or no node); else a copy without the others' samples. */
 export function samplesOfNode(node: string, columns: SampleColumns): SampleColumns {
   return filterColumns(columns, (series) => series.labels.node === undefined || series.labels.node === node);
-}
-
-/** A websocket message's bytes (ws hands over a Buffer unless binaryType was changed). */
-function frameBytes(data: RawData): Buffer {
-  if (Buffer.isBuffer(data)) return data;
-  return Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
 }

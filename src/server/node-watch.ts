@@ -12,10 +12,13 @@ import type { NodeRegistry } from "../detect/node-registry.js";
 import { RuleEvaluator, type RuleObservation } from "../detect/rule-evaluator.js";
 import { AnomalyRuleEvaluator } from "../detect/anomaly/anomaly-rule.js";
 import { ForecastRuleEvaluator } from "../detect/forecast/forecast-rule.js";
-import type { SeriesStore } from "../tsdb/series-store.js";
+import type { SampleColumns } from "../protocol/sample-columns.js";
+import type { CompressedSeriesStore } from "../tsdb/compressed-store.js";
+import type { AppendResult, SeriesStore } from "../tsdb/series-store.js";
 import type { Clock, TimerHandle } from "../util/clock.js";
 import type { Logger } from "../util/logger.js";
 import type { AgentHub } from "./agent-hub.js";
+import type { ServerMetrics } from "./server-metrics.js";
 import { phiSamples } from "./dashboard/phi-samples.js";
 import type { Shard } from "./replicas/shard.js";
 
@@ -54,6 +57,37 @@ export function nodeRules(config: VigilConfig, store: SeriesStore, clock: Clock,
     threshold,
     periodic: [threshold, new AnomalyRuleEvaluator({ rules: rulesOfKind(config.rules, "anomaly"), store, clock, staleAfterMs: stale, observe })],
     forecasts: new ForecastRuleEvaluator({ rules: rulesOfKind(config.rules, "forecast"), store, clock, staleAfterMs: stale, observe }),
+  };
+}
+
+/**
+ * Storing samples: from agents, scrapes and remote-write senders (`ingest`), stored, then the
+ * threshold rules on their series decide now, not at the next tick; an agent's re-sent ones
+ * (`replay`, after a crash lost them) stored again but not re-evaluated.
+ */
+export function sampleIngest(o: { clock: Clock; logger: Logger; store: Pick<CompressedSeriesStore, "appendColumns">; metrics: ServerMetrics; threshold: RuleEvaluator }): {
+  ingest(columns: SampleColumns): AppendResult;
+  replay(columns: SampleColumns): void;
+} {
+  return {
+    ingest(columns) {
+      const receivedAt = o.clock.now();
+      const result = o.store.appendColumns(columns);
+      o.metrics.samplesIngested.inc(result.accepted);
+      o.metrics.samplesRejected.inc(result.rejected);
+      try {
+        o.threshold.evaluateColumns(columns, receivedAt);
+      } catch (err) {
+        o.logger.error({ err }, "rule evaluation on arrival failed");
+      }
+      return result;
+    },
+    replay(columns) {
+      const result = o.store.appendColumns(columns, { replay: true });
+      o.metrics.samplesIngested.inc(result.accepted);
+      o.metrics.samplesReplayed.inc({ result: "stored" }, result.accepted);
+      o.metrics.samplesReplayed.inc({ result: "already-stored" }, result.rejected);
+    },
   };
 }
 

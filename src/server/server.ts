@@ -3,13 +3,12 @@
 // nodes) → alerts, incidents → recovery → actions back to agents; every decision is
 // journalled; the HTTP API reads it all.
 import { hostname } from "node:os";
-import { join } from "node:path";
 import Fastify, { type FastifyInstance } from "fastify";
 import websocket from "@fastify/websocket";
 import type { VigilConfig } from "../config/schema.js";
 import { playbookFor } from "../config/defaults.js";
-import { AGENT_MAX_FRAME_BYTES, type ActionKind, type AgentService, type EventMessage, type ProbeMessage, type Sample } from "../protocol/messages.js";
-import { columnsOfSamples, type SampleColumns } from "../protocol/sample-columns.js";
+import { AGENT_MAX_FRAME_BYTES, type AgentService, type EventMessage, type ProbeMessage, type Sample } from "../protocol/messages.js";
+import { columnsOfSamples } from "../protocol/sample-columns.js";
 import { openStorage } from "../storage/open-storage.js";
 import { fencedStorage } from "../storage/fenced-storage.js";
 import { Journal } from "../storage/journal.js";
@@ -57,7 +56,7 @@ import { plainListenRefusal } from "../security/plain-transport.js";
 import { serverTlsOptions } from "../security/tls-files.js";
 import { LiveFeed } from "./live-feed.js";
 import { LivenessProber } from "./liveness-prober.js";
-import { alertObservation, nodeRules, rehomeOnReplicasChange, startNodeWatchLoops } from "./node-watch.js";
+import { alertObservation, nodeRules, rehomeOnReplicasChange, sampleIngest, startNodeWatchLoops } from "./node-watch.js";
 import { ServerMetrics } from "./server-metrics.js";
 import { registerAdviceRoutes } from "./http/advice-routes.js";
 import { registerAlertmanagerRoutes } from "./http/alertmanager-routes.js";
@@ -78,7 +77,7 @@ import { registerTokenRoutes } from "./http/token-routes.js";
 import { registerSessionRoutes } from "./http/session-routes.js";
 import { registerAuditRoutes } from "./http/audit-routes.js";
 import { installErrorHandler } from "./http/error-handler.js";
-import { access, type RegisteredRoute } from "./auth/access-control.js";
+import type { RegisteredRoute } from "./auth/access-control.js";
 import { installApiAuth, type ApiAuth } from "./auth/api-auth.js";
 import { listenRefusal } from "./auth/auth-policy.js";
 import { listenForHeartbeats } from "./udp-heartbeat-listener.js";
@@ -586,11 +585,7 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
     durability: store,
     ...(shard && {
       // A node another replica owns is redirected there (shard.ts).
-      admit: async (hello): Promise<Admission> => {
-        const elsewhere = shard.admission(hello.node);
-        if (elsewhere !== null && "refuse" in elsewhere) throw new Error(elsewhere.refuse);
-        return elsewhere ?? {};
-      },
+      admit: async (hello): Promise<Admission> => shard.admit(hello.node) ?? {},
     }),
     handlers: {
       async hello(node, hello) {
@@ -603,15 +598,8 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
         if (!isQuiet(out)) return onLiveness(out);
       },
       async samples(_node, m, replay) {
-        if (!replay) {
-          ingestColumns(m.columns);
-          return;
-        }
-        // Re-sent after a server crash: stored again where the crash lost them, not re-evaluated.
-        const result = store.appendColumns(m.columns, { replay });
-        metrics.samplesIngested.inc(result.accepted);
-        metrics.samplesReplayed.inc({ result: "stored" }, result.accepted);
-        metrics.samplesReplayed.inc({ result: "already-stored" }, result.rejected);
+        if (replay) samplesIn.replay(m.columns);
+        else samplesIn.ingest(m.columns);
       },
       probe: onProbe,
       event: onAgentEvent,
@@ -714,24 +702,9 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
   // PromQL rules (expr:) run as instant queries on the timer, as Prometheus evaluates them.
   const ruleEvaluators = [...rules.periodic, { evaluate: evaluateExprRules }];
 
-  /** Samples from scrapes and remote-write senders: as ingestColumns. */
-  function ingest(samples: Sample[]): AppendResult {
-    return ingestColumns(columnsOfSamples(samples));
-  }
-
-  /** Samples from agents, scrapes and remote-write senders: stored, then the threshold rules on their series decide now, not at the next tick. */
-  function ingestColumns(columns: SampleColumns): AppendResult {
-    const receivedAt = clock.now();
-    const result = store.appendColumns(columns);
-    metrics.samplesIngested.inc(result.accepted);
-    metrics.samplesRejected.inc(result.rejected);
-    try {
-      rules.threshold.evaluateColumns(columns, receivedAt);
-    } catch (err) {
-      logger.error({ err }, "rule evaluation on arrival failed");
-    }
-    return result;
-  }
+  const samplesIn = sampleIngest({ clock, logger, store, metrics, threshold: rules.threshold });
+  /** Samples from scrapes and remote-write senders. */
+  const ingest = (samples: Sample[]): AppendResult => samplesIn.ingest(columnsOfSamples(samples));
 
   // ---- Prometheus targets: scraped like agents' collectors; a target that cannot be scraped raises TargetDown ----
   const targetDown = new TargetDownAlerts();

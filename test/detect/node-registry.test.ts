@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { NodeRegistry } from "../../src/detect/node-registry.js";
+import { NodeRegistry, type NodeRegistryOptions } from "../../src/detect/node-registry.js";
 import { openSqliteStorage, type SqliteStorage } from "../../src/storage/sqlite/sqlite-storage.js";
 import { ManualClock } from "../../src/util/clock.js";
 
@@ -28,9 +28,9 @@ function freshPath(): string {
 }
 
 /** A registry over the file at `path`, loaded as the server does at start. */
-async function openRegistry(path: string, clock: ManualClock): Promise<{ storage: SqliteStorage; nodes: NodeRegistry }> {
+async function openRegistry(path: string, clock: ManualClock, shard: NodeRegistryOptions = {}): Promise<{ storage: SqliteStorage; nodes: NodeRegistry }> {
   const storage = openSqliteStorage(path);
-  const nodes = new NodeRegistry(storage, clock, { heartbeatIntervalMs: INTERVAL });
+  const nodes = new NodeRegistry(storage, clock, { heartbeatIntervalMs: INTERVAL }, shard);
   await nodes.load();
   return { storage, nodes };
 }
@@ -114,13 +114,15 @@ test("processed and acked are kept apart, both only move forward, survive a rest
 test("replicas sharing the database: a hello goes on from the positions another replica stored, never from older ones", async () => {
   const path = freshPath();
   const clock = new ManualClock(1_000_000);
-  const a = await openRegistry(path, clock);
-  const fresh = await openRegistry(path, clock); // started before node-a was ever seen
+  // Replicas of a cluster (each owning every node here): the records are shared.
+  const replica = { owns: () => true };
+  const a = await openRegistry(path, clock, replica);
+  const fresh = await openRegistry(path, clock, replica); // started before node-a was ever seen
   try {
     await a.nodes.hello("node-a", "outbox-1", "0.1.0");
     for (const seq of [1, 2, 3]) await a.nodes.processed("node-a", seq);
     await a.nodes.acked("node-a", 3);
-    const b = await openRegistry(path, clock); // loads node-a at 3/3
+    const b = await openRegistry(path, clock, replica); // loads node-a at 3/3
     try {
       // node-a stays with replica a a while longer, then moves to replica b.
       for (const seq of [4, 5, 6, 7, 8]) await a.nodes.processed("node-a", seq);

@@ -13,7 +13,7 @@ import type { ActionOutcome } from "../../recover/orchestrator.js";
 import { REPLICA_KEY_HEADER } from "../../replicas/cluster-key.js";
 import type { Clock, TimerHandle } from "../../util/clock.js";
 import type { Logger } from "../../util/logger.js";
-import { frameText } from "./edge-links.js";
+import { frameText } from "../../util/ws-frame.js";
 import { EDGE_LINK_PATH, EDGE_LINK_VERSION, parseLeaderMessage, type EdgeMessage, type EdgeRequestBody, type LeaderMessage } from "./edge-link-messages.js";
 
 /** What the leader asks of the agents this edge holds. */
@@ -37,8 +37,6 @@ export interface EdgeLinkClientOptions {
   requestTimeoutMs?: number;
   /** How often the link is looked after: reconnect, follow a new leader. Default 250 ms. */
   checkIntervalMs?: number;
-  /** Trust for a leader on https (the server's own TLS settings). */
-  tlsCa?: string | Buffer | Array<string | Buffer>;
 }
 
 interface PendingRequest {
@@ -131,7 +129,7 @@ export class EdgeLinkClient {
 
   private connect(leader: { name: string; url: string }, key: string): void {
     const url = new URL(EDGE_LINK_PATH, leader.url.replace(/^http/, "ws"));
-    const socket = new WebSocket(url, { headers: { [REPLICA_KEY_HEADER]: key }, handshakeTimeout: 2_000, ...(this.o.tlsCa !== undefined && { ca: this.o.tlsCa }) });
+    const socket = new WebSocket(url, { headers: { [REPLICA_KEY_HEADER]: key }, handshakeTimeout: 2_000 });
     this.socket = socket;
     this.connectingTo = leader.name;
     socket.on("open", () => socket.send(JSON.stringify({ type: "edge.hello", v: EDGE_LINK_VERSION, replica: this.o.replica } satisfies EdgeMessage)));

@@ -21,6 +21,7 @@ import {
   probeSchema,
   serviceSnapshotSchema,
 } from "../../protocol/messages.js";
+import type { LivenessVerdict } from "../../detect/failure/node-liveness.js";
 
 export const EDGE_LINK_PATH = "/api/v1/replica/edge";
 export const EDGE_LINK_VERSION = 1;
@@ -102,7 +103,15 @@ export type EdgeRequest = Extract<EdgeMessage, { id: number }>;
 /** What an edge request carries, before the link gives it its id. */
 export type EdgeRequestBody = EdgeRequest extends infer R ? (R extends EdgeRequest ? Omit<R, "id" | "v"> : never) : never;
 export type WireVerdict = z.infer<typeof verdictSchema>;
-export type WireFreeze = z.infer<typeof freezeSchema>;
+
+/** A verdict as sent: φ null where it is infinite. */
+export function verdictToWire(v: LivenessVerdict): WireVerdict {
+  return { ...v, phi: Number.isFinite(v.phi) ? v.phi : null };
+}
+
+export function verdictOfWire(v: WireVerdict): LivenessVerdict {
+  return { ...v, phi: v.phi ?? Number.POSITIVE_INFINITY };
+}
 
 // ---- leader -> edge -------------------------------------------------------------------
 

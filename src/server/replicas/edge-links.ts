@@ -6,14 +6,16 @@
 import { randomUUID } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { RawData, WebSocket } from "ws";
+import { frameText } from "../../util/ws-frame.js";
 import type { ActionKind, AgentService, ChaosStartMessage, ChaosStopMessage, EventMessage, IndirectProbeResult, ProbeMessage, ServiceSnapshot } from "../../protocol/messages.js";
 import type { FailureDetectorOutput } from "../../detect/failure/failure-detector.js";
 import type { AlertObservation } from "../../alert/alert-lifecycle.js";
 import type { ActionOutcome } from "../../recover/orchestrator.js";
-import { REPLICA_KEY_HEADER, replicaKeyMatches } from "../../replicas/cluster-key.js";
 import type { Clock, TimerHandle } from "../../util/clock.js";
 import type { Logger } from "../../util/logger.js";
 import { access } from "../auth/access-control.js";
+import { requireReplicaKey } from "../auth/replica-key-auth.js";
+import { PendingReplies } from "../../util/pending-replies.js";
 import {
   EDGE_LINK_PATH,
   EDGE_LINK_VERSION,
@@ -21,8 +23,7 @@ import {
   type EdgeMessage,
   type EdgeRequest,
   type LeaderMessage,
-  type WireFreeze,
-  type WireVerdict,
+  verdictOfWire,
 } from "./edge-link-messages.js";
 
 /** How long close() waits for the edge requests being handled. */
@@ -61,32 +62,27 @@ interface EdgeLink {
   queues: Map<string, Promise<void>>;
 }
 
-interface Pending<T> {
-  replica: string;
-  resolve(value: T): void;
-  timer: TimerHandle;
-}
-
 export class EdgeLinks {
   private readonly links = new Map<string, EdgeLink>();
   /** Which edge holds each node. */
   private readonly holder = new Map<string, EdgeLink>();
   private readonly lastProbeAddress = new Map<string, string>();
-  private readonly pendingActions = new Map<string, Pending<ActionOutcome>>();
-  private readonly pendingProbes = new Map<string, Pending<IndirectProbeResult | null>>();
+  /** Actions and indirect probes sent through an edge, by id, waiting for that edge's answer. */
+  private readonly actions: PendingReplies<ActionOutcome>;
+  private readonly probes: PendingReplies<IndirectProbeResult | null>;
   private closed = false;
 
-  constructor(private readonly o: EdgeLinksOptions) {}
+  constructor(private readonly o: EdgeLinksOptions) {
+    this.actions = new PendingReplies(o.clock);
+    this.probes = new PendingReplies(o.clock);
+  }
 
   /** Registers the link's websocket route; the upgrade is refused (401) without the cluster key. */
   register(http: FastifyInstance): void {
+    const requireKey = requireReplicaKey(() => this.o.key());
     const checkKey = async (req: FastifyRequest, reply: FastifyReply) => {
-      const key = this.o.key();
-      if (key === null) return reply.code(503).send({ error: "this server is not a replica of a cluster: no edge links" });
-      if (!replicaKeyMatches(key, req.headers[REPLICA_KEY_HEADER])) {
-        this.o.logger.warn({ remote: req.socket.remoteAddress }, "edge link refused: wrong or missing cluster key");
-        return reply.code(401).send({ error: `edge link refused: the ${REPLICA_KEY_HEADER} header must carry the cluster key` });
-      }
+      await requireKey(req, reply);
+      if (reply.statusCode === 401) this.o.logger.warn({ remote: req.socket.remoteAddress }, "edge link refused: wrong or missing cluster key");
     };
     http.get(EDGE_LINK_PATH, { websocket: true, preValidation: checkKey, ...access("replica") }, (socket) => this.accept(socket));
   }
@@ -117,15 +113,10 @@ export class EdgeLinks {
     if (!link) return Promise.resolve({ ok: false, error: `node ${node} is not connected` });
     const actionId = options.actionId ?? randomUUID();
     const timeoutMs = this.o.actionTimeoutMs ?? 60_000;
-    return new Promise((resolve) => {
-      const timer = this.o.clock.setTimeout(() => {
-        this.pendingActions.delete(actionId);
-        resolve({ ok: false, error: `no result from node ${node} (via replica ${link.replica}) within ${timeoutMs}ms` });
-      }, timeoutMs);
-      this.pendingActions.set(actionId, { replica: link.replica, resolve, timer });
-      const command = options.command;
-      this.send(link, { type: "action", v: EDGE_LINK_VERSION, actionId, node, service, action, reason, ...(command !== undefined && { command }), term: leader.term });
-    });
+    const outcome = this.actions.wait(actionId, link.replica, timeoutMs, () => ({ ok: false, error: `no result from node ${node} (via replica ${link.replica}) within ${timeoutMs}ms` }));
+    const command = options.command;
+    this.send(link, { type: "action", v: EDGE_LINK_VERSION, actionId, node, service, action, reason, ...(command !== undefined && { command }), term: leader.term });
+    return outcome;
   }
 
   updateServices(node: string, services: AgentService[]): boolean {
@@ -146,14 +137,9 @@ export class EdgeLinks {
     const link = this.holder.get(via);
     if (!link) return Promise.resolve(null);
     const requestId = randomUUID();
-    return new Promise((resolve) => {
-      const timer = this.o.clock.setTimeout(() => {
-        this.pendingProbes.delete(requestId);
-        resolve(null);
-      }, timeoutMs + 1_000);
-      this.pendingProbes.set(requestId, { replica: link.replica, resolve, timer });
-      this.send(link, { type: "indirect-probe", v: EDGE_LINK_VERSION, requestId, via, target, address, timeoutMs });
-    });
+    const answer = this.probes.wait(requestId, link.replica, timeoutMs + 1_000, () => null);
+    this.send(link, { type: "indirect-probe", v: EDGE_LINK_VERSION, requestId, via, target, address, timeoutMs });
+    return answer;
   }
 
   /** Closes every link (the edges reconnect to the next leader) and settles what waits on them. */
@@ -162,7 +148,8 @@ export class EdgeLinks {
     for (const link of this.links.values()) link.socket.close(1012, "the leader is stopping");
     // What waits on the edges first (a request being handled may wait on an action), then the
     // requests being handled, for a bounded time: unanswered, the edges send them to the next leader.
-    this.settleAll(() => true, "the leader is stopping");
+    this.actions.settleAll({ ok: false, error: "the leader is stopping" });
+    this.probes.settleAll(null);
     let timer: TimerHandle | undefined;
     await Promise.race([
       Promise.all([...this.links.values()].flatMap((l) => [...l.queues.values()])),
@@ -219,22 +206,12 @@ export class EdgeLinks {
       case "rule.observations":
         this.o.handlers.observations(m.observations);
         return;
-      case "action.result": {
-        const pending = this.pendingActions.get(m.actionId);
-        if (!pending || pending.replica !== link.replica) return;
-        this.pendingActions.delete(m.actionId);
-        pending.timer.cancel();
-        pending.resolve(m.outcome.error === undefined ? { ok: m.outcome.ok, ...(m.outcome.data && { data: m.outcome.data }) } : { ...m.outcome });
+      case "action.result":
+        this.actions.answer(m.actionId, link.replica, m.outcome);
         return;
-      }
-      case "indirect-probe.result": {
-        const pending = this.pendingProbes.get(m.requestId);
-        if (!pending || pending.replica !== link.replica) return;
-        this.pendingProbes.delete(m.requestId);
-        pending.timer.cancel();
-        pending.resolve(m.result);
+      case "indirect-probe.result":
+        this.probes.answer(m.requestId, link.replica, m.result);
         return;
-      }
       default:
         this.enqueue(link, m);
     }
@@ -275,7 +252,7 @@ export class EdgeLinks {
       case "node.event":
         return this.o.handlers.event(m.node, m.event);
       case "node.liveness":
-        return this.o.handlers.liveness(link.replica, { verdicts: m.verdicts.map(verdictOfWire), requests: [], freeze: m.freeze.map(freezeOfWire) });
+        return this.o.handlers.liveness(link.replica, { verdicts: m.verdicts.map(verdictOfWire), requests: [], freeze: m.freeze });
       case "node.gone":
         if (this.holder.get(m.node) === link) this.holder.delete(m.node);
         link.nodes.delete(m.node);
@@ -290,38 +267,11 @@ export class EdgeLinks {
     this.links.delete(link.replica);
     this.o.handlers.linkClosed(link.replica);
     if (!this.closed) this.o.logger.warn({ replica: link.replica, nodes: link.nodes.size }, "edge link closed");
-    this.settleAll((p) => p.replica === link.replica, `the link to replica ${link.replica} closed`);
-  }
-
-  private settleAll(which: (p: Pending<unknown>) => boolean, error: string): void {
-    for (const [id, p] of this.pendingActions) {
-      if (!which(p)) continue;
-      p.timer.cancel();
-      p.resolve({ ok: false, error });
-      this.pendingActions.delete(id);
-    }
-    for (const [id, p] of this.pendingProbes) {
-      if (!which(p)) continue;
-      p.timer.cancel();
-      p.resolve(null);
-      this.pendingProbes.delete(id);
-    }
+    this.actions.settleAll({ ok: false, error: `the link to replica ${link.replica} closed` }, link.replica);
+    this.probes.settleAll(null, link.replica);
   }
 
   private send(link: EdgeLink, m: LeaderMessage): void {
     if (link.socket.readyState === link.socket.OPEN) link.socket.send(JSON.stringify(m));
   }
-}
-
-export function verdictOfWire(v: WireVerdict): FailureDetectorOutput["verdicts"][number] {
-  return { ...v, phi: v.phi ?? Number.POSITIVE_INFINITY };
-}
-
-export function freezeOfWire(f: WireFreeze): FailureDetectorOutput["freeze"][number] {
-  return f;
-}
-
-export function frameText(data: RawData): string {
-  if (Buffer.isBuffer(data)) return data.toString();
-  return Array.isArray(data) ? Buffer.concat(data).toString() : Buffer.from(data).toString();
 }

@@ -34,12 +34,13 @@ import { registerClusterRoute } from "../http/cluster-route.js";
 import { registerReplicaSeriesRoute } from "../http/replica-series-route.js";
 import { installErrorHandler } from "../http/error-handler.js";
 import { LivenessProber } from "../liveness-prober.js";
-import { alertObservation, nodeRules, rehomeOnReplicasChange, startNodeWatchLoops } from "../node-watch.js";
+import { alertObservation, nodeRules, rehomeOnReplicasChange, sampleIngest, startNodeWatchLoops } from "../node-watch.js";
 import type { RuleObservation } from "../../detect/rule-evaluator.js";
 import { listenForHeartbeats } from "../udp-heartbeat-listener.js";
 import { ServerMetrics } from "../server-metrics.js";
 import type { ClusterStatus } from "./cluster-status.js";
 import { EdgeLinkClient } from "./edge-link-client.js";
+import { verdictToWire } from "./edge-link-messages.js";
 import { passToLeader, type LeaderAddress } from "./leader-proxy.js";
 import { registerReplicaMetrics } from "./replica-metrics.js";
 import type { Shard } from "./shard.js";
@@ -112,7 +113,7 @@ export async function startEdgeServer(o: EdgeServerOptions): Promise<EdgeServer>
     // and kept until a leader has it.
     void link
       .request(
-        { type: "node.liveness", verdicts: out.verdicts.map((v) => ({ ...v, phi: Number.isFinite(v.phi) ? v.phi : null })), freeze: [...out.freeze] },
+        { type: "node.liveness", verdicts: out.verdicts.map(verdictToWire), freeze: [...out.freeze] },
         { untilAnswered: true },
       )
       .catch((err: Error) => logger.error({ err: err.message }, "relaying verdicts to the leader failed"));
@@ -163,8 +164,7 @@ export async function startEdgeServer(o: EdgeServerOptions): Promise<EdgeServer>
     // A message the leader did not take must not be skipped: the agent re-sends from its last ack.
     closeOnFailure: true,
     admit: async (hello): Promise<Admission> => {
-      const elsewhere = shard.admission(hello.node);
-      if (elsewhere !== null && "refuse" in elsewhere) throw new Error(elsewhere.refuse);
+      const elsewhere = shard.admit(hello.node);
       if (elsewhere !== null) return elsewhere;
       admitting.set(hello.node, (admitting.get(hello.node) ?? 0) + 1);
       let services: AgentService[] | undefined;
@@ -201,16 +201,8 @@ export async function startEdgeServer(o: EdgeServerOptions): Promise<EdgeServer>
         if (!isQuiet(out)) return onLiveness(out);
       },
       async samples(_node, m, replay) {
-        const receivedAt = clock.now();
-        const result = store.appendColumns(m.columns, replay ? { replay } : undefined);
-        metrics.samplesIngested.inc(result.accepted);
-        if (replay) return;
-        metrics.samplesRejected.inc(result.rejected);
-        try {
-          rules.threshold.evaluateColumns(m.columns, receivedAt);
-        } catch (err) {
-          logger.error({ err }, "rule evaluation on arrival failed");
-        }
+        if (replay) samplesIn.replay(m.columns);
+        else samplesIn.ingest(m.columns);
       },
       async probe(node, probe) {
         await link.request({ type: "node.probe", node, probe });
@@ -241,6 +233,7 @@ export async function startEdgeServer(o: EdgeServerOptions): Promise<EdgeServer>
     pendingObservations.push(alertObservation(r));
   };
   const rules = nodeRules(config, store, clock, observeRule);
+  const samplesIn = sampleIngest({ clock, logger, store, metrics, threshold: rules.threshold });
 
   // ---- replicas come or go: nodes this edge no longer owns go to their owner; those it now owns get the re-homing grace ----
   const stopRebalancing = o.onReplicasChange(rehomeOnReplicasChange({ nodes, hub, shard, logger }));

@@ -34,14 +34,14 @@ export class Shard {
   }
 
   /**
-   * How this replica answers the node's hello: null when it owns the node; a redirect to the
-   * owner; or, before it has joined the cluster, the reason to come back later.
+   * How this replica answers the node's hello: null when it owns the node, else a redirect to
+   * the owner. Throws before this replica has joined the cluster (the hub then asks the agent
+   * to come back later).
    */
-  admission(node: string): { redirect: RedirectMessage } | { refuse: string } | null {
+  admit(node: string): { redirect: RedirectMessage } | null {
     const owner = this.ownerOf(node);
-    if (owner === null) return { refuse: `replica ${this.self} has not joined the cluster yet` };
-    if (owner.name === this.self) return null;
-    return { redirect: this.redirectTo(node, owner) };
+    if (owner === null) throw new Error(`replica ${this.self} has not joined the cluster yet`);
+    return owner.name === this.self ? null : { redirect: this.redirectTo(node, owner) };
   }
 
   /** The redirect to the node's owner, or null when this replica owns it or knows no owner. */
