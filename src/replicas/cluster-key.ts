@@ -1,6 +1,6 @@
 // The cluster key: one secret per deployment, kept in PostgreSQL (table `cluster_key`,
 // PostgresReplicaStore.clusterKey()), that replicas send each other in REPLICA_KEY_HEADER on
-// replica-to-replica calls (the internal series endpoint). Whoever can read the database is
+// replica-to-replica calls (edge links, the internal series endpoint). Whoever can read the database is
 // trusted anyway; API tokens are for people and tools, this key only for replicas.
 import { randomBytes, timingSafeEqual } from "node:crypto";
 
