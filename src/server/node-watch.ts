@@ -1,8 +1,8 @@
 // What every replica does for the nodes it holds — a single server for all of them, an edge
 // replica for its own (issue 11): the failure detector's tick, the rules over their series
 // (threshold, anomaly and forecast; PromQL rules are the leader's, see server.ts), φ sampled
-// into the store for the node page, and, on a cluster, handing nodes over when the replicas
-// change. Where the verdicts and rule observations go is the caller's: the control plane in
+// into the store for the node page, storing their samples, and, on a cluster, handing nodes
+// over when the replicas change. Where the verdicts and rule observations go is the caller's: the control plane in
 // the same process, or the leader over an edge link.
 import type { AlertObservation } from "../alert/alert-lifecycle.js";
 import type { VigilConfig } from "../config/schema.js";

@@ -89,8 +89,7 @@ import { registerReplicaMetrics } from "./replicas/replica-metrics.js";
 import { registerChaosRoutes } from "./http/chaos-routes.js";
 import { EdgeLinks } from "./replicas/edge-links.js";
 import { clusterAgents, type AgentChannels } from "./replicas/cluster-agents.js";
-import { Shard } from "./replicas/shard.js";
-import type { ReplicaAddress } from "../replicas/replica-membership.js";
+import type { Shard } from "./replicas/shard.js";
 import type { FreezeChange as RemoteFreeze } from "../detect/failure/partition-guard.js";
 import { registerGamedayRoutes } from "./http/gameday-routes.js";
 import { ChaosController } from "../chaos/chaos-controller.js";
@@ -121,10 +120,8 @@ export interface ServerOptions {
     /** The live replicas' base URLs, for agents' welcomes. */
     replicaUrls(): string[];
     cluster(): ClusterStatus | Promise<ClusterStatus>;
-    /** This replica's name. */
-    self: string;
-    /** The live replicas (this one included), over which nodes are spread. */
-    replicas(): readonly ReplicaAddress[];
+    /** This replica's name and the nodes it owns among the live replicas. */
+    shard: Shard;
     /** Called when the live replicas change; returns an unsubscribe. */
     onReplicasChange(listener: () => void): () => void;
     /** The other live replicas: series queries read their stores too (src/server/replicas/series-fanout.ts). */
@@ -232,7 +229,7 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
   const hubRef: { hub?: AgentChannels } = {};
   const auditRef: { audit?: ApiAuth["audit"] } = {};
   // On a replica of a cluster: the nodes it holds (the others' agents are held by other replicas).
-  const shard = o.replica ? new Shard(() => o.replica!.self, () => o.replica!.replicas()) : null;
+  const shard = o.replica?.shard ?? null;
   const nodes = new NodeRegistry(
     storage,
     clock,
@@ -611,14 +608,14 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
     },
   });
   // ---- a cluster's other replicas: each holds its own nodes' agents and relays here what only the leader acts on ----
-  const edges = o.replica
+  const edges = shard
     ? new EdgeLinks({
         clock,
         logger: logger.child({ component: "edge-links" }),
         key: () => o.replica!.key(),
         leader: () => {
           const term = o.replica!.leaderTerm();
-          return term === null ? null : { name: o.replica!.self, term };
+          return term === null ? null : { name: shard.self, term };
         },
         handlers: {
           async nodeHello(node, hello) {
@@ -647,7 +644,7 @@ export async function startServer(o: ServerOptions): Promise<VigilServer> {
         },
       })
     : null;
-  const agents: AgentChannels = edges ? clusterAgents(o.replica!.self, hub, edges, clock) : hub;
+  const agents: AgentChannels = shard && edges ? clusterAgents(shard.self, hub, edges, clock) : hub;
   hubRef.hub = agents;
   // When replicas come or go: nodes this replica no longer owns are sent to their owner, and
   // those it now owns get the re-homing grace before they are judged (NodeRegistry.rebalance).

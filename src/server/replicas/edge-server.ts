@@ -80,13 +80,11 @@ export async function startEdgeServer(o: EdgeServerOptions): Promise<EdgeServer>
   const store = openSeriesStore(config, o.dataDir, clock, logger);
   const metrics = new ServerMetrics();
   registerReplicaMetrics(metrics.registry, () => ({ leading: false, term: o.leader()?.term ?? 0 }));
-  const hubRef: { hub?: AgentHub } = {};
-  const nodes = new NodeRegistry(
-    o.storage,
-    clock,
-    failureDetectorOptions(config),
-    { isPeerEligible: (node) => hubRef.hub?.probeAddressOf(node) != null, owns: (node) => shard.owns(node) },
-  );
+  // Asked only once agents are connected, by when the hub below exists.
+  const nodes = new NodeRegistry(o.storage, clock, failureDetectorOptions(config), {
+    isPeerEligible: (node) => hub.probeAddressOf(node) !== null,
+    owns: (node) => shard.owns(node),
+  });
   await nodes.load();
 
   // ---- the link to the leader: what it asks of this edge's agents comes in here ----
@@ -97,7 +95,12 @@ export async function startEdgeServer(o: EdgeServerOptions): Promise<EdgeServer>
     clock,
     logger: logger.child({ component: "edge-link" }),
     commands: {
-      action: (node, service, action, reason, options) => hub.sendAction(node, service, action, reason, options),
+      // The leader may act on a node while handling its hello, before this edge has the answer
+      // and registers the connection: an action waits for that admission to end.
+      action: async (node, service, action, reason, options) => {
+        await admitted(node);
+        return hub.sendAction(node, service, action, reason, options);
+      },
       services: (node, services) => void hub.updateServices(node, services),
       chaos: (node, message) => void hub.sendChaos(node, message),
       indirectProbe: (via, target, address, timeoutMs) => hub.indirectProbe(via, target, address, timeoutMs),
@@ -126,6 +129,10 @@ export async function startEdgeServer(o: EdgeServerOptions): Promise<EdgeServer>
     const left = (admitting.get(node) ?? 1) - 1;
     if (left > 0) admitting.set(node, left);
     else admitting.delete(node);
+  };
+  /** Resolves once no hello of the node is being admitted (bounded by the link's request timeout). */
+  const admitted = async (node: string): Promise<void> => {
+    while (admitting.has(node)) await new Promise<void>((resolve) => clock.setTimeout(resolve, 10));
   };
   /**
    * Tells the leader the node's agent is no longer here — unless a newer connection of it is
@@ -217,7 +224,6 @@ export async function startEdgeServer(o: EdgeServerOptions): Promise<EdgeServer>
       },
     },
   });
-  hubRef.hub = hub;
   const prober = new LivenessProber({
     nodes,
     hub,

@@ -69,7 +69,7 @@ export async function startReplica(o: ReplicaOptions): Promise<Replica> {
   const storage: Storage = await openStorage(dataDir, { url: o.storageUrl });
   const store: PostgresReplicaStore = openReplicaStore(o.storageUrl, { timeoutMs: lease.retryTimeout });
 
-  let standby: EdgeServer | null = null;
+  let edge: EdgeServer | null = null;
   let leading: VigilServer | null = null;
   let membership: ReplicaMembership | null = null;
   let name = config.server.replica.name ?? "";
@@ -97,8 +97,8 @@ export async function startReplica(o: ReplicaOptions): Promise<Replica> {
   };
   /** Read once at start: the deployment's key never changes (src/replicas/cluster-key.ts). */
   let key: string | null = null;
-  const startStandby = async () => {
-    standby = await startEdgeServer({
+  const startEdge = async () => {
+    edge = await startEdgeServer({
       config,
       host,
       port,
@@ -118,11 +118,11 @@ export async function startReplica(o: ReplicaOptions): Promise<Replica> {
       onReplicasChange,
       cluster: () => cluster(),
     });
-    port = standby.port;
+    port = edge.port;
   };
   try {
     key = await store.clusterKey();
-    await startStandby();
+    await startEdge();
   } catch (err) {
     await store.close();
     await storage.close();
@@ -146,7 +146,7 @@ export async function startReplica(o: ReplicaOptions): Promise<Replica> {
   reachability.start();
 
   function heldNodes(): number {
-    return (leading?.hub ?? standby?.hub)?.connectedNodes().length ?? 0;
+    return (leading?.hub ?? edge?.hub)?.connectedNodes().length ?? 0;
   }
 
   function cluster(): ClusterStatus {
@@ -170,8 +170,8 @@ export async function startReplica(o: ReplicaOptions): Promise<Replica> {
   const becomeLeader = async (term: number) => {
     if (leading !== null || closed) return;
     logger.info({ replica: name, term }, "won the leader lease: starting the control plane");
-    await standby?.close();
-    standby = null;
+    await edge?.close();
+    edge = null;
     try {
       leading = await startServer({
         config,
@@ -184,8 +184,7 @@ export async function startReplica(o: ReplicaOptions): Promise<Replica> {
           leaseTerm: () => m.leader()?.term ?? 0,
           replicaUrls: () => m.liveReplicas().map((r) => r.url),
           cluster,
-          self: name,
-          replicas: () => shard.replicas(),
+          shard,
           onReplicasChange,
           key: () => key,
           peers: () => liveReplicas().filter((r) => r.name !== name),
@@ -200,10 +199,10 @@ export async function startReplica(o: ReplicaOptions): Promise<Replica> {
       logger.warn({ replica: name }, "lost the leader lease: stopping the control plane and standing by");
       const server = leading;
       leading = null;
-      // Its last writes fail (the shared records are fenced): logged, and the standby starts anyway.
+      // Its last writes fail (the shared records are fenced): logged, and the edge starts anyway.
       await server.close().catch((err: Error) => logger.warn({ err: err.message }, "the control plane did not close cleanly after losing the lease"));
     }
-    if (standby === null && !closed) await startStandby();
+    if (edge === null && !closed) await startEdge();
   };
   m.onLeadershipChange((term) => {
     transitions = transitions
@@ -217,7 +216,7 @@ export async function startReplica(o: ReplicaOptions): Promise<Replica> {
     name,
     url,
     role: () => (leading !== null ? "leader" : "standby"),
-    edge: () => standby,
+    edge: () => edge,
     leader: () => leading,
     cluster,
     close: async () => {
@@ -231,8 +230,8 @@ export async function startReplica(o: ReplicaOptions): Promise<Replica> {
       await server?.close();
       await m.stop();
       await transitions;
-      await standby?.close();
-      standby = null;
+      await edge?.close();
+      edge = null;
       await store.close();
       await storage.close();
     },

@@ -11,6 +11,7 @@ import fc from "fast-check";
 import { parseConfig } from "../../../src/config/load.js";
 import { REPLICA_KEY_HEADER } from "../../../src/replicas/cluster-key.js";
 import { issueToken } from "../../../src/server/auth/token-admin.js";
+import { Shard } from "../../../src/server/replicas/shard.js";
 import { startServer, type VigilServer } from "../../../src/server/server.js";
 import { silentLogger } from "../../../src/util/logger.js";
 import { tempDir } from "../../agent/process-helpers.js";
@@ -96,8 +97,7 @@ export function fuzzBodies(routes: BodyRoute[]): void {
           cluster: () => ({ mode: "replicas" as const, self: "fuzzed", leader: { name: "fuzzed", term: 1 }, replicas: [] }),
           peers: () => [],
           key: () => REPLICA_KEY,
-          self: "fuzzed",
-          replicas: () => [],
+          shard: new Shard(() => "fuzzed", () => []),
           onReplicasChange: () => () => undefined,
         },
       }),

@@ -5,7 +5,8 @@
 // owned node's hello reaches the leader and its welcome carries the leader's services; that an
 // agent's message is acknowledged only once the leader handled it, and that one the leader
 // fails is not acknowledged and its connection closed (1013) so the agent re-sends it; that a
-// change of replicas moves a connected agent to its new owner; and that the API is passed on
+// change of replicas moves a connected agent to its new owner; that an action the leader sends
+// while still handling a node's hello waits for its admission; and that the API is passed on
 // to the leader (credentials, bodies, cookies; 503 without a leader, 502 when unreachable)
 // while /healthz, /api/v1/cluster and /metrics are answered by the edge itself.
 import { test } from "node:test";
@@ -408,4 +409,28 @@ test("the API is passed on to the leader; /healthz, /api/v1/cluster and /metrics
   assert.equal(unreachable.status, 502);
   assert.match((await unreachable.json()).error, /^the leader r9 \(http:\/\/127\.0\.0\.1:1\) could not be reached/);
   assert.equal(seen.length, 2);
+});
+
+test("an action the leader sends while still handling the node's hello reaches the agent once it is welcomed", async (t) => {
+  const leader = await startLeader({ name: "r1", term: 7 });
+  t.after(() => leader.close());
+  const fx = await startEdge(t, { leader: { name: "r1", url: leader.url, term: 7 }, key: CLUSTER_KEY, replicas: (self) => [{ name: SELF, url: self }] });
+  const node = "node-a";
+  // As a new leader does: the hello's snapshot says a service is down, and recovery restarts it
+  // before the hello is answered.
+  let outcome: Promise<unknown> | null = null;
+  const answer = leader.handlers.nodeHello;
+  leader.handlers.nodeHello = async (n, services) => {
+    outcome = leader.edges.sendAction(n, "api", "restart", "unhealthy", { actionId: "act-1" });
+    await new Promise((r) => setTimeout(r, 100));
+    return answer(n, services);
+  };
+  const agent = await RawAgent.connect(fx.edge.port, t);
+  agent.hello(node);
+  await waitFor("the action reached the agent", () => agent.of("action").length === 1);
+  assert.equal(agent.received[0]!.type, "welcome", "welcomed first");
+  const [action] = agent.of("action");
+  assert.deepEqual([action!.actionId, action!.action, action!.service, action!.term], ["act-1", "restart", "api", 7]);
+  agent.send({ type: "action.result", v: PROTOCOL_VERSION, seq: 1, actionId: "act-1", service: "api", action: "restart", ok: true, ts: Date.now(), data: { pid: 9 } });
+  assert.deepEqual(await outcome, { ok: true, data: { pid: 9 } });
 });
