@@ -8,8 +8,8 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { skipPostgres } from "../storage/postgres-server.js";
-import { HTTP_SERVICE, api, freePort, runCli, waitFor } from "./harness.js";
-import { startReplicaCluster, type ReplicaCluster } from "./replica-harness.js";
+import { api, runCli, waitFor } from "./harness.js";
+import { servicePerNodeConfig, startReplicaCluster, type ReplicaCluster } from "./replica-harness.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
@@ -20,24 +20,11 @@ let cluster: ReplicaCluster;
 
 before(async () => {
   if (skipPostgres) return;
-  const ports = await Promise.all(SERVICES.map(() => freePort()));
-  const fast = "interval: 100ms, timeout: 300ms, failures: 2";
+  const { yaml } = await servicePerNodeConfig(NODES);
   cluster = await startReplicaCluster({
     replicas: ["r1", "r2", "r3"],
     nodes: NODES,
-    config: (hookUrl) => `
-services:
-${SERVICES.map(
-  (name, i) => `  - name: ${name}
-    node: ${NODES[i]}
-    run: { command: "node ${HTTP_SERVICE} ${ports[i]}" }
-    health: { http: "http://127.0.0.1:${ports[i]}/", ${fast} }
-    recovery: quick`,
-).join("\n")}
-playbooks:
-  quick:
-    steps: [restart, { verify: { healthyFor: 500ms, within: 30s } }, escalate]
-notify:
+    config: (hookUrl) => `${yaml}notify:
   # Long enough that a page is still waiting when the leader is killed.
   groupWait: 3s
   receivers:

@@ -5,7 +5,7 @@
 // each replica gets its own (storage, listen, replica name).
 import { join } from "node:path";
 import { startTestPostgres, type TestPostgres } from "../storage/postgres-server.js";
-import { freePort, runCli, startWebhookReceiver, tempDir, waitFor, writeConfig, type VigilProcess, type WebhookReceiver } from "./harness.js";
+import { HTTP_SERVICE, freePort, runCli, startWebhookReceiver, tempDir, waitFor, writeConfig, type VigilProcess, type WebhookReceiver } from "./harness.js";
 import { mkdirSync } from "node:fs";
 
 export interface ReplicaProcess extends VigilProcess {
@@ -126,4 +126,31 @@ export async function startReplicaCluster(o: ReplicaClusterOptions): Promise<Rep
     throw new Error(`${(err as Error).message}\n${outputs}`);
   }
   return cluster;
+}
+
+/**
+ * One supervised HTTP service per node (`svc-<i>` on `nodes[i-1]`, each on its own free port),
+ * probed every 100 ms, restarted by the `quick` playbook and verified healthy for 500 ms: the
+ * `services:` and `playbooks:` blocks of a cluster's config.
+ */
+export async function servicePerNodeConfig(nodes: readonly string[]): Promise<{ services: string[]; yaml: string }> {
+  const services = nodes.map((_, i) => `svc-${i + 1}`);
+  const ports = await Promise.all(services.map(() => freePort()));
+  const fast = "interval: 100ms, timeout: 300ms, failures: 2";
+  const yaml = `
+services:
+${services
+  .map(
+    (name, i) => `  - name: ${name}
+    node: ${nodes[i]}
+    run: { command: "node ${HTTP_SERVICE} ${ports[i]}" }
+    health: { http: "http://127.0.0.1:${ports[i]}/", ${fast} }
+    recovery: quick`,
+  )
+  .join("\n")}
+playbooks:
+  quick:
+    steps: [restart, { verify: { healthyFor: 500ms, within: 30s } }, escalate]
+`;
+  return { services, yaml };
 }

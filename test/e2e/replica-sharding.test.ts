@@ -11,8 +11,8 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { skipPostgres } from "../storage/postgres-server.js";
-import { HTTP_SERVICE, api, freePort, waitFor } from "./harness.js";
-import { startReplicaCluster, type ClusterView, type ReplicaCluster } from "./replica-harness.js";
+import { api, waitFor } from "./harness.js";
+import { servicePerNodeConfig, startReplicaCluster, type ClusterView, type ReplicaCluster } from "./replica-harness.js";
 import { ownerOf } from "../../src/replicas/node-ownership.js";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -27,25 +27,8 @@ let cluster: ReplicaCluster;
 
 before(async () => {
   if (skipPostgres) return;
-  const ports = await Promise.all(SERVICES.map(() => freePort()));
-  const fast = "interval: 100ms, timeout: 300ms, failures: 2";
-  cluster = await startReplicaCluster({
-    replicas: REPLICAS,
-    nodes: NODES,
-    config: () => `
-services:
-${SERVICES.map(
-  (name, i) => `  - name: ${name}
-    node: ${NODES[i]}
-    run: { command: "node ${HTTP_SERVICE} ${ports[i]}" }
-    health: { http: "http://127.0.0.1:${ports[i]}/", ${fast} }
-    recovery: quick`,
-).join("\n")}
-playbooks:
-  quick:
-    steps: [restart, { verify: { healthyFor: 500ms, within: 30s } }, escalate]
-`,
-  });
+  const { yaml } = await servicePerNodeConfig(NODES);
+  cluster = await startReplicaCluster({ replicas: REPLICAS, nodes: NODES, config: () => yaml });
   const leader = await cluster.waitForLeader(30_000);
   await waitFor(async () => [...(await holders(leader.url)).values()].every((r) => r !== null && r !== undefined), 60_000, "every agent held by a replica").catch(fail);
   await waitFor(
